@@ -1,0 +1,228 @@
+// Linux adapter: glibc (libc.so.6) through koffi, Linux constants, errno names from Node's own table, and the
+// probes /proc offers: per-VMA lock flags (smaps VmFlags `lo`), residency (mincore) and VmLck.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import koffi from 'koffi';
+import type { CallableName, ConstantName } from '../src/spec/functions.js';
+import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner } from './types.js';
+
+const SC_PAGESIZE = 30;
+const RLIMIT_MEMLOCK = 8;
+const RLIM_INFINITY = (1n << 64n) - 1n;
+const CAP_IPC_LOCK = 14n;
+const PROT = { none: 0, r: 1, rw: 3 } as const;
+const MAP_PRIVATE = 0x02;
+const MAP_ANONYMOUS = 0x20;
+const MAP_NORESERVE = 0x4000;
+const MAP_FAILED = (1n << 64n) - 1n;
+
+const CONSTANTS: Partial<Record<ConstantName, bigint>> = {
+  MCL_CURRENT: 1n,
+  MCL_FUTURE: 2n,
+  MCL_ONFAULT: 4n,
+  PROT_NONE: 0n,
+  PROT_READ: 1n,
+  PROT_WRITE: 2n,
+  PROT_EXEC: 4n,
+  SIZE_MAX: (1n << 64n) - 1n,
+  NULL: 0n,
+};
+
+/** Prefer the POSIX spelling where Linux gives two names one number. */
+const PREFERRED_ERRNO = ['EAGAIN', 'ENOTSUP', 'EDEADLK'];
+
+export function errnoNamesByNumber(table: Readonly<Record<string, number>>): Map<number, string[]> {
+  const byNumber = new Map<number, string[]>();
+  for (const [name, n] of Object.entries(table)) byNumber.set(n, [...(byNumber.get(n) ?? []), name]);
+  for (const names of byNumber.values()) {
+    names.sort((a, b) => Number(PREFERRED_ERRNO.includes(b)) - Number(PREFERRED_ERRNO.includes(a)) || a.localeCompare(b));
+  }
+  return byNumber;
+}
+
+interface Vma {
+  start: bigint;
+  end: bigint;
+  locked: boolean;
+}
+
+/** Parse /proc/self/smaps into VMAs with their lock flag; null when the kernel gives no VmFlags lines. */
+export function parseSmaps(text: string): Vma[] | null {
+  const vmas: Vma[] = [];
+  let sawFlags = false;
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (header) {
+      vmas.push({ start: BigInt(`0x${header[1]}`), end: BigInt(`0x${header[2]}`), locked: false });
+    } else if (line.startsWith('VmFlags:')) {
+      sawFlags = true;
+      const last = vmas[vmas.length - 1];
+      if (last) last.locked = line.slice(8).trim().split(/\s+/).includes('lo');
+    }
+  }
+  return sawFlags ? vmas : null;
+}
+
+function statusField(name: string): string | null {
+  const m = new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m?.[1]?.trim() ?? null;
+}
+
+export function createLinuxRunner(): Runner {
+  const libc = koffi.load('libc.so.6');
+  const Rlimit = koffi.struct('semconf_rlimit', { cur: 'uint64', max: 'uint64' });
+  // Internal bindings: never reachable from specs.
+  const sys = {
+    sysconf: libc.func('long sysconf(int name)'),
+    mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
+    munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
+    mprotect: libc.func('int mprotect(uintptr_t addr, size_t len, int prot)'),
+    mincore: libc.func('int mincore(uintptr_t addr, size_t len, _Out_ uint8_t *vec)'),
+    memset: libc.func('uintptr_t memset(uintptr_t s, int c, size_t n)'),
+    getrlimit: libc.func('int getrlimit(int resource, _Out_ semconf_rlimit *rlim)'),
+    setrlimit: libc.func('int setrlimit(int resource, const semconf_rlimit *rlim)'),
+    exit: libc.func('void _exit(int status)'),
+    libcVersion: libc.func('const char *gnu_get_libc_version()'),
+  };
+  // The spec-callable allowlist (src/spec/functions.ts), bound with 64-bit integer parameters for addresses.
+  const callables: Record<CallableName, (...args: bigint[]) => number> = {
+    mlock: libc.func('int mlock(uintptr_t addr, size_t len)'),
+    munlock: libc.func('int munlock(uintptr_t addr, size_t len)'),
+    mlockall: libc.func('int mlockall(int flags)'),
+    munlockall: libc.func('int munlockall()'),
+    munmap: sys.munmap,
+    mprotect: sys.mprotect,
+  };
+  const pageSize = Number(sys.sysconf(SC_PAGESIZE));
+  const ps = BigInt(pageSize);
+  const errnoNames = errnoNamesByNumber(os.constants.errno);
+  const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
+
+  const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
+    const f = callables[fn];
+    const converted = fn === 'mlockall' ? args.map((a) => toInt(a)) : fn === 'mprotect' ? [args[0], args[1], toInt(args[2] ?? 0n)] : args;
+    const ret = Number((f as (...a: unknown[]) => number | bigint)(...converted));
+    // koffi keeps the last errno even after success: read it only when the call reported failure.
+    return { ret, errno: ret === -1 ? koffi.errno() : null };
+  };
+
+  const memory: Runner['memory'] = {
+    reserve(pages) {
+      const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, PROT.none, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n));
+      return addr === MAP_FAILED ? null : addr;
+    },
+    protect: (addr, pages, prot) => sys.mprotect(addr, BigInt(pages) * ps, PROT[prot]) === 0,
+    unmap: (addr, pages) => sys.munmap(addr, BigInt(pages) * ps) === 0,
+    touch(addr, pages) {
+      sys.memset(addr, 0, BigInt(pages) * ps);
+    },
+    isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
+  };
+
+  const pageResidency = (addr: bigint, pages: number): PageResidency[] => {
+    const vec = Buffer.alloc(1);
+    return Array.from({ length: pages }, (_, i) =>
+      sys.mincore(addr + BigInt(i) * ps, ps, vec) === -1 ? '-' : (vec[0] ?? 0) & 1 ? 'R' : 'N',
+    );
+  };
+
+  // Probe calibration: a probe counts as available only if it can tell the difference it is asked about.
+  const smapsWorks = parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) !== null;
+  const lockState: ProbeInfo = smapsWorks
+    ? { available: true, method: '/proc/self/smaps VmFlags "lo" of the VMA holding each page' }
+    : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
+  const residency = calibrateResidency(memory, pageResidency);
+  const lockedTotal: ProbeInfo =
+    statusField('VmLck') !== null
+      ? { available: true, method: '/proc/self/status VmLck' }
+      : { available: false, method: '/proc/self/status has no VmLck line' };
+
+  const rlimit = (): { cur: bigint; max: bigint } => {
+    const out: { cur?: bigint | number; max?: bigint | number } = {};
+    sys.getrlimit(RLIMIT_MEMLOCK, out);
+    return { cur: BigInt(out.cur ?? 0), max: BigInt(out.max ?? 0) };
+  };
+  const showLimit = (v: bigint): string => (v === RLIM_INFINITY ? 'unlimited' : String(v));
+
+  const libcVersion = String(sys.libcVersion());
+  const arch = os.machine();
+  return {
+    facts: {
+      id: `linux-${arch}-glibc`,
+      os: 'linux',
+      release: os.release(),
+      kernel: os.version(),
+      arch,
+      libc: `glibc ${libcVersion}`,
+      runtime: 'native',
+      pageSize,
+      node: process.version,
+      koffi: koffi.version,
+    },
+    pageSize,
+    constants: CONSTANTS,
+    errnoName: (n) => errnoNames.get(n)?.[0] ?? `errno ${n}`,
+    has: (fn) => fn in callables,
+    call,
+    memory,
+    probes: {
+      lockState,
+      residency,
+      lockedTotal,
+      pageLocks(addr, pages) {
+        if (!lockState.available) return null;
+        const vmas = parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [];
+        return Array.from({ length: pages }, (_, i): PageLock => {
+          const at = addr + BigInt(i) * ps;
+          const vma = vmas.find((v) => v.start <= at && at < v.end);
+          return vma === undefined ? '-' : vma.locked ? 'L' : 'U';
+        });
+      },
+      pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
+      lockedBytes() {
+        const v = statusField('VmLck');
+        const kb = v === null ? null : /^(\d+)\s*kB$/.exec(v)?.[1];
+        return kb === null || kb === undefined ? null : Number(kb) * 1024;
+      },
+    },
+    credentials(): Credentials {
+      const capEff = statusField('CapEff');
+      const caps = capEff === null ? 0n : BigInt(`0x${capEff}`);
+      const lim = rlimit();
+      return {
+        uid: process.getuid?.() ?? -1,
+        euid: process.geteuid?.() ?? -1,
+        gid: process.getgid?.() ?? -1,
+        capEff,
+        canLockMemory: ((caps >> CAP_IPC_LOCK) & 1n) === 1n,
+        memlock: { soft: showLimit(lim.cur), hard: showLimit(lim.max) },
+      };
+    },
+    setMemlockLimit(bytes) {
+      const v = bytes ?? RLIM_INFINITY;
+      return sys.setrlimit(RLIMIT_MEMLOCK, { cur: v, max: v }) === 0;
+    },
+    exitNow(code): never {
+      sys.exit(code);
+      throw new Error('_exit returned');
+    },
+  };
+}
+
+/** gVisor reports every page resident: check that a fresh, untouched page reads as not resident. */
+function calibrateResidency(
+  memory: Runner['memory'],
+  pageResidency: (addr: bigint, pages: number) => PageResidency[],
+): ProbeInfo {
+  const addr = memory.reserve(1);
+  if (addr === null) return { available: false, method: 'could not map a calibration page' };
+  try {
+    memory.protect(addr, 1, 'rw');
+    const seen = pageResidency(addr, 1)[0];
+    return seen === 'N'
+      ? { available: true, method: 'mincore, calibrated: an untouched page reads as not resident' }
+      : { available: false, method: `mincore reports an untouched page as ${seen === 'R' ? 'resident' : 'unmapped'}, so it cannot tell` };
+  } finally {
+    memory.unmap(addr, 1);
+  }
+}

@@ -1,0 +1,83 @@
+// The runner contract: what one operating system's adapter gives the worker. One file per OS in runners/
+// implements it (as eshost has one adapter per host). Runners are loaded only inside worker processes.
+import type { CallableName, ConstantName } from '../src/spec/functions.js';
+
+export interface TargetFacts {
+  /** stable id of this kind of machine, e.g. linux-x86_64-glibc; names the results file */
+  id: string;
+  os: string;
+  release: string;
+  kernel: string;
+  arch: string;
+  libc: string;
+  /** what executes the system calls: "native", or e.g. "gvisor" */
+  runtime: string;
+  pageSize: number;
+  node: string;
+  koffi: string;
+}
+
+/** What a probe can see on this target. An unavailable probe makes the effects that need it inconclusive. */
+export interface ProbeInfo {
+  available: boolean;
+  /** how it observes (available) or why it cannot (unavailable) */
+  method: string;
+}
+
+export type PageLock = 'L' | 'U' | '-';
+export type PageResidency = 'R' | 'N' | '-';
+
+export interface Probes {
+  lockState: ProbeInfo;
+  residency: ProbeInfo;
+  lockedTotal: ProbeInfo;
+  /** lock state of `pages` pages from `addr`: L locked, U unlocked, - unmapped; null when unavailable */
+  pageLocks(addr: bigint, pages: number): PageLock[] | null;
+  /** residency of each page: R resident, N not resident, - unmapped; null when unavailable */
+  pageResidency(addr: bigint, pages: number): PageResidency[] | null;
+  /** bytes of locked memory the kernel charges to this process; null when unavailable */
+  lockedBytes(): number | null;
+}
+
+export interface CallResult {
+  ret: number;
+  /** errno number, read right after the call and only when it returned -1 */
+  errno: number | null;
+}
+
+export interface Credentials {
+  uid: number;
+  euid: number;
+  gid: number;
+  /** effective capability set as hex, when the OS has capabilities */
+  capEff: string | null;
+  canLockMemory: boolean;
+  memlock: { soft: string; hard: string };
+}
+
+export interface Runner {
+  readonly facts: TargetFacts;
+  readonly pageSize: number;
+  /** values of the spec constants this target defines; a missing one makes a case using it unsupported */
+  readonly constants: Partial<Record<ConstantName, bigint>>;
+  errnoName(errno: number): string;
+  /** the spec-callable functions this target's libc has; others are unsupported */
+  has(fn: CallableName): boolean;
+  call(fn: CallableName, args: readonly bigint[]): CallResult;
+  readonly memory: {
+    /** reserve `pages` pages PROT_NONE, anonymous and private; null on failure */
+    reserve(pages: number): bigint | null;
+    protect(addr: bigint, pages: number, prot: 'rw' | 'r' | 'none'): boolean;
+    unmap(addr: bigint, pages: number): boolean;
+    /** write zeros to make pages resident (pages must be writable) */
+    touch(addr: bigint, pages: number): void;
+    /** whether any mapping covers the page at addr (used to check that a hole stayed a hole) */
+    isMapped(addr: bigint): boolean;
+  };
+  readonly probes: Probes;
+  credentials(): Credentials;
+  /** set RLIMIT_MEMLOCK (soft and hard) in bytes, or null for unlimited */
+  setMemlockLimit(bytes: bigint | null): boolean;
+  /** leave the process without running exit handlers (needed after mlockall(MCL_FUTURE)) */
+  exitNow(code: number): never;
+}

@@ -1,0 +1,167 @@
+// The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
+// on read; written to a temporary file and renamed, so a reader never sees half a file.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as z from 'zod';
+import { Context } from './spec/schema.js';
+
+export const RESULTS_SCHEMA = 'semconf-results/1';
+
+export const VERDICTS = ['conforms', 'diverges', 'inconclusive', 'unspecified', 'unsupported', 'skipped', 'error'] as const;
+export const VerdictName = z.enum(VERDICTS);
+export type VerdictName = z.infer<typeof VerdictName>;
+
+export const ProbeInfo = z.strictObject({ available: z.boolean(), method: z.string() });
+
+export const Credentials = z.strictObject({
+  uid: z.int(),
+  euid: z.int(),
+  gid: z.int(),
+  capEff: z.string().nullable(),
+  canLockMemory: z.boolean(),
+  memlock: z.strictObject({ soft: z.string(), hard: z.string() }),
+});
+
+export const CallRecord = z.strictObject({
+  text: z.string(),
+  ret: z.int(),
+  /** symbolic name, only when ret is -1 */
+  errno: z.string().nullable(),
+});
+export type CallRecord = z.infer<typeof CallRecord>;
+
+/** Per page: L locked, U unlocked, R resident, N not resident, - unmapped. null: the probe cannot see it. */
+export const MappingEffects = z.strictObject({
+  pages: z.int().min(1),
+  locked: z.string().regex(/^[LU-]+$/).nullable(),
+  resident: z.string().regex(/^[RN-]+$/).nullable(),
+});
+export type MappingEffects = z.infer<typeof MappingEffects>;
+
+export const Observation = z.strictObject({
+  before: z.array(CallRecord),
+  call: CallRecord,
+  effects: z.strictObject({
+    mappings: z.record(z.string(), MappingEffects),
+    lockedBytes: z.int().nullable(),
+  }),
+});
+export type Observation = z.infer<typeof Observation>;
+
+export const Probes = z.strictObject({ lockState: ProbeInfo, residency: ProbeInfo, lockedTotal: ProbeInfo });
+export type Probes = z.infer<typeof Probes>;
+
+export const ContextRecord = z.strictObject({
+  name: z.string(),
+  spec: Context,
+  established: z.boolean(),
+  credentials: Credentials.nullable(),
+});
+export type ContextRecord = z.infer<typeof ContextRecord>;
+
+export const ClauseRef = z.strictObject({ id: z.string(), document: z.string(), section: z.string(), quote: z.string() });
+export type ClauseRef = z.infer<typeof ClauseRef>;
+
+export const Verdict = z.strictObject({
+  verdict: VerdictName,
+  expected: z.string(),
+  observed: z.string().optional(),
+  /** why: what diverged, what could not be observed, why the case did not run */
+  reason: z.string().optional(),
+  clauses: z.array(ClauseRef).optional(),
+  basis: z.string().optional(),
+});
+export type Verdict = z.infer<typeof Verdict>;
+
+export const CaseStatus = z.enum(['ran', 'error', 'skipped', 'unsupported']);
+export type CaseStatus = z.infer<typeof CaseStatus>;
+
+export const CaseResult = z.strictObject({
+  id: z.string(),
+  function: z.string(),
+  title: z.string(),
+  context: ContextRecord,
+  status: CaseStatus,
+  reason: z.string().optional(),
+  durationMs: z.number().min(0),
+  observed: Observation.optional(),
+  warnings: z.array(z.string()).optional(),
+  verdicts: z.record(z.string(), Verdict),
+});
+export type CaseResult = z.infer<typeof CaseResult>;
+
+export const TargetFacts = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  os: z.string(),
+  release: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  libc: z.string(),
+  runtime: z.string(),
+  pageSize: z.int().min(1),
+  node: z.string(),
+  koffi: z.string(),
+});
+export type TargetFacts = z.infer<typeof TargetFacts>;
+
+export const Summary = z.record(z.string(), z.record(VerdictName, z.int().min(0)));
+export type Summary = z.infer<typeof Summary>;
+
+export const Results = z.strictObject({
+  schema: z.literal(RESULTS_SCHEMA),
+  tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+  target: TargetFacts,
+  probes: Probes,
+  specDigest: z.string(),
+  profiles: z.array(z.strictObject({ id: z.string(), name: z.string(), version: z.string(), kind: z.string() })),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  complete: z.boolean(),
+  cases: z.array(CaseResult),
+  summary: Summary,
+});
+export type Results = z.infer<typeof Results>;
+
+export function summarise(cases: readonly CaseResult[], profiles: readonly string[]): Summary {
+  const zero = (): Record<VerdictName, number> =>
+    Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<VerdictName, number>;
+  const summary: Summary = Object.fromEntries(profiles.map((p) => [p, zero()]));
+  for (const c of cases) {
+    for (const [p, v] of Object.entries(c.verdicts)) {
+      const row = summary[p] ?? (summary[p] = zero());
+      row[v.verdict] += 1;
+    }
+  }
+  return summary;
+}
+
+export class ResultsFileError extends Error {}
+
+/** Read and validate a results file; refuses truncated or hand-edited files with a message naming the problem. */
+export function readResults(file: string): Results {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
+  }
+  const parsed = Results.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? first.path.join('.') || '(top level)' : '';
+    throw new ResultsFileError(`${file}: not a valid ${RESULTS_SCHEMA} file: at ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** Validate, then write atomically: a temporary file beside the target, renamed over it. */
+export function writeResults(file: string, results: Results): void {
+  const valid = Results.parse(results);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}

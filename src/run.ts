@@ -1,0 +1,72 @@
+// A whole run: catalog → plan → workers → verdicts → results. The CLI prints and writes; this module decides.
+import { readFileSync } from 'node:fs';
+import { plan, type PlanOptions } from './plan.js';
+import { type CaseResult, type Results, RESULTS_SCHEMA, summarise } from './results.js';
+import { profileById, type Catalog } from './spec/catalog.js';
+import type { Clause } from './spec/schema.js';
+import { judge } from './verdict.js';
+import { runItems, type WorkerReport } from './worker/pool.js';
+
+export interface RunOptions extends PlanOptions {
+  /** judge only against these profiles (default: all) */
+  profiles?: string[];
+  jobs?: number;
+  signal?: AbortSignal;
+  onProgress?: (r: WorkerReport) => void;
+}
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Promise<Results> {
+  const startedAt = new Date().toISOString();
+  const profiles = [...profileById(catalog).values()].filter((p) => !options.profiles || options.profiles.includes(p.id));
+  const clauseMaps = new Map(profiles.map((p) => [p.id, new Map<string, Clause>(p.clauses.map((c) => [c.id, c]))]));
+  const items = plan(catalog, options);
+  const pool = await runItems(items, {
+    jobs: options.jobs ?? 2,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onReport: options.onProgress } : {}),
+  });
+  if (pool.facts === null || pool.probes === null) {
+    const why = pool.reports[0]?.outcome.reason ?? 'no cases were planned';
+    throw new Error(`no worker started, so nothing is known about this target: ${why}`);
+  }
+  const probes = pool.probes;
+  const final = pool.reports.map((r): CaseResult => {
+    const judged = { status: r.outcome.status, probes, ...pick(r.outcome) };
+    const verdicts = Object.fromEntries(
+      profiles.map((p) => [p.id, judge(judged, r.item.case.expect[p.id] ?? 'unspecified', clauseMaps.get(p.id) ?? new Map())]),
+    );
+    return {
+      id: r.item.case.id,
+      function: r.item.function,
+      title: r.item.case.title,
+      context: r.context,
+      status: r.outcome.status,
+      ...pick(r.outcome),
+      durationMs: Math.round(r.outcome.durationMs * 100) / 100,
+      ...(r.outcome.warnings !== undefined ? { warnings: r.outcome.warnings } : {}),
+      verdicts,
+    };
+  });
+  return {
+    schema: RESULTS_SCHEMA,
+    tool: { name: 'semconf', version: toolVersion() },
+    target: pool.facts,
+    probes: pool.probes,
+    specDigest: catalog.digest,
+    profiles: profiles.map((p) => ({ id: p.id, name: p.name, version: p.version, kind: p.kind })),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    complete: pool.complete,
+    cases: final,
+    summary: summarise(final, profiles.map((p) => p.id)),
+  };
+}
+
+function pick(o: WorkerReport['outcome']): { reason?: string; observed?: CaseResult['observed'] } {
+  return { ...(o.reason !== undefined ? { reason: o.reason } : {}), ...(o.observed !== undefined ? { observed: o.observed } : {}) };
+}

@@ -1,0 +1,151 @@
+// Call expressions: the tiny language of `call:` and `before:`.
+//
+//   call  := NAME '(' [ arg { ',' arg } ] ')'
+//   arg   := term { ('+' | '-' | '|') term }
+//   term  := NUMBER [ 'p' ]            decimal or 0x-hex; the suffix p multiplies by the page size
+//          | NAME                      a mapping (its first page's address) or a constant (MCL_FUTURE, SIZE_MAX, NULL)
+//
+// Arithmetic is modulo 2^64, like size_t, so "SIZE_MAX - 1p + 1" and wrapping ranges are expressible. Parsing is
+// pure; evaluation needs the target's page size, mapping addresses and constants (see evaluate()).
+
+export type Term =
+  | { kind: 'number'; value: bigint; pages: boolean }
+  | { kind: 'name'; name: string };
+
+export interface Arg {
+  text: string;
+  terms: Term[];
+  /** operators between consecutive terms: ops[i] joins terms[i] and terms[i + 1] */
+  ops: ('+' | '-' | '|')[];
+}
+
+export interface ParsedCall {
+  fn: string;
+  args: Arg[];
+  text: string;
+}
+
+export class CallSyntaxError extends Error {
+  constructor(
+    message: string,
+    /** 0-based offset into the call text */
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN = /\s*(?:(0x[0-9a-fA-F]+|\d+)(p?)(?![A-Za-z0-9_])|([A-Za-z_][A-Za-z0-9_]*)|([(),+\-|]))/y;
+
+type Token =
+  | { t: 'num'; value: bigint; pages: boolean; at: number }
+  | { t: 'name'; name: string; at: number }
+  | { t: 'punct'; p: string; at: number }
+  | { t: 'end'; at: number };
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    if (/^\s*$/.test(text.slice(pos))) break;
+    TOKEN.lastIndex = pos;
+    const m = TOKEN.exec(text);
+    if (!m) {
+      const at = pos + (text.slice(pos).length - text.slice(pos).trimStart().length);
+      throw new CallSyntaxError(`unexpected character ${JSON.stringify(text[at])}`, at);
+    }
+    const at = m.index + (m[0].length - m[0].trimStart().length);
+    if (m[1] !== undefined) tokens.push({ t: 'num', value: BigInt(m[1]), pages: m[2] === 'p', at });
+    else if (m[3] !== undefined) tokens.push({ t: 'name', name: m[3], at });
+    else if (m[4] !== undefined) tokens.push({ t: 'punct', p: m[4], at });
+    pos = TOKEN.lastIndex;
+  }
+  tokens.push({ t: 'end', at: text.length });
+  return tokens;
+}
+
+export function parseCall(text: string): ParsedCall {
+  const tokens = tokenize(text);
+  let i = 0;
+  const peek = (): Token => tokens[i] ?? { t: 'end', at: text.length };
+  const expectPunct = (p: string): void => {
+    const tok = peek();
+    if (tok.t !== 'punct' || tok.p !== p) throw new CallSyntaxError(`expected "${p}"`, tok.at);
+    i++;
+  };
+  const head = peek();
+  if (head.t !== 'name') throw new CallSyntaxError('expected a function name', head.at);
+  i++;
+  expectPunct('(');
+  const args: Arg[] = [];
+  if (!(peek().t === 'punct' && (peek() as { p: string }).p === ')')) {
+    for (;;) {
+      args.push(parseArg());
+      const tok = peek();
+      if (tok.t === 'punct' && tok.p === ',') {
+        i++;
+        continue;
+      }
+      break;
+    }
+  }
+  expectPunct(')');
+  const tail = peek();
+  if (tail.t !== 'end') throw new CallSyntaxError('unexpected text after ")"', tail.at);
+  return { fn: head.name, args, text };
+
+  function parseArg(): Arg {
+    const start = peek().at;
+    const terms: Term[] = [parseTerm()];
+    const ops: Arg['ops'] = [];
+    for (;;) {
+      const tok = peek();
+      if (tok.t === 'punct' && (tok.p === '+' || tok.p === '-' || tok.p === '|')) {
+        i++;
+        ops.push(tok.p);
+        terms.push(parseTerm());
+        continue;
+      }
+      return { text: text.slice(start, tok.at).trim(), terms, ops };
+    }
+  }
+
+  function parseTerm(): Term {
+    const tok = peek();
+    i++;
+    if (tok.t === 'num') return { kind: 'number', value: tok.value, pages: tok.pages };
+    if (tok.t === 'name') return { kind: 'name', name: tok.name };
+    throw new CallSyntaxError('expected a number, a mapping name or a constant', tok.at);
+  }
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+export interface EvalEnv {
+  pageSize: bigint;
+  /** first-page address of each mapping */
+  mappings: Readonly<Record<string, bigint>>;
+  constants: Readonly<Record<string, bigint>>;
+}
+
+/** Evaluate one argument modulo 2^64. Throws on a name the environment does not define. */
+export function evaluate(arg: Arg, env: EvalEnv): bigint {
+  const value = (t: Term): bigint => {
+    if (t.kind === 'number') return t.pages ? t.value * env.pageSize : t.value;
+    const v = env.mappings[t.name] ?? env.constants[t.name];
+    if (v === undefined) throw new Error(`"${t.name}" is neither a mapping of this case nor a constant of this target`);
+    return v;
+  };
+  let acc = value(arg.terms[0] as Term);
+  arg.ops.forEach((op, k) => {
+    const rhs = value(arg.terms[k + 1] as Term);
+    acc = op === '+' ? acc + rhs : op === '-' ? acc - rhs : acc | rhs;
+  });
+  return acc & MASK64;
+}
+
+/** Names a call refers to (mappings or constants), for lint. */
+export function namesIn(call: ParsedCall): string[] {
+  return call.args.flatMap((a) => a.terms.flatMap((t) => (t.kind === 'name' ? [t.name] : [])));
+}

@@ -1,0 +1,224 @@
+// Cross-file lint rules, one small rule per check (as test262's lint does). Each rule sees the whole catalog and
+// returns positioned diagnostics; a rule never throws.
+import { CallSyntaxError, namesIn, parseCall, type ParsedCall } from './call.js';
+import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
+import { InputError, type Diagnostic } from './diagnostics.js';
+import { CALLABLES, isCallable, isConstantName } from './functions.js';
+import { type Expectation, type Mapping, type PageSet } from './schema.js';
+
+/** The default per-case lock budget, checked at lint against 4 KiB pages and by the worker against the real size. */
+export const LOCK_BUDGET_BYTES = 64 * 1024 * 1024;
+export const LINT_PAGE_SIZE = 4096;
+
+export type Rule = (catalog: Catalog) => Diagnostic[];
+
+export function pagesOf(m: Mapping): number {
+  return m.layout?.length ?? m.pages ?? 0;
+}
+
+/** Every call text of a case with its key path: the before list, then the call under test. */
+function callsOf(ref: CaseRef): { text: string; path: (string | number)[] }[] {
+  const base = ['cases', ref.index];
+  return [
+    ...(ref.case.before ?? []).map((text, i) => ({ text, path: [...base, 'before', i] })),
+    { text: ref.case.call, path: [...base, 'call'] },
+  ];
+}
+
+function parsed(text: string): ParsedCall | undefined {
+  try {
+    return parseCall(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const caseIdsUnique: Rule = (catalog) => {
+  const seen = new Map<string, string>();
+  const out: Diagnostic[] = [];
+  for (const ref of allCases(catalog)) {
+    for (const [id, key] of [[ref.case.id, 'id'], ...(ref.case.aliases ?? []).map((a) => [a, 'aliases'])] as const) {
+      const first = seen.get(id);
+      if (first !== undefined) {
+        out.push(ref.spec.source.at(['cases', ref.index, key], `duplicate case id "${id}" (first used at ${first})`));
+      } else {
+        const d = ref.spec.source.at(['cases', ref.index, 'id'], '');
+        seen.set(id, `${d.file}:${d.line}:${d.col}`);
+      }
+    }
+  }
+  return out;
+};
+
+const caseIdPrefixedByFunction: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) =>
+    ref.case.id.startsWith(`${ref.spec.value.function}.`)
+      ? []
+      : [ref.spec.source.at(['cases', ref.index, 'id'], `expected the id to start with "${ref.spec.value.function}."`)],
+  );
+
+const callsParse: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) =>
+    callsOf(ref).flatMap(({ text, path }) => {
+      try {
+        parseCall(text);
+        return [];
+      } catch (e) {
+        const why = e instanceof CallSyntaxError ? `${e.message} at offset ${e.offset}` : String(e);
+        return [ref.spec.source.at(path, `bad call expression ${JSON.stringify(text)}: ${why}`)];
+      }
+    }),
+  );
+
+const callsAllowlisted: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) =>
+    callsOf(ref).flatMap(({ text, path }) => {
+      const call = parsed(text);
+      if (!call) return [];
+      if (!isCallable(call.fn)) {
+        return [ref.spec.source.at(path, `unknown function "${call.fn}"; expected one of ${Object.keys(CALLABLES).join(', ')}`)];
+      }
+      const arity = CALLABLES[call.fn].length;
+      return call.args.length === arity
+        ? []
+        : [ref.spec.source.at(path, `${call.fn} takes ${arity} argument(s), got ${call.args.length}`)];
+    }),
+  );
+
+const callMatchesFile: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) => {
+    const call = parsed(ref.case.call);
+    const fn = ref.spec.value.function;
+    return call && isCallable(call.fn) && call.fn !== fn
+      ? [ref.spec.source.at(['cases', ref.index, 'call'], `expected a call to ${fn} (the function of this file), got ${call.fn}`)]
+      : [];
+  });
+
+const callNamesResolve: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) =>
+    callsOf(ref).flatMap(({ text, path }) => {
+      const call = parsed(text);
+      if (!call) return [];
+      const mappings = new Set(Object.keys(ref.case.memory ?? {}));
+      return namesIn(call)
+        .filter((n) => !mappings.has(n) && !isConstantName(n))
+        .map((n) => ref.spec.source.at(path, `"${n}" is neither a mapping of this case (${[...mappings].join(', ') || 'none'}) nor a known constant`));
+    }),
+  );
+
+const expectationsNameKnownProfiles: Rule = (catalog) => {
+  const known = new Set(catalog.profiles.map((p) => p.value.id));
+  return allCases(catalog).flatMap((ref) =>
+    Object.keys(ref.case.expect)
+      .filter((p) => !known.has(p))
+      .map((p) => ref.spec.source.at(['cases', ref.index, 'expect'], `unknown profile "${p}"; expected one of ${[...known].join(', ')}`, p)),
+  );
+};
+
+const expectationsCoverEveryProfile: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) =>
+    catalog.profiles
+      .map((p) => p.value.id)
+      .filter((p) => !(p in ref.case.expect))
+      .map((p) => ref.spec.source.at(['cases', ref.index, 'expect'], `no expectation for profile "${p}" (write \`${p}: unspecified\` if its documents are silent)`)),
+  );
+
+function citedClauses(e: Expectation | { clause?: string | string[] }): string[] {
+  return e.clause === undefined ? [] : Array.isArray(e.clause) ? e.clause : [e.clause];
+}
+
+const clausesExist: Rule = (catalog) => {
+  const clauses = new Map(catalog.profiles.map((p) => [p.value.id, new Set(p.value.clauses.map((c) => c.id))]));
+  return allCases(catalog).flatMap((ref) =>
+    Object.entries(ref.case.expect).flatMap(([profile, e]) => {
+      const known = clauses.get(profile);
+      if (known === undefined || typeof e === 'string') return [];
+      return citedClauses(e)
+        .filter((id) => !known.has(id))
+        .map((id) => ref.spec.source.at(['cases', ref.index, 'expect', profile, 'clause'], `unknown clause "${id}" in profile "${profile}"`));
+    }),
+  );
+};
+
+const effectsNameMappings: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) => {
+    const memory = ref.case.memory ?? {};
+    const check = (sets: Record<string, PageSet> | undefined, path: (string | number)[]): Diagnostic[] =>
+      Object.entries(sets ?? {}).flatMap(([name, set]) => {
+        const m = memory[name];
+        if (m === undefined) return [ref.spec.source.at(path, `effect names "${name}", which is not a mapping of this case`, name)];
+        const n = pagesOf(m);
+        return Array.isArray(set) && set.some((i) => i >= n)
+          ? [ref.spec.source.at([...path, name], `page index out of range: "${name}" has ${n} page(s)`)]
+          : [];
+      });
+    return Object.entries(ref.case.expect).flatMap(([profile, e]) => {
+      if (typeof e === 'string' || !('returns' in e || 'fails' in e || 'one_of' in e)) return [];
+      const exp = e as Expectation;
+      const base = ['cases', ref.index, 'expect', profile];
+      return [
+        ...check(exp.locked, [...base, 'locked']),
+        ...check(exp.resident, [...base, 'resident']),
+        ...(exp.one_of ?? []).flatMap((o, k) => [
+          ...check(o.locked, [...base, 'one_of', k, 'locked']),
+          ...check(o.resident, [...base, 'one_of', k, 'resident']),
+        ]),
+      ];
+    });
+  });
+
+const lockBudget: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) => {
+    const pages = Object.values(ref.case.memory ?? {}).reduce((n, m) => n + pagesOf(m), 0);
+    return pages * LINT_PAGE_SIZE > LOCK_BUDGET_BYTES
+      ? [ref.spec.source.at(['cases', ref.index, 'memory'], `the case maps ${pages} pages, over the lock budget of ${LOCK_BUDGET_BYTES / LINT_PAGE_SIZE} pages`)]
+      : [];
+  });
+
+const profileIdMatchesFile: Rule = (catalog) =>
+  catalog.profiles.flatMap((p) =>
+    p.value.id === profileFileId(p.file) ? [] : [p.source.at(['id'], `expected id "${profileFileId(p.file)}" (the file name)`)],
+  );
+
+const profileClausesWellFormed: Rule = (catalog) =>
+  catalog.profiles.flatMap((p) => {
+    const docs = new Set(p.value.documents.map((d) => d.id));
+    const seen = new Set<string>();
+    return p.value.clauses.flatMap((c, i) => {
+      const out: Diagnostic[] = [];
+      if (seen.has(c.id)) out.push(p.source.at(['clauses', i, 'id'], `duplicate clause id "${c.id}"`));
+      seen.add(c.id);
+      if (!docs.has(c.document)) {
+        out.push(p.source.at(['clauses', i, 'document'], `unknown document "${c.document}"; expected one of ${[...docs].join(', ')}`));
+      }
+      return out;
+    });
+  });
+
+export const RULES: Record<string, Rule> = {
+  caseIdsUnique,
+  caseIdPrefixedByFunction,
+  callsParse,
+  callsAllowlisted,
+  callMatchesFile,
+  callNamesResolve,
+  expectationsNameKnownProfiles,
+  expectationsCoverEveryProfile,
+  clausesExist,
+  effectsNameMappings,
+  lockBudget,
+  profileIdMatchesFile,
+  profileClausesWellFormed,
+};
+
+export function lintCatalog(catalog: Catalog): Diagnostic[] {
+  return Object.values(RULES).flatMap((rule) => rule(catalog));
+}
+
+/** Read a specs directory and apply every rule: the catalog a run may use, or InputError with every problem. */
+export function loadCatalog(dir: string): Catalog {
+  const catalog = readCatalog(dir);
+  const problems = lintCatalog(catalog);
+  if (problems.length > 0) throw new InputError(problems);
+  return catalog;
+}

@@ -1,0 +1,104 @@
+// Loading: YAML text → plain data (with a SourceMap for positions) → zod-validated spec or profile.
+// Nothing here knows about other files; cross-file rules live in lint.ts.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import type * as z from 'zod';
+import { type Diagnostic, type PathKey, InputError, SourceMap } from './diagnostics.js';
+import { Profile, SpecFile } from './schema.js';
+
+export interface Loaded<T> {
+  file: string;
+  value: T;
+  source: SourceMap;
+}
+
+/** Parse YAML and validate it with `schema`; throws InputError with every problem's position. */
+export function loadYaml<S extends z.ZodType>(file: string, text: string, schema: S): Loaded<z.infer<S>> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax: ${firstLine(e.message)}` };
+      }),
+    );
+  }
+  const source = new SourceMap(file, doc, lines);
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new InputError(dedupe(parsed.error.issues.flatMap((i) => describeIssue(i, [], source))));
+  return { file, value: parsed.data, source };
+}
+
+export function loadSpecFile(file: string, text = readFileSync(file, 'utf8')): Loaded<SpecFile> {
+  return loadYaml(file, text, SpecFile);
+}
+
+export function loadProfileFile(file: string, text = readFileSync(file, 'utf8')): Loaded<Profile> {
+  return loadYaml(file, text, Profile);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Turn one zod issue into positioned diagnostics, with a message that says what was expected. */
+function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceMap): Diagnostic[] {
+  const path = [...prefix, ...(issue.path as PathKey[])];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => source.at(path, `unknown key "${k}"; expected one of the keys in schema/`, k));
+    case 'invalid_union':
+      return describeUnion(issue, path, source);
+    case 'invalid_value':
+      return [source.at(path, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`)];
+    case 'invalid_type': {
+      const missing = issue.message.includes('received undefined');
+      if (missing) {
+        const key = path[path.length - 1];
+        return [source.at(path.slice(0, -1), `missing required key "${String(key)}" (expected ${issue.expected})`)];
+      }
+      return [source.at(path, `expected ${issue.expected}; ${issue.message.replace(/^Invalid input: /, '')}`)];
+    }
+    default:
+      return [source.at(path, issue.message)];
+  }
+}
+
+/** A union failed: report the alternative that got furthest, or list what each alternative expects. */
+function describeUnion(
+  issue: Extract<Issue, { code: 'invalid_union' }>,
+  path: PathKey[],
+  source: SourceMap,
+): Diagnostic[] {
+  const branches = issue.errors;
+  const depth = (issues: Issue[]): number => Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 1)));
+  const deep = branches.filter((b) => b.length > 0 && depth(b) > 0).sort((a, b) => depth(b) - depth(a));
+  const best = deep[0];
+  if (best !== undefined && best.every((i) => i.code !== 'invalid_type' || i.path.length > 0)) {
+    return best.flatMap((i) => describeIssue(i, path, source));
+  }
+  const wants = branches.map((b) => summarise(b[0])).filter((s) => s !== '');
+  return [source.at(path, `expected ${[...new Set(wants)].join(' or ')}`)];
+}
+
+function summarise(issue: Issue | undefined): string {
+  if (!issue) return '';
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
+  if (issue.code === 'invalid_type') return `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`;
+  if (issue.code === 'invalid_format') return `a string matching ${issue.message}`;
+  return issue.message;
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

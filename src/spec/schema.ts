@@ -1,0 +1,182 @@
+// The spec language: every case and profile file is validated against these schemas, and the committed
+// JSON Schemas in schema/ are generated from them (npm run schema). Types used across the suite are inferred
+// from here so the YAML, the editor completion and the TypeScript never disagree.
+import * as z from 'zod';
+import { ERRNO_NAMES } from './errno-names.js';
+import { CALLABLE_NAMES } from './functions.js';
+
+/** Case ids look like `mlock.zero-length`: the function, then dotted kebab-case words. */
+export const CaseId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$/, 'a dotted id such as "mlock.zero-length"');
+
+/** Clause ids are local to a profile: `mlock.errors.einval-len-zero`. */
+export const ClauseId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$/, 'a dotted clause id such as "mlock.errors.enomem"');
+
+export const ProfileId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case profile id such as "hpux"');
+
+export const MappingName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case mapping name such as "buf"');
+
+export const ErrnoName = z.enum(ERRNO_NAMES);
+export type ErrnoName = z.infer<typeof ErrnoName>;
+
+/** One page of a mapping: its protection, or `hole` for a page left unmapped inside the fenced region. */
+export const PageKind = z.enum(['rw', 'r', 'none', 'hole']);
+export type PageKind = z.infer<typeof PageKind>;
+
+/** Upper bound on pages per mapping, so that no spec can describe more than the per-case lock budget. */
+export const MAX_PAGES_PER_MAPPING = 1024;
+
+export const Mapping = z
+  .strictObject({
+    pages: z.int().min(1).max(MAX_PAGES_PER_MAPPING).optional().describe('number of pages, all with `prot`'),
+    prot: PageKind.exclude(['hole']).optional().describe('protection of every page when `pages` is given (default rw)'),
+    layout: z
+      .array(PageKind)
+      .min(1)
+      .max(MAX_PAGES_PER_MAPPING)
+      .optional()
+      .describe('page-by-page protection, e.g. [rw, hole]; instead of pages/prot'),
+    touch: z.boolean().optional().describe('fault every accessible page in before the case (default false)'),
+  })
+  .superRefine((m, ctx) => {
+    if ((m.pages === undefined) === (m.layout === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'exactly one of `pages` or `layout`' });
+    }
+    if (m.layout !== undefined && m.prot !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['prot'], message: '`prot` goes with `pages`, not with `layout`' });
+    }
+  });
+export type Mapping = z.infer<typeof Mapping>;
+
+/** A call expression such as "mlock(buf + 1, 2p)"; parsed and checked by src/spec/call.ts and the lint rules. */
+export const CallText = z.string().min(3).max(200);
+
+export const Context = z.union([
+  z.literal('privileged').describe('root with CAP_IPC_LOCK'),
+  z.strictObject({
+    user: z.literal('unprivileged'),
+    memlock: z
+      .union([z.int().min(0), z.string().regex(/^(\d+p|unlimited)$/)])
+      .describe('RLIMIT_MEMLOCK set before the drop: bytes, pages as "Np", or "unlimited"'),
+  }),
+]);
+export type Context = z.infer<typeof Context>;
+
+/** Page selector of an effect: every mapped page, none of them, or these page indices. */
+export const PageSet = z.union([z.enum(['all', 'none']), z.array(z.int().min(0)).min(1)]);
+export type PageSet = z.infer<typeof PageSet>;
+
+const effectFields = {
+  locked: z
+    .record(MappingName, PageSet)
+    .optional()
+    .describe('which pages of each mapping are locked after the call'),
+  resident: z
+    .record(MappingName, PageSet)
+    .optional()
+    .describe('which pages of each mapping are memory-resident after the call'),
+};
+
+/** An outcome of the call under test: exactly one of returns / fails, plus optional effects. */
+export const Outcome = z
+  .strictObject({
+    returns: z.int().optional(),
+    fails: z.union([ErrnoName, z.array(ErrnoName).min(1)]).optional(),
+    ...effectFields,
+  })
+  .superRefine((o, ctx) => {
+    if ((o.returns === undefined) === (o.fails === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'an outcome has exactly one of `returns` or `fails`' });
+    }
+  });
+export type Outcome = z.infer<typeof Outcome>;
+
+/** What one profile's documents say the call does, and on which document that rests. */
+export const Expectation = z
+  .strictObject({
+    returns: z.int().optional(),
+    fails: z.union([ErrnoName, z.array(ErrnoName).min(1)]).optional().describe('errno name, or a list of allowed ones'),
+    one_of: z.array(Outcome).min(2).optional().describe('"may fail" clauses: any of these outcomes conforms'),
+    ...effectFields,
+    clause: z.union([ClauseId, z.array(ClauseId).min(1)]).optional().describe('clause id(s) in this profile'),
+    basis: z.literal('inferred').optional().describe('no clause says it; `reason` explains the inference'),
+    reason: z.string().min(10).optional(),
+    note: z.string().optional(),
+  })
+  .superRefine((e, ctx) => {
+    const forms = [e.returns, e.fails, e.one_of].filter((v) => v !== undefined).length;
+    if (forms !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'an expectation has exactly one of `returns`, `fails` or `one_of`' });
+    }
+    if (e.clause === undefined && e.basis === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'an expectation rests on a `clause`, or on `basis: inferred` with a `reason`' });
+    }
+    if (e.basis === 'inferred' && e.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['basis'], message: '`basis: inferred` needs a `reason`' });
+    }
+  });
+export type Expectation = z.infer<typeof Expectation>;
+
+/** The document is silent: `unspecified`, or `{ unspecified: "why" }` to say what it leaves open. */
+export const Unspecified = z.union([
+  z.literal('unspecified'),
+  z.strictObject({ unspecified: z.string().min(3), clause: z.union([ClauseId, z.array(ClauseId)]).optional() }),
+]);
+
+export const ProfileExpectation = z.union([Unspecified, Expectation]);
+export type ProfileExpectation = z.infer<typeof ProfileExpectation>;
+
+export const Case = z.strictObject({
+  id: CaseId,
+  aliases: z.array(CaseId).optional().describe('old ids of this case, kept when it is renamed'),
+  title: z.string().min(3),
+  memory: z.record(MappingName, Mapping).optional().describe('fresh mappings, each fenced by guard pages'),
+  before: z.array(CallText).optional().describe('setup calls: each must succeed, else the case is an error'),
+  call: CallText.describe('the call under test'),
+  as: Context.optional().describe('execution context (default privileged)'),
+  timeout_ms: z.int().min(100).max(60_000).optional(),
+  expect: z.record(ProfileId, ProfileExpectation),
+});
+export type Case = z.infer<typeof Case>;
+
+export const SpecFile = z
+  .strictObject({
+    function: z.enum(CALLABLE_NAMES).describe('the function every case of this file calls under test'),
+    cases: z.array(Case).min(1),
+  })
+  .meta({ title: 'semconf spec file', description: 'Cases for one function; see CONTRIBUTING.md.' });
+export type SpecFile = z.infer<typeof SpecFile>;
+
+export const Clause = z.strictObject({
+  id: ClauseId,
+  document: z.string().min(1).describe('id of a document of this profile'),
+  section: z.string().min(1),
+  quote: z.string().min(3).describe('verbatim from the document (white space may be folded)'),
+  untestable: z.string().min(10).optional().describe('why no case can check this clause'),
+});
+export type Clause = z.infer<typeof Clause>;
+
+export const Document = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  title: z.string(),
+  section: z.string().optional(),
+  date: z.string().optional(),
+  source: z.string().optional().describe('file name of a copy under the sources directory, e.g. a seed'),
+  url: z.string().optional(),
+  gaps: z.array(z.string()).optional().describe('where the copy is cut off or damaged; never fill these in'),
+});
+
+export const Profile = z
+  .strictObject({
+    id: ProfileId,
+    name: z.string(),
+    version: z.string(),
+    kind: z.enum(['live', 'document-only']),
+    documents: z.array(Document).min(1),
+    clauses: z.array(Clause),
+  })
+  .meta({ title: 'semconf platform profile' });
+export type Profile = z.infer<typeof Profile>;

@@ -1,0 +1,143 @@
+// Verdicts: one observation judged against one profile's expectation. Pure: no I/O, no clock, no target.
+//
+// conforms      the call's outcome and every expected effect match
+// diverges      the outcome or an observed effect contradicts the expectation
+// inconclusive  the outcome matches, but an expected effect cannot be observed on this target (never a pass)
+// unspecified   the profile's documents are silent; the observation is still recorded
+// unsupported   the function or a constant is absent on the target
+// skipped       the execution context could not be established
+// error         the case itself broke: setup failed, crash, timeout
+import type { CaseStatus, ClauseRef, Observation, Probes, Verdict } from './results.js';
+import type { Clause, Expectation, Outcome, PageSet, ProfileExpectation } from './spec/schema.js';
+
+export interface Judged {
+  status: CaseStatus;
+  reason?: string;
+  observed?: Observation;
+  probes: Probes;
+}
+
+type EffectKey = 'locked' | 'resident';
+const EFFECTS: Record<EffectKey, { mark: string; probe: keyof Probes; exact: boolean }> = {
+  // Lock state is exact: pages outside the expected set must be unlocked.
+  locked: { mark: 'L', probe: 'lockState', exact: true },
+  // Residency is a promise of presence only: a page the document does not mention may or may not be resident.
+  resident: { mark: 'R', probe: 'residency', exact: false },
+};
+
+export function listOf<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function describePageSet(set: PageSet): string {
+  return Array.isArray(set) ? `pages ${set.join(',')}` : set;
+}
+
+/** Human form of an expected outcome, e.g. "fails EINVAL; locked buf: none". */
+export function describeExpected(o: Outcome | Expectation): string {
+  const parts: string[] = [];
+  if ('one_of' in o && o.one_of !== undefined) parts.push(`one of: ${o.one_of.map(describeExpected).join(' | ')}`);
+  if (o.returns !== undefined) parts.push(`returns ${o.returns}`);
+  if (o.fails !== undefined) parts.push(`fails ${listOf(o.fails).join(' or ')}`);
+  for (const key of Object.keys(EFFECTS) as EffectKey[]) {
+    for (const [m, set] of Object.entries(o[key] ?? {})) parts.push(`${key} ${m}: ${describePageSet(set)}`);
+  }
+  return parts.join('; ');
+}
+
+/** Human form of an observation, e.g. "fails ENOMEM; buf locked L-, resident R-". */
+export function describeObserved(obs: Observation): string {
+  const call = obs.call.ret === -1 ? `fails ${obs.call.errno ?? '(no errno)'}` : `returns ${obs.call.ret}`;
+  const maps = Object.entries(obs.effects.mappings).map(
+    ([name, m]) => `${name} locked ${m.locked ?? '?'}, resident ${m.resident ?? '?'}`,
+  );
+  return [call, ...maps].join('; ');
+}
+
+function outcomeMatches(o: Outcome | Expectation, obs: Observation): boolean {
+  if (o.returns !== undefined) return obs.call.ret === o.returns;
+  const allowed = listOf(o.fails);
+  return obs.call.ret === -1 && obs.call.errno !== null && allowed.includes(obs.call.errno as (typeof allowed)[number]);
+}
+
+export function pageSetMatches(set: PageSet, pages: string, mark: string, exact: boolean): boolean {
+  const marked = [...pages].map((c) => c === mark);
+  if (set === 'all') return [...pages].every((c) => c === '-' || c === mark);
+  if (set === 'none') return !marked.some(Boolean);
+  const wanted = new Set(set);
+  return marked.every((isMarked, i) => (wanted.has(i) ? isMarked : !exact || !isMarked));
+}
+
+interface EffectCheck {
+  mismatches: string[];
+  unobservable: string[];
+}
+
+function checkEffects(o: Outcome | Expectation, obs: Observation, probes: Probes): EffectCheck {
+  const result: EffectCheck = { mismatches: [], unobservable: [] };
+  for (const key of Object.keys(EFFECTS) as EffectKey[]) {
+    const { mark, probe, exact } = EFFECTS[key];
+    for (const [name, set] of Object.entries(o[key] ?? {})) {
+      const seen = obs.effects.mappings[name]?.[key] ?? null;
+      if (seen === null || !probes[probe].available) {
+        result.unobservable.push(`${key} ${name}: ${probes[probe].method}`);
+      } else if (!pageSetMatches(set, seen, mark, exact)) {
+        result.mismatches.push(`${key} ${name}: expected ${describePageSet(set)}, observed ${seen}`);
+      }
+    }
+  }
+  return result;
+}
+
+function resolveClauses(ids: string[], clauses: ReadonlyMap<string, Clause>): ClauseRef[] {
+  return ids.flatMap((id) => {
+    const c = clauses.get(id);
+    return c ? [{ id, document: c.document, section: c.section, quote: c.quote }] : [];
+  });
+}
+
+export function judge(input: Judged, expectation: ProfileExpectation, clauses: ReadonlyMap<string, Clause>): Verdict {
+  if (expectation === 'unspecified' || 'unspecified' in expectation) {
+    const why = expectation === 'unspecified' ? undefined : expectation.unspecified;
+    const refs = expectation === 'unspecified' ? [] : resolveClauses(listOf(expectation.clause), clauses);
+    const base: Verdict = { verdict: 'unspecified', expected: 'unspecified' };
+    if (why !== undefined) base.reason = why;
+    if (refs.length > 0) base.clauses = refs;
+    return withStatus(base, input);
+  }
+  const exp = expectation;
+  const verdict: Verdict = { verdict: 'conforms', expected: describeExpected(exp) };
+  const refs = resolveClauses(listOf(exp.clause), clauses);
+  if (refs.length > 0) verdict.clauses = refs;
+  if (exp.basis !== undefined) verdict.basis = `${exp.basis}: ${exp.reason ?? ''}`;
+  if (input.status !== 'ran' || input.observed === undefined) return withStatus(verdict, input);
+
+  const obs = input.observed;
+  verdict.observed = describeObserved(obs);
+  // The expectation's own effects apply to every alternative of one_of.
+  const alternatives: (Outcome | Expectation)[] =
+    exp.one_of?.map((o) => ({ ...o, locked: { ...exp.locked, ...o.locked }, resident: { ...exp.resident, ...o.resident } })) ?? [exp];
+  const checks = alternatives.filter((o) => outcomeMatches(o, obs)).map((o) => checkEffects(o, obs, input.probes));
+  if (checks.some((c) => c.mismatches.length === 0 && c.unobservable.length === 0)) return verdict;
+  const partly = checks.find((c) => c.mismatches.length === 0);
+  if (partly) {
+    return { ...verdict, verdict: 'inconclusive', reason: `cannot observe ${partly.unobservable.join('; ')}` };
+  }
+  const first = checks[0];
+  const reason = first
+    ? first.mismatches.join('; ')
+    : `expected ${verdict.expected.split('; ')[0] ?? ''}, observed ${verdict.observed.split('; ')[0] ?? ''}`;
+  return { ...verdict, verdict: 'diverges', reason };
+}
+
+/** A case that did not run carries its status into every profile's verdict. */
+function withStatus(v: Verdict, input: Judged): Verdict {
+  switch (input.status) {
+    case 'ran':
+      return input.observed ? { ...v, observed: describeObserved(input.observed) } : v;
+    case 'error':
+    case 'skipped':
+    case 'unsupported':
+      return { ...v, verdict: input.status, ...(input.reason !== undefined ? { reason: input.reason } : {}) };
+  }
+}

@@ -1,0 +1,53 @@
+// Worker process entry. Started by pool.ts with a WorkerStart as argv[2]; establishes its context, says hello, then
+// runs the cases it is sent. A shared worker checks after each case that it is back at its baseline and retires
+// when it is not; an isolated worker runs one case and leaves through _exit (after mlockall(MCL_FUTURE) Node would
+// abort in its own exit path).
+import { createRunner } from '../../runners/index.js';
+import type { Runner } from '../../runners/types.js';
+import { establishContext } from './context.js';
+import { executeCase } from './execute.js';
+import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
+
+function send(msg: FromWorker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new Error('worker started without an IPC channel'));
+    process.send(msg, undefined, {}, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function baselineOf(runner: Runner): string {
+  const creds = runner.credentials();
+  return JSON.stringify({ locked: runner.probes.lockedBytes(), memlock: creds.memlock, euid: creds.euid });
+}
+
+async function main(): Promise<void> {
+  const start = JSON.parse(process.argv[2] ?? '{}') as WorkerStart;
+  const runner = createRunner();
+  const { record: context, problem } = establishContext(runner, start.context);
+  const baseline = baselineOf(runner);
+  const { lockState, residency, lockedTotal } = runner.probes;
+  await send({ type: 'hello', facts: runner.facts, probes: { lockState, residency, lockedTotal }, context, ...(problem !== undefined ? { contextProblem: problem } : {}) });
+
+  process.on('message', (msg: ToWorker) => {
+    if (msg.type === 'exit') {
+      process.disconnect?.();
+      return;
+    }
+    let outcome: CaseOutcome = executeCase(runner, msg.item);
+    if (!start.isolated) {
+      const now = baselineOf(runner);
+      if (now !== baseline) {
+        const why = `worker state after the case differs from its baseline: ${now} (was ${baseline})`;
+        outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
+      }
+    }
+    void send({ type: 'result', key: msg.item.key, outcome }).then(() => {
+      if (start.isolated || outcome.retire !== undefined) runner.exitNow(0);
+    });
+  });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`semconf worker: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(70);
+});

@@ -1,0 +1,138 @@
+// Runs one case inside a worker: fenced fresh mappings, setup calls, the call under test, its effects, cleanup.
+// Everything the case may touch goes through the runner; nothing here reaches a symbol outside the allowlist.
+import type { Runner } from '../../runners/types.js';
+import type { PlanItem } from '../plan.js';
+import type { CallRecord, MappingEffects, Observation } from '../results.js';
+import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
+import { isCallable, isConstantName } from '../spec/functions.js';
+import { pagesOf } from '../spec/lint.js';
+import type { Mapping, PageKind } from '../spec/schema.js';
+import type { CaseOutcome } from './protocol.js';
+
+/** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
+const GUARD_PAGES = 1;
+
+interface Placed {
+  name: string;
+  reservation: bigint;
+  base: bigint;
+  layout: PageKind[];
+}
+
+function layoutOf(m: Mapping): PageKind[] {
+  return m.layout ?? Array.from({ length: m.pages ?? 0 }, () => m.prot ?? 'rw');
+}
+
+class CaseError extends Error {
+  constructor(
+    readonly status: 'error' | 'unsupported',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
+  const started = performance.now();
+  const placed: Placed[] = [];
+  const done = (o: Omit<CaseOutcome, 'durationMs'>): CaseOutcome => ({ ...o, durationMs: performance.now() - started });
+  try {
+    const calls = [...(item.case.before ?? []), item.case.call].map((t) => parseCall(t));
+    checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
+    checkBudget(runner, item);
+    for (const [name, m] of Object.entries(item.case.memory ?? {})) placed.push(place(runner, name, layoutOf(m), m.touch ?? false));
+    const env = {
+      pageSize: BigInt(runner.pageSize),
+      mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
+      constants: runner.constants as Record<string, bigint>,
+    };
+    const invoke = (call: ParsedCall): CallRecord => {
+      const args = call.args.map((a) => evaluate(a, env));
+      const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
+      return { text: call.text, ret: r.ret, errno: r.errno === null ? null : runner.errnoName(r.errno) };
+    };
+    const before: CallRecord[] = [];
+    for (const call of calls.slice(0, -1)) {
+      const rec = invoke(call);
+      before.push(rec);
+      if (rec.ret === -1) throw new CaseError('error', `setup call ${rec.text} failed with ${rec.errno ?? 'no errno'}`);
+    }
+    const call = invoke(calls[calls.length - 1] as ParsedCall);
+    const observed: Observation = { before, call, effects: observeEffects(runner, placed) };
+    assertHolesIntact(runner, placed);
+    return done({ status: 'ran', observed });
+  } catch (e) {
+    if (e instanceof CaseError) return done({ status: e.status, reason: e.message });
+    return done({ status: 'error', reason: `worker failed: ${(e as Error).stack ?? String(e)}` });
+  } finally {
+    for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+  }
+}
+
+function checkSupported(runner: Runner, calls: ParsedCall[], mappings: string[]): void {
+  for (const call of calls) {
+    if (!isCallable(call.fn) || !runner.has(call.fn)) {
+      throw new CaseError('unsupported', `${call.fn} is not available in this target's C library`);
+    }
+    for (const arg of call.args) {
+      for (const t of arg.terms) {
+        if (t.kind === 'name' && !mappings.includes(t.name) && isConstantName(t.name) && runner.constants[t.name] === undefined) {
+          throw new CaseError('unsupported', `${t.name} is not defined on this target`);
+        }
+      }
+    }
+  }
+}
+
+function checkBudget(runner: Runner, item: PlanItem): void {
+  const pages = Object.values(item.case.memory ?? {}).reduce((n, m) => n + pagesOf(m), 0);
+  const bytes = pages * runner.pageSize;
+  if (bytes > item.budgetBytes) {
+    throw new CaseError('error', `the case maps ${bytes} bytes, over the per-case lock budget of ${item.budgetBytes}`);
+  }
+}
+
+/** Reserve guard + pages + guard as PROT_NONE, then give each page its protection or punch it out as a hole. */
+function place(runner: Runner, name: string, layout: PageKind[], touch: boolean): Placed {
+  const total = layout.length + 2 * GUARD_PAGES;
+  const reservation = runner.memory.reserve(total);
+  if (reservation === null) throw new CaseError('error', `could not map ${total} pages for "${name}"`);
+  const ps = BigInt(runner.pageSize);
+  const base = reservation + BigInt(GUARD_PAGES) * ps;
+  const p: Placed = { name, reservation, base, layout };
+  layout.forEach((kind, i) => {
+    const at = base + BigInt(i) * ps;
+    const ok =
+      kind === 'hole'
+        ? runner.memory.unmap(at, 1)
+        : touch && kind !== 'none'
+          ? runner.memory.protect(at, 1, 'rw') && (runner.memory.touch(at, 1), runner.memory.protect(at, 1, kind))
+          : runner.memory.protect(at, 1, kind);
+    if (!ok) throw new CaseError('error', `could not prepare page ${i} of "${name}" as ${kind}`);
+  });
+  return p;
+}
+
+function observeEffects(runner: Runner, placed: Placed[]): Observation['effects'] {
+  const mappings: Record<string, MappingEffects> = {};
+  for (const p of placed) {
+    mappings[p.name] = {
+      pages: p.layout.length,
+      locked: runner.probes.pageLocks(p.base, p.layout.length)?.join('') ?? null,
+      resident: runner.probes.pageResidency(p.base, p.layout.length)?.join('') ?? null,
+    };
+  }
+  return { mappings, lockedBytes: runner.probes.lockedBytes() };
+}
+
+/** A hole is free address space: another thread could have mapped something there; then the case proved nothing. */
+function assertHolesIntact(runner: Runner, placed: Placed[]): void {
+  const ps = BigInt(runner.pageSize);
+  for (const p of placed) {
+    p.layout.forEach((kind, i) => {
+      if (kind === 'hole' && runner.memory.isMapped(p.base + BigInt(i) * ps)) {
+        throw new CaseError('error', `hole at page ${i} of "${p.name}" was filled by another mapping during the case`);
+      }
+    });
+  }
+}

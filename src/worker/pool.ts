@@ -1,0 +1,195 @@
+// Parent side of the workers: starts worker processes, sends them plan items, enforces each case's timeout, turns a
+// crash or hang into that case's `error`, and reaps every child before returning.
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PlanItem } from '../plan.js';
+import type { ContextRecord, Probes, TargetFacts } from '../results.js';
+import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
+
+/** How long a fresh worker may take to load Node, koffi and libc and say hello. */
+const HELLO_TIMEOUT_MS = 15_000;
+/** How long a worker asked to leave may take before it is killed. */
+const STOP_GRACE_MS = 2_000;
+const STDERR_KEEP = 4096;
+
+export interface WorkerReport {
+  item: PlanItem;
+  context: ContextRecord;
+  outcome: CaseOutcome;
+}
+
+export interface PoolResult {
+  reports: WorkerReport[];
+  facts: TargetFacts | null;
+  probes: Probes | null;
+  /** false when the run was interrupted before every item ran */
+  complete: boolean;
+}
+
+export interface PoolOptions {
+  jobs: number;
+  signal?: AbortSignal;
+  /** compiled worker entry; defaults to dist/src/worker/child.js */
+  childScript?: string;
+  onReport?: (report: WorkerReport) => void;
+}
+
+/** The compiled child.js: beside this module when running from dist/, else in dist/ (tests run the sources). */
+export function defaultChildScript(): string {
+  const sibling = fileURLToPath(new URL('./child.js', import.meta.url));
+  if (existsSync(sibling)) return sibling;
+  const built = fileURLToPath(new URL('../../dist/src/worker/child.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error(`no compiled worker at ${sibling} or ${built}: run "npm run build" first`);
+}
+
+type Hello = Extract<FromWorker, { type: 'hello' }>;
+
+class WorkerProcess {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private readonly results = new Map<string, (o: CaseOutcome) => void>();
+  readonly hello: Promise<Hello | { failed: string }>;
+  /** resolves when the process has exited and its stdio and IPC channel are closed */
+  readonly closed: Promise<string>;
+  isClosed = false;
+
+  constructor(start: WorkerStart, script: string) {
+    this.child = fork(script, [JSON.stringify(start)], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    this.child.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP);
+    });
+    this.closed = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.isClosed = true;
+        const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
+        const tail = this.stderr.trim().split('\n').slice(-3).join(' | ');
+        resolve(tail ? `${how}; stderr: ${tail}` : how);
+      });
+    });
+    this.hello = new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.kill();
+        resolve({ failed: `worker did not start within ${HELLO_TIMEOUT_MS} ms` });
+      }, HELLO_TIMEOUT_MS);
+      this.child.on('message', (msg: FromWorker) => {
+        if (msg.type === 'hello') {
+          clearTimeout(timer);
+          resolve(msg);
+        } else {
+          this.results.get(msg.key)?.(msg.outcome);
+        }
+      });
+      void this.closed.then((how) => {
+        clearTimeout(timer);
+        resolve({ failed: `worker ${how} before it started` });
+      });
+    });
+  }
+
+  run(item: PlanItem, signal?: AbortSignal): Promise<CaseOutcome> {
+    const started = performance.now();
+    const fail = (reason: string): CaseOutcome => ({ status: 'error', reason, durationMs: performance.now() - started });
+    return new Promise((resolve) => {
+      const finish = (o: CaseOutcome): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.results.delete(item.key);
+        resolve(o);
+      };
+      const onAbort = (): void => {
+        this.kill();
+        finish(fail('interrupted'));
+      };
+      const timer = setTimeout(() => {
+        this.kill();
+        finish(fail(`timed out after ${item.timeoutMs} ms; the worker was killed`));
+      }, item.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.results.set(item.key, finish);
+      void this.closed.then((how) => finish(fail(`worker ${how} while running the case`)));
+      this.send({ type: 'run', item });
+    });
+  }
+
+  private send(msg: ToWorker): void {
+    if (this.child.connected) this.child.send(msg);
+  }
+
+  kill(): void {
+    if (!this.isClosed) this.child.kill('SIGKILL');
+  }
+
+  /** Ask the worker to leave, kill it if it does not, and wait until it is reaped. */
+  async stop(): Promise<void> {
+    this.send({ type: 'exit' });
+    const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
+    await this.closed;
+    clearTimeout(timer);
+  }
+}
+
+export async function runItems(items: readonly PlanItem[], options: PoolOptions): Promise<PoolResult> {
+  const script = options.childScript ?? defaultChildScript();
+  const queue = [...items];
+  const reports = new Map<string, WorkerReport>();
+  let facts: TargetFacts | null = null;
+  let probes: Probes | null = null;
+
+  const runOn = async (worker: WorkerProcess, item: PlanItem): Promise<WorkerReport> => {
+    const hello = await worker.hello;
+    const unknownContext: ContextRecord = { name: item.contextName, spec: item.context, established: false, credentials: null };
+    if ('failed' in hello) {
+      return { item, context: unknownContext, outcome: { status: 'error', reason: hello.failed, durationMs: 0 } };
+    }
+    facts ??= hello.facts;
+    probes ??= hello.probes;
+    if (!hello.context.established) {
+      const reason = hello.contextProblem ?? 'context not established';
+      return { item, context: hello.context, outcome: { status: 'skipped', reason, durationMs: 0 } };
+    }
+    return { item, context: hello.context, outcome: await worker.run(item, options.signal) };
+  };
+
+  const lane = async (): Promise<void> => {
+    const shared = new Map<string, WorkerProcess>();
+    try {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        if (options.signal?.aborted) break;
+        let report: WorkerReport;
+        if (item.isolated) {
+          const worker = new WorkerProcess({ context: item.context, isolated: true }, script);
+          report = await runOn(worker, item);
+          await worker.stop();
+        } else {
+          let worker = shared.get(item.contextName);
+          if (worker === undefined || worker.isClosed) {
+            worker = new WorkerProcess({ context: item.context, isolated: false }, script);
+            shared.set(item.contextName, worker);
+          }
+          report = await runOn(worker, item);
+          if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
+            await worker.stop();
+            shared.delete(item.contextName);
+          }
+        }
+        reports.set(item.key, report);
+        options.onReport?.(report);
+      }
+    } finally {
+      await Promise.all([...shared.values()].map((w) => w.stop()));
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, () => lane()));
+  const ordered = items.flatMap((i) => {
+    const r = reports.get(i.key);
+    return r ? [r] : [];
+  });
+  return { reports: ordered, facts, probes, complete: ordered.length === items.length };
+}

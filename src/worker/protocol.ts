@@ -1,0 +1,27 @@
+// Messages between the parent (pool.ts) and a worker process (child.ts), over Node's IPC channel.
+import type { PlanItem } from '../plan.js';
+import type { CaseStatus, ContextRecord, Observation, Probes, TargetFacts } from '../results.js';
+import type { Context } from '../spec/schema.js';
+
+/** How a worker process is started: argv[2] of child.js, as JSON. */
+export interface WorkerStart {
+  context: Context;
+  /** a fresh process for one case; it leaves through _exit after reporting */
+  isolated: boolean;
+}
+
+export interface CaseOutcome {
+  status: CaseStatus;
+  reason?: string;
+  observed?: Observation;
+  warnings?: string[];
+  /** the worker is no longer at its baseline and will exit; the parent starts a new one */
+  retire?: string;
+  durationMs: number;
+}
+
+export type ToWorker = { type: 'run'; item: PlanItem } | { type: 'exit' };
+
+export type FromWorker =
+  | { type: 'hello'; facts: TargetFacts; probes: Probes; context: ContextRecord; contextProblem?: string }
+  | { type: 'result'; key: string; outcome: CaseOutcome };

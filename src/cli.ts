@@ -101,6 +101,19 @@ const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  validate: {
+    summary: 'check that results files are valid semconf-results/1 files (and say what is wrong if not)',
+    usage: 'semconf validate RESULTS.json...',
+    options: {},
+    async run(_values, positionals) {
+      if (positionals.length === 0) throw new UsageError('validate takes one or more results files');
+      for (const file of positionals) {
+        const r = readResults(file);
+        process.stdout.write(`${file}: valid ${r.schema}, target ${r.target.id}, ${r.cases.length} cases, ${r.complete ? 'complete' : 'incomplete'}\n`);
+      }
+      return EXIT.ok;
+    },
+  },
   schema: {
     summary: 'write the JSON Schemas of spec and profile files (for editors) into a directory',
     usage: 'semconf schema [--out DIR]   (default: the schema/ shipped with semconf)',
@@ -147,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${command.summary}\n\nusage: ${command.usage}\n`);
       return EXIT.ok;
     }
-    if (positionals.length > 0 && name !== 'report') throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (positionals.length > 0 && name !== 'report' && name !== 'validate') throw new UsageError(`unexpected argument "${positionals[0]}"`);
     return await command.run(values, positionals);
   } catch (e) {
     if (e instanceof InputError) {

@@ -26,7 +26,7 @@ export function loadYaml<S extends z.ZodType>(file: string, text: string, schema
   }
   const source = new SourceMap(file, doc, lines);
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const parsed = schema.safeParse(data);
+  const parsed = schema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new InputError(dedupe(parsed.error.issues.flatMap((i) => describeIssue(i, [], source))));
   return { file, value: parsed.data, source };
 }
@@ -54,7 +54,7 @@ function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceM
     case 'invalid_union':
       return describeUnion(issue, path, source);
     case 'invalid_value':
-      return [source.at(path, `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`)];
+      return [source.at(path, describeChoice(issue.input, issue.values))];
     case 'invalid_type': {
       const missing = issue.message.includes('received undefined');
       if (missing) {
@@ -91,6 +91,33 @@ function summarise(issue: Issue | undefined): string {
   if (issue.code === 'invalid_type') return `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`;
   if (issue.code === 'invalid_format') return `a string matching ${issue.message}`;
   return issue.message;
+}
+
+/** "got X; expected one of A, B" for short lists; for long ones (errno names) the nearest few and the count. */
+export function describeChoice(input: unknown, values: readonly unknown[]): string {
+  const got = input === undefined ? '' : `got ${JSON.stringify(input)}; `;
+  if (values.length <= 12) return `${got}expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+  const near = typeof input === 'string' ? nearest(input, values.map(String)) : [];
+  const hint = near.length > 0 ? `did you mean ${near.map((v) => JSON.stringify(v)).join(' or ')}? ` : '';
+  return `${got}${hint}(expected one of ${values.length} names, listed in schema/spec.schema.json)`;
+}
+
+function nearest(word: string, candidates: string[]): string[] {
+  const scored = candidates.map((c) => [c, editDistance(word.toUpperCase(), c.toUpperCase())] as const);
+  const best = Math.min(...scored.map(([, d]) => d));
+  return best <= 3 ? scored.filter(([, d]) => d === best).map(([c]) => c).slice(0, 3) : [];
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,95 @@
+// The runner and workers against the REAL libc of this machine: every assertion here is a documented live Linux fact
+// (Linux man-pages mlock(2) and the kernel's behaviour), observed through real system calls in real worker processes.
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runItems, type WorkerReport } from '../src/worker/pool.js';
+import { c, itemsFor } from './helpers.js';
+
+const isLinuxRootWithIpcLock = process.platform === 'linux' && process.geteuid?.() === 0;
+
+describe.runIf(isLinuxRootWithIpcLock)('Linux worker, real system calls', () => {
+  let byId: Map<string, WorkerReport>;
+  beforeAll(async () => {
+    const items = [
+      ...itemsFor('mlock', [
+        c('mlock.t-zero', 'mlock(buf, 0)'),
+        c('mlock.t-unmapped', 'mlock(gap, 2p)', { memory: { gap: { layout: ['hole', 'hole'] } } }),
+        c('mlock.t-prot-none', 'mlock(buf, 1p)', { memory: { buf: { pages: 1, prot: 'none' } } }),
+        c('mlock.t-ok', 'mlock(buf, 2p)'),
+        c('mlock.t-wrap', 'mlock(buf, SIZE_MAX - 1p + 1)'),
+      ]),
+      ...itemsFor('munlock', [c('munlock.t-after-mlock', 'munlock(buf, 2p)', { before: ['mlock(buf, 2p)'] })]),
+    ];
+    const result = await runItems(items, { jobs: 2 });
+    expect(result.complete).toBe(true);
+    byId = new Map(result.reports.map((r) => [r.item.case.id, r]));
+  });
+
+  const observed = (id: string) => {
+    const r = byId.get(id);
+    expect(r?.outcome.status, r?.outcome.reason).toBe('ran');
+    return r?.outcome.observed ?? expect.unreachable('no observation');
+  };
+
+  it('runs in the privileged context and records its credentials', () => {
+    const ctx = byId.get('mlock.t-ok')?.context;
+    expect(ctx).toMatchObject({ name: 'privileged', established: true, credentials: { euid: 0, canLockMemory: true } });
+  });
+
+  it('mlock(buf, 0) returns 0 and locks nothing', () => {
+    const o = observed('mlock.t-zero');
+    expect(o.call).toEqual({ text: 'mlock(buf, 0)', ret: 0, errno: null });
+    expect(o.effects.mappings.buf?.locked).toBe('UU');
+  });
+
+  it('an unmapped range fails with ENOMEM', () => {
+    const o = observed('mlock.t-unmapped');
+    expect(o.call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+    expect(o.effects.mappings.gap?.locked).toBe('--');
+  });
+
+  it('a PROT_NONE mapping fails with ENOMEM', () => {
+    expect(observed('mlock.t-prot-none').call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+  });
+
+  it('after a successful mlock smaps shows the pages locked, and mlock made them resident', () => {
+    const o = observed('mlock.t-ok');
+    expect(o.call.ret).toBe(0);
+    expect(o.effects.mappings.buf).toEqual({ pages: 2, locked: 'LL', resident: 'RR' });
+    expect(o.effects.lockedBytes).toBeGreaterThanOrEqual(2 * 4096);
+  });
+
+  it('after munlock the pages are no longer locked', () => {
+    const o = observed('munlock.t-after-mlock');
+    expect(o.before).toEqual([{ text: 'mlock(buf, 2p)', ret: 0, errno: null }]);
+    expect(o.call.ret).toBe(0);
+    expect(o.effects.mappings.buf?.locked).toBe('UU');
+  });
+
+  it('a range that wraps past the end of the address space fails with EINVAL', () => {
+    expect(observed('mlock.t-wrap').call).toMatchObject({ ret: -1, errno: 'EINVAL' });
+  });
+});
+
+describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
+  const script = fileURLToPath(new URL('./fixtures/workers/misbehaving-child.mjs', import.meta.url));
+
+  it('a hang becomes that case\'s error, a crash too, and every other case completes', async () => {
+    const items = itemsFor('mlock', [
+      c('mlock.a-ok', 'mlock(buf, 1p)'),
+      c('mlock.b-hang', 'mlock(buf, 1p)'),
+      c('mlock.c-crash', 'mlock(buf, 1p)'),
+      c('mlock.d-exit', 'mlock(buf, 1p)'),
+      c('mlock.e-ok', 'mlock(buf, 1p)'),
+    ], 500);
+    const result = await runItems(items, { jobs: 1, childScript: script });
+    const status = Object.fromEntries(result.reports.map((r) => [r.item.case.id, [r.outcome.status, r.outcome.reason ?? '']]));
+    expect(result.complete).toBe(true);
+    expect(status['mlock.a-ok']).toEqual(['ran', '']);
+    expect(status['mlock.b-hang']).toEqual(['error', 'timed out after 500 ms; the worker was killed']);
+    expect(status['mlock.c-crash']?.[0]).toBe('error');
+    expect(status['mlock.c-crash']?.[1]).toMatch(/killed by SIGKILL while running the case/);
+    expect(status['mlock.d-exit']?.[1]).toMatch(/exited with code 3 while running the case/);
+    expect(status['mlock.e-ok']).toEqual(['ran', '']);
+  });
+});

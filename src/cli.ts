@@ -12,6 +12,7 @@ import { runCatalog } from './run.js';
 import { InputError } from './spec/diagnostics.js';
 import { renderJsonSchema, SCHEMA_FILES } from './spec/json-schema.js';
 import { loadCatalog } from './spec/lint.js';
+import { checkQuotes } from './spec/sources.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -78,15 +79,22 @@ const COMMANDS: Record<string, Command> = {
   },
   lint: {
     summary: 'validate spec and profile files (schema, allowlist, ids, clauses) without running anything',
-    usage: `semconf lint [--specs DIR]
+    usage: `semconf lint [--specs DIR] [--sources DIR]
 
-  --specs DIR   spec directory (default: the specs/ shipped with semconf)`,
-    options: { specs: { type: 'string' } },
+  --specs DIR     spec directory (default: the specs/ shipped with semconf)
+  --sources DIR   check every clause quote verbatim against the document copies in DIR (e.g. ../shared/seeds)`,
+    options: { specs: { type: 'string' }, sources: { type: 'string' } },
     async run(values) {
       const dir = str(values.specs) ?? DEFAULT_SPECS;
       const catalog = loadCatalog(dir);
       const cases = catalog.specs.reduce((n, s) => n + s.value.cases.length, 0);
       process.stdout.write(`${dir}: ${catalog.specs.length} spec files, ${cases} cases, ${catalog.profiles.length} profiles: ok\n`);
+      const sources = str(values.sources);
+      if (sources === undefined) return EXIT.ok;
+      const quotes = checkQuotes(catalog, sources);
+      if (quotes.problems.length > 0) throw new InputError(quotes.problems);
+      process.stdout.write(`quotes: ${quotes.checked} checked verbatim against ${sources}: ok\n`);
+      if (quotes.unchecked.length > 0) process.stdout.write(`quotes: unchecked (no copy given): ${quotes.unchecked.join(', ')}\n`);
       return EXIT.ok;
     },
   },

@@ -133,7 +133,8 @@ export interface EvalEnv {
 export function evaluate(arg: Arg, env: EvalEnv): bigint {
   const value = (t: Term): bigint => {
     if (t.kind === 'number') return t.pages ? t.value * env.pageSize : t.value;
-    const v = env.mappings[t.name] ?? env.constants[t.name];
+    // Own properties only: "constructor" or "toString" are not names a spec can define.
+    const v = Object.hasOwn(env.mappings, t.name) ? env.mappings[t.name] : Object.hasOwn(env.constants, t.name) ? env.constants[t.name] : undefined;
     if (v === undefined) throw new Error(`"${t.name}" is neither a mapping of this case nor a constant of this target`);
     return v;
   };

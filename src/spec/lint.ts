@@ -37,14 +37,16 @@ const caseIdsUnique: Rule = (catalog) => {
   const seen = new Map<string, string>();
   const out: Diagnostic[] = [];
   for (const ref of allCases(catalog)) {
-    for (const [id, key] of [[ref.case.id, 'id'], ...(ref.case.aliases ?? []).map((a) => [a, 'aliases'])] as const) {
+    const base = ['cases', ref.index];
+    const ids: [string, (string | number)[]][] = [
+      [ref.case.id, [...base, 'id']],
+      ...(ref.case.aliases ?? []).map((a, k): [string, (string | number)[]] => [a, [...base, 'aliases', k]]),
+    ];
+    for (const [id, path] of ids) {
+      const here = ref.spec.source.at(path, '');
       const first = seen.get(id);
-      if (first !== undefined) {
-        out.push(ref.spec.source.at(['cases', ref.index, key], `duplicate case id "${id}" (first used at ${first})`));
-      } else {
-        const d = ref.spec.source.at(['cases', ref.index, 'id'], '');
-        seen.set(id, `${d.file}:${d.line}:${d.col}`);
-      }
+      if (first !== undefined) out.push({ ...here, message: `duplicate case id "${id}" (first used at ${first})` });
+      else seen.set(id, `${here.file}:${here.line}:${here.col}`);
     }
   }
   return out;
@@ -119,7 +121,7 @@ const expectationsCoverEveryProfile: Rule = (catalog) =>
   allCases(catalog).flatMap((ref) =>
     catalog.profiles
       .map((p) => p.value.id)
-      .filter((p) => !(p in ref.case.expect))
+      .filter((p) => !Object.hasOwn(ref.case.expect, p))
       .map((p) => ref.spec.source.at(['cases', ref.index, 'expect'], `no expectation for profile "${p}" (write \`${p}: unspecified\` if its documents are silent)`)),
   );
 
@@ -145,12 +147,12 @@ const effectsNameMappings: Rule = (catalog) =>
     const memory = ref.case.memory ?? {};
     const check = (sets: Record<string, PageSet> | undefined, path: (string | number)[]): Diagnostic[] =>
       Object.entries(sets ?? {}).flatMap(([name, set]) => {
-        const m = memory[name];
+        const m = Object.hasOwn(memory, name) ? memory[name] : undefined;
         if (m === undefined) return [ref.spec.source.at(path, `effect names "${name}", which is not a mapping of this case`, name)];
         const n = pagesOf(m);
-        return Array.isArray(set) && set.some((i) => i >= n)
-          ? [ref.spec.source.at([...path, name], `page index out of range: "${name}" has ${n} page(s)`)]
-          : [];
+        return (Array.isArray(set) ? set : []).flatMap((page, k) =>
+          page >= n ? [ref.spec.source.at([...path, name, k], `page index out of range: "${name}" has ${n} page(s)`)] : [],
+        );
       });
     return Object.entries(ref.case.expect).flatMap(([profile, e]) => {
       if (typeof e === 'string' || !('returns' in e || 'fails' in e || 'one_of' in e)) return [];
@@ -180,6 +182,18 @@ const profileIdMatchesFile: Rule = (catalog) =>
     p.value.id === profileFileId(p.file) ? [] : [p.source.at(['id'], `expected id "${profileFileId(p.file)}" (the file name)`)],
   );
 
+const profileIdsUnique: Rule = (catalog) => {
+  const seen = new Map<string, string>();
+  return catalog.profiles.flatMap((p) => {
+    const first = seen.get(p.value.id);
+    if (first === undefined) {
+      seen.set(p.value.id, p.file);
+      return [];
+    }
+    return [p.source.at(['id'], `duplicate profile id "${p.value.id}" (also declared in ${first})`)];
+  });
+};
+
 const profileClausesWellFormed: Rule = (catalog) =>
   catalog.profiles.flatMap((p) => {
     const docs = new Set(p.value.documents.map((d) => d.id));
@@ -208,6 +222,7 @@ export const RULES: Record<string, Rule> = {
   effectsNameMappings,
   lockBudget,
   profileIdMatchesFile,
+  profileIdsUnique,
   profileClausesWellFormed,
 };
 

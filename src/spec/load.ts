@@ -52,20 +52,28 @@ function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceM
     case 'unrecognized_keys':
       return issue.keys.map((k) => source.at(path, `unknown key "${k}"; expected one of the keys in schema/`, k));
     case 'invalid_union':
+      if (issue.input === undefined) return [missingKey(path, 'a value', source)];
       return describeUnion(issue, path, source);
+    case 'invalid_key': {
+      // A record key that fails its pattern: point at the key, and say what a key must look like.
+      const key = String(path[path.length - 1]);
+      const want = issue.issues.map((i) => i.message).join('; ');
+      return [source.at(path.slice(0, -1), `bad key ${JSON.stringify(key)}: expected ${want}`, key)];
+    }
     case 'invalid_value':
       return [source.at(path, describeChoice(issue.input, issue.values))];
     case 'invalid_type': {
-      const missing = issue.message.includes('received undefined');
-      if (missing) {
-        const key = path[path.length - 1];
-        return [source.at(path.slice(0, -1), `missing required key "${String(key)}" (expected ${issue.expected})`)];
-      }
+      if (issue.input === undefined) return [missingKey(path, issue.expected, source)];
       return [source.at(path, `expected ${issue.expected}; ${issue.message.replace(/^Invalid input: /, '')}`)];
     }
     default:
       return [source.at(path, issue.message)];
   }
+}
+
+function missingKey(path: PathKey[], expected: string, source: SourceMap): Diagnostic {
+  const key = path[path.length - 1];
+  return source.at(path.slice(0, -1), `missing required key "${String(key)}" (expected ${expected})`);
 }
 
 /** A union failed: report the alternative that got furthest, or list what each alternative expects. */
@@ -75,14 +83,22 @@ function describeUnion(
   source: SourceMap,
 ): Diagnostic[] {
   const branches = issue.errors;
-  const depth = (issues: Issue[]): number => Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 1)));
-  const deep = branches.filter((b) => b.length > 0 && depth(b) > 0).sort((a, b) => depth(b) - depth(a));
-  const best = deep[0];
-  if (best !== undefined && best.every((i) => i.code !== 'invalid_type' || i.path.length > 0)) {
-    return best.flatMap((i) => describeIssue(i, path, source));
-  }
+  // Descend into an alternative only if the input had its shape and failed deeper inside; otherwise the input
+  // matched no alternative's shape, and the message lists them all.
+  const deeper = branches.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0 || isRefinement(i)));
+  const best = deeper.sort((a, b) => a.length - b.length)[0];
+  if (best !== undefined) return best.flatMap((i) => describeIssue(i, path, source));
+  // A string where one alternative is a list of names (errno names, page kinds): name the nearest ones.
+  const choice = branches.map((b) => b[0]).find((i) => i?.code === 'invalid_value' && typeof issue.input === 'string');
+  if (choice?.code === 'invalid_value' && choice.values.length > 1) return [source.at(path, describeChoice(issue.input, choice.values))];
   const wants = branches.map((b) => summarise(b[0])).filter((s) => s !== '');
-  return [source.at(path, `expected ${[...new Set(wants)].join(' or ')}`)];
+  const got = issue.input === undefined ? '' : `got ${JSON.stringify(issue.input)}; `;
+  return [source.at(path, `${got}expected ${[...new Set(wants)].join(' or ')}`)];
+}
+
+/** A custom (superRefine) issue means the input had the branch's shape and broke one of its rules. */
+function isRefinement(i: Issue): boolean {
+  return i.code === 'custom';
 }
 
 function summarise(issue: Issue | undefined): string {

@@ -1,0 +1,53 @@
+// Quote check: every clause's quote must appear verbatim (white space folded) in its document's copy. Documents
+// without a copy in the sources directory are listed as unchecked, never passed.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Catalog } from './catalog.js';
+import type { Diagnostic } from './diagnostics.js';
+
+export interface QuoteCheck {
+  problems: Diagnostic[];
+  checked: number;
+  /** documents with no copy given, as "profile/document" */
+  unchecked: string[];
+}
+
+/** Fold white space and the typographic variants man-page converters produce, so layout never hides a match. */
+export function fold(text: string): string {
+  return text
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/\\/g, '')
+    .replace(/\*\*|\*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function checkQuotes(catalog: Catalog, sourcesDir: string): QuoteCheck {
+  const result: QuoteCheck = { problems: [], checked: 0, unchecked: [] };
+  for (const p of catalog.profiles) {
+    const copies = new Map<string, string | null>();
+    p.value.documents.forEach((d, i) => {
+      const file = d.source === undefined ? undefined : join(sourcesDir, d.source);
+      if (file === undefined) {
+        copies.set(d.id, null);
+        result.unchecked.push(`${p.value.id}/${d.id}`);
+      } else if (!existsSync(file)) {
+        result.problems.push(p.source.at(['documents', i, 'source'], `no copy of the document at ${file}`));
+        copies.set(d.id, null);
+      } else {
+        copies.set(d.id, fold(readFileSync(file, 'utf8')));
+      }
+    });
+    p.value.clauses.forEach((c, i) => {
+      const text = copies.get(c.document);
+      if (text === null || text === undefined) return;
+      result.checked += 1;
+      if (!text.includes(fold(c.quote))) {
+        result.problems.push(p.source.at(['clauses', i, 'quote'], `quote of ${c.id} does not appear verbatim in its document's copy`));
+      }
+    });
+  }
+  return result;
+}

@@ -1,0 +1,50 @@
+// Pure parts of the runners: smaps parsing, errno tables, adapter selection. (The live probes are exercised with
+// real system calls in runner.test.ts.)
+import os from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { createRunner, UnsupportedOsError } from '../runners/index.js';
+import { errnoNamesByNumber, parseSmaps } from '../runners/linux.js';
+
+describe('Linux smaps parsing', () => {
+  const smaps = [
+    '7f0000000000-7f0000002000 rw-p 00000000 00:00 0 ',
+    'Size:                  8 kB',
+    'Locked:                0 kB',
+    'VmFlags: rd wr mr mw me lo ac ',
+    '7f0000002000-7f0000003000 ---p 00000000 00:00 0 ',
+    'VmFlags: mr mw me ',
+  ].join('\n');
+
+  it('reads each VMA and whether VmFlags has "lo"', () => {
+    expect(parseSmaps(smaps)).toEqual([
+      { start: 0x7f0000000000n, end: 0x7f0000002000n, locked: true },
+      { start: 0x7f0000002000n, end: 0x7f0000003000n, locked: false },
+    ]);
+  });
+
+  it('returns null when the kernel gives no VmFlags, so the probe declares itself blind', () => {
+    expect(parseSmaps('7f0000000000-7f0000002000 rw-p 00000000 00:00 0 \nSize: 8 kB\n')).toBeNull();
+  });
+});
+
+describe('errno names', () => {
+  it('prefers the POSIX spelling where two names share a number', () => {
+    const names = errnoNamesByNumber({ EWOULDBLOCK: 11, EAGAIN: 11, ENOMEM: 12, EOPNOTSUPP: 95, ENOTSUP: 95 });
+    expect(names.get(11)?.[0]).toBe('EAGAIN');
+    expect(names.get(95)?.[0]).toBe('ENOTSUP');
+    expect(names.get(12)).toEqual(['ENOMEM']);
+  });
+
+  it('on this machine, maps the numbers of Node\'s own table back to names', () => {
+    const names = errnoNamesByNumber(os.constants.errno);
+    expect(names.get(os.constants.errno.ENOMEM)?.[0]).toBe('ENOMEM');
+    expect(names.get(os.constants.errno.EINVAL)?.[0]).toBe('EINVAL');
+  });
+});
+
+describe('adapter selection', () => {
+  it('an OS without an adapter gets one clear sentence', () => {
+    expect(() => createRunner('aix')).toThrow(UnsupportedOsError);
+    expect(() => createRunner('aix')).toThrow(/no runner for the operating system "aix"; supported: linux \(add one in runners\/\)\./);
+  });
+});

@@ -1,0 +1,268 @@
+// Bad input to the spec loader: every malformed spec or profile is rejected with the exact file, line, column
+// and key path of the problem and a message that says what was expected.
+//
+// Fixtures live in test/fixtures/spec-errors/. `base/` is a tiny valid specs directory (two made-up profiles and
+// one spec file). Every other directory there holds only the files that differ from base: each test copies base
+// into a fresh temp directory, lays the fixture's files over it (same name replaces, new name adds) and loads the
+// result with loadCatalog. Expected positions are 1-based and were counted by hand from the fixture text; each row
+// also names the token found at that position, which the test checks against the fixture so a shifted line or
+// column in a fixture edit shows up as a fixture problem, not as a loader one.
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { type Diagnostic, formatDiagnostic, InputError } from '../src/spec/diagnostics.js';
+import { loadSpecFile } from '../src/spec/load.js';
+import { loadCatalog } from '../src/spec/lint.js';
+import { readCatalog } from '../src/spec/catalog.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/spec-errors/', import.meta.url));
+const BASE = join(FIXTURES, 'base');
+
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh specs directory: base, then each named fixture laid over it. */
+function caseDir(...fixtures: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'semconf-spec-errors-'));
+  tempDirs.push(dir);
+  cpSync(BASE, dir, { recursive: true });
+  for (const f of fixtures) cpSync(join(FIXTURES, f), dir, { recursive: true });
+  return dir;
+}
+
+/** The diagnostics loadCatalog throws for `dir`; fails the test if it loads, or throws anything but InputError. */
+function diagnosticsOf(dir: string): Diagnostic[] {
+  let thrown: unknown;
+  try {
+    loadCatalog(dir);
+  } catch (e) {
+    thrown = e;
+  }
+  if (thrown === undefined) throw new Error(`expected loadCatalog(${dir}) to throw InputError, but it loaded`);
+  if (!(thrown instanceof InputError)) throw thrown;
+  return thrown.diagnostics;
+}
+
+/** Check that the fixture text at line:col (1-based) starts with `token`: guards the hand-counted positions. */
+function expectToken(file: string, line: number, col: number, token: string): void {
+  const text = readFileSync(file, 'utf8').split('\n')[line - 1];
+  expect(text, `${file} has no line ${line}`).toBeDefined();
+  expect((text as string).slice(col - 1), `fixture text at ${file}:${line}:${col}`).toMatch(new RegExp(`^${escape(token)}`));
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+type Message = string | RegExp;
+
+/** The expected diagnostic; `message` is a substring (with <dir> standing for the specs directory) or a RegExp. */
+function at(dir: string, file: string, line: number, col: number, path: string, message: Message): Diagnostic {
+  return {
+    file: join(dir, file),
+    line,
+    col,
+    path,
+    message:
+      typeof message === 'string' ? expect.stringContaining(message.replaceAll('<dir>', dir)) : expect.stringMatching(message),
+  };
+}
+
+describe('the base fixture', () => {
+  test('is a valid specs directory', () => {
+    const catalog = loadCatalog(BASE);
+    expect(catalog.profiles.map((p) => p.value.id)).toEqual(['alpha', 'beta']);
+    expect(catalog.profiles.map((p) => p.value.kind)).toEqual(['live', 'document-only']);
+    expect(catalog.specs).toHaveLength(1);
+    expect(catalog.specs[0]?.value.function).toBe('mlock');
+    expect(catalog.specs[0]?.value.cases.map((c) => c.id)).toEqual(['mlock.zero-length', 'mlock.one-page']);
+    expect(catalog.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  test('stays valid when copied (the copy every other test starts from)', () => {
+    expect(() => loadCatalog(caseDir())).not.toThrow();
+  });
+});
+
+interface Row {
+  /** directory under test/fixtures/spec-errors/ */
+  fixture: string;
+  /** file of the problem, relative to the specs directory */
+  file: string;
+  line: number;
+  col: number;
+  /** the text at line:col in the fixture */
+  token: string;
+  path: string;
+  message: Message;
+}
+
+// One problem per fixture, so each must produce exactly this one diagnostic.
+const ROWS: Row[] = [
+  // --- schema: unknown keys and names ---
+  { fixture: 'unknown-top-level-key', file: 'mlock.yaml', line: 3, col: 1, token: 'version', path: 'version', message: 'unknown key "version"' },
+  { fixture: 'unknown-case-key', file: 'mlock.yaml', line: 8, col: 5, token: 'skip', path: 'cases[0].skip', message: 'unknown key "skip"' },
+  { fixture: 'unknown-function', file: 'mlock.yaml', line: 2, col: 11, token: 'mlok', path: 'function', message: 'expected one of "mlock", "munlock", "mlockall", "munlockall", "munmap", "mprotect"' },
+  { fixture: 'unknown-errno', file: 'mlock.yaml', line: 10, col: 23, token: 'ENOSPACE', path: 'cases[0].expect.alpha.fails', message: 'expected one of' },
+  { fixture: 'missing-id', file: 'mlock.yaml', line: 4, col: 5, token: 'title', path: 'cases[0]', message: 'missing required key "id"' },
+  { fixture: 'bad-id-format', file: 'mlock.yaml', line: 4, col: 9, token: 'mlock_one_page', path: 'cases[0].id', message: 'a dotted id such as "mlock.zero-length"' },
+  // A record key that fails its pattern is the key's fault: point at the key and say what a key must look like.
+  { fixture: 'bad-mapping-name', file: 'mlock.yaml', line: 7, col: 7, token: 'Buf', path: 'cases[0].memory.Buf', message: 'a lower-case mapping name such as "buf"' },
+
+  // --- schema: expectations ---
+  { fixture: 'expectation-without-basis', file: 'mlock.yaml', line: 10, col: 14, token: '{ returns: 0 }', path: 'cases[0].expect.alpha', message: 'an expectation rests on a `clause`, or on `basis: inferred` with a `reason`' },
+  { fixture: 'inferred-without-reason', file: 'mlock.yaml', line: 10, col: 35, token: 'inferred', path: 'cases[0].expect.alpha.basis', message: '`basis: inferred` needs a `reason`' },
+  { fixture: 'returns-and-fails', file: 'mlock.yaml', line: 10, col: 14, token: '{ returns: 0, fails', path: 'cases[0].expect.alpha', message: 'an expectation has exactly one of `returns`, `fails` or `one_of`' },
+
+  // --- schema: memory ---
+  { fixture: 'pages-zero', file: 'mlock.yaml', line: 7, col: 21, token: '0 }', path: 'cases[0].memory.buf.pages', message: '>=1' },
+  { fixture: 'pages-too-many', file: 'mlock.yaml', line: 7, col: 21, token: '5000', path: 'cases[0].memory.buf.pages', message: '<=1024' },
+  { fixture: 'pages-negative', file: 'mlock.yaml', line: 7, col: 21, token: '-1', path: 'cases[0].memory.buf.pages', message: '>=1' },
+  { fixture: 'pages-and-layout', file: 'mlock.yaml', line: 7, col: 12, token: '{ pages: 1, layout', path: 'cases[0].memory.buf', message: 'exactly one of `pages` or `layout`' },
+  { fixture: 'layout-unknown-kind', file: 'mlock.yaml', line: 7, col: 27, token: 'rx', path: 'cases[0].memory.buf.layout[1]', message: 'expected one of "rw", "r", "none", "hole"' },
+
+  // --- schema: execution context ---
+  { fixture: 'memlock-bad-value', file: 'mlock.yaml', line: 8, col: 40, token: 'lots', path: 'cases[0].as.memlock', message: 'unlimited' },
+  // A missing key is reported where it should have been (the `as` map), as for a missing id.
+  { fixture: 'memlock-missing', file: 'mlock.yaml', line: 8, col: 9, token: '{ user: unprivileged }', path: 'cases[0].as', message: 'missing required key "memlock"' },
+  // The message must not hide the unprivileged form: `as` is "privileged" or { user: unprivileged, memlock }.
+  { fixture: 'as-unknown-context', file: 'mlock.yaml', line: 8, col: 9, token: 'root', path: 'cases[0].as', message: /"privileged".*(unprivileged|object)/ },
+
+  // --- lint: calls ---
+  { fixture: 'call-unknown-function', file: 'mlock.yaml', line: 8, col: 11, token: 'mlok(buf, 1p)', path: 'cases[0].call', message: 'unknown function "mlok"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect' },
+  { fixture: 'before-unknown-function', file: 'mlock.yaml', line: 10, col: 9, token: 'munlok(buf, 1p)', path: 'cases[0].before[1]', message: 'unknown function "munlok"' },
+  { fixture: 'call-other-function', file: 'mlock.yaml', line: 8, col: 11, token: 'munlock(buf, 1p)', path: 'cases[0].call', message: 'expected a call to mlock (the function of this file), got munlock' },
+  { fixture: 'call-wrong-arity', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buf)', path: 'cases[0].call', message: 'mlock takes 2 argument(s), got 1' },
+  { fixture: 'call-syntax-error', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buf,, 1p)', path: 'cases[0].call', message: 'bad call expression "mlock(buf,, 1p)": expected a number, a mapping name or a constant at offset 10' },
+  { fixture: 'call-unknown-name', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buff, 1p)', path: 'cases[0].call', message: '"buff" is neither a mapping of this case (buf) nor a known constant' },
+
+  // --- lint: profiles named by expectations ---
+  { fixture: 'unknown-profile', file: 'mlock.yaml', line: 12, col: 7, token: 'gamma', path: 'cases[0].expect.gamma', message: 'unknown profile "gamma"; expected one of alpha, beta' },
+  { fixture: 'missing-profile', file: 'mlock.yaml', line: 10, col: 7, token: 'alpha', path: 'cases[0].expect', message: 'no expectation for profile "beta"' },
+  { fixture: 'unknown-clause', file: 'mlock.yaml', line: 10, col: 36, token: 'mlock.return.ok', path: 'cases[0].expect.alpha.clause', message: 'unknown clause "mlock.return.ok" in profile "alpha"' },
+
+  // --- lint: effects and the lock budget ---
+  { fixture: 'effect-unknown-mapping', file: 'mlock.yaml', line: 12, col: 19, token: 'bfu', path: 'cases[0].expect.alpha.locked.bfu', message: 'effect names "bfu", which is not a mapping of this case' },
+  // `constructor` is a valid mapping name and is no mapping of this case; it must not be found on Object.prototype.
+  { fixture: 'effect-prototype-name', file: 'mlock.yaml', line: 12, col: 19, token: 'constructor', path: 'cases[0].expect.alpha.locked.constructor', message: 'effect names "constructor", which is not a mapping of this case' },
+  // The offending value is the index 1 inside [0, 1], not the list.
+  { fixture: 'effect-page-out-of-range', file: 'mlock.yaml', line: 12, col: 28, token: '1]', path: 'cases[0].expect.alpha.locked.buf[1]', message: 'page index out of range: "buf" has 1 page(s)' },
+  { fixture: 'lock-budget', file: 'mlock.yaml', line: 7, col: 7, token: 'm1:', path: 'cases[0].memory', message: 'the case maps 17408 pages, over the lock budget of 16384 pages' },
+
+  // --- lint: case ids ---
+  { fixture: 'duplicate-id-across-files', file: 'mlock2.yaml', line: 4, col: 9, token: 'mlock.zero-length', path: 'cases[0].id', message: 'duplicate case id "mlock.zero-length" (first used at <dir>/mlock.yaml:4:9)' },
+  // Both the duplicate and its first use are the alias itself (line 5 col 15), not the list or the case's id.
+  { fixture: 'duplicate-alias', file: 'mlock.yaml', line: 15, col: 33, token: 'mlock.len-0]', path: 'cases[1].aliases[1]', message: 'duplicate case id "mlock.len-0" (first used at <dir>/mlock.yaml:5:15)' },
+
+  // --- profiles ---
+  { fixture: 'profile-bad-kind', file: 'profiles/beta.yaml', line: 6, col: 7, token: 'paper', path: 'kind', message: 'expected one of "live", "document-only"' },
+  { fixture: 'profile-id-mismatch', file: 'profiles/beta.yaml', line: 2, col: 5, token: 'gamma', path: 'id', message: 'expected id "beta" (the file name)' },
+  { fixture: 'clause-unknown-document', file: 'profiles/beta.yaml', line: 16, col: 15, token: 'beta-std', path: 'clauses[1].document', message: 'unknown document "beta-std"; expected one of beta-standard' },
+  { fixture: 'clause-duplicate-id', file: 'profiles/beta.yaml', line: 15, col: 9, token: 'mlock.return.success', path: 'clauses[1].id', message: 'duplicate clause id "mlock.return.success"' },
+  // alpha.yaml and alpha.yml both declare id alpha: both match their file names, but the catalog is ambiguous.
+  { fixture: 'duplicate-profile-id', file: 'profiles/alpha.yml', line: 3, col: 5, token: 'alpha', path: 'id', message: /duplicate profile id "alpha"/ },
+];
+
+describe('each malformed fixture gives exactly one diagnostic, at the offending key or value', () => {
+  test.each(ROWS)('$fixture → $file:$line:$col $path', (row) => {
+    const dir = caseDir(row.fixture);
+    expectToken(join(dir, row.file), row.line, row.col, row.token);
+    expect(diagnosticsOf(dir)).toEqual([at(dir, row.file, row.line, row.col, row.path, row.message)]);
+  });
+});
+
+describe('YAML syntax errors are reported at the position the parser gives, before any schema check', () => {
+  /** The first diagnostic is the real problem; the parser may add follow-on ones, all YAML syntax with no path. */
+  function yamlDiagnostics(dir: string): Diagnostic[] {
+    const ds = diagnosticsOf(dir);
+    for (const d of ds) {
+      expect(d.file).toBe(join(dir, 'mlock.yaml'));
+      expect(d.path).toBe('');
+      expect(d.message).toMatch(/^YAML syntax: /);
+    }
+    return ds;
+  }
+
+  test('unclosed bracket: reported where the next block key shows the flow list never ended', () => {
+    // line 8 is `        layout: [rw, rw`; the parser notices at `call` on line 9, column 5
+    const dir = caseDir('yaml-unclosed-bracket');
+    expectToken(join(dir, 'mlock.yaml'), 8, 17, '[rw, rw');
+    expectToken(join(dir, 'mlock.yaml'), 9, 5, 'call');
+    expect(yamlDiagnostics(dir)[0]).toEqual(
+      at(dir, 'mlock.yaml', 9, 5, '', 'YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]'),
+    );
+  });
+
+  test('bad indentation: reported at the start of the badly indented line', () => {
+    const dir = caseDir('yaml-bad-indentation');
+    expectToken(join(dir, 'mlock.yaml'), 9, 1, '       touch: true');
+    expect(yamlDiagnostics(dir)).toEqual([
+      at(dir, 'mlock.yaml', 9, 1, '', 'YAML syntax: All mapping items must start at the same column'),
+    ]);
+  });
+
+  test('a tab used as indentation: reported at the tab', () => {
+    const dir = caseDir('yaml-tab-indent');
+    expectToken(join(dir, 'mlock.yaml'), 7, 1, '\tbuf:');
+    expect(yamlDiagnostics(dir)[0]).toEqual(at(dir, 'mlock.yaml', 7, 1, '', 'YAML syntax: Tabs are not allowed as indentation'));
+  });
+
+  test('a duplicate key in a map: reported at the second occurrence', () => {
+    const dir = caseDir('yaml-duplicate-key');
+    expectToken(join(dir, 'mlock.yaml'), 8, 5, 'call: mlock(buf, 1p)');
+    expectToken(join(dir, 'mlock.yaml'), 9, 5, 'call: mlock(buf, 0)');
+    expect(yamlDiagnostics(dir)).toEqual([at(dir, 'mlock.yaml', 9, 5, '', 'YAML syntax: Map keys must be unique')]);
+  });
+});
+
+describe('reporting', () => {
+  test('problems in several files are all reported, profiles first', () => {
+    const dir = caseDir('profile-bad-kind', 'pages-zero');
+    expect(diagnosticsOf(dir)).toEqual([
+      at(dir, 'profiles/beta.yaml', 6, 7, 'kind', 'expected one of "live", "document-only"'),
+      at(dir, 'mlock.yaml', 7, 21, 'cases[0].memory.buf.pages', '>=1'),
+    ]);
+  });
+
+  test('InputError says file:line:col: path: message, one problem a line', () => {
+    const dir = caseDir('profile-bad-kind', 'pages-zero');
+    try {
+      loadCatalog(dir);
+      expect.unreachable('loadCatalog should throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      const lines = (e as InputError).message.split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(new RegExp(`^${escape(join(dir, 'profiles/beta.yaml'))}:6:7: kind: .*"live", "document-only"`));
+      expect(lines[1]).toMatch(new RegExp(`^${escape(join(dir, 'mlock.yaml'))}:7:21: cases\\[0\\]\\.memory\\.buf\\.pages: .*>=1`));
+    }
+  });
+
+  test('formatDiagnostic leaves out an empty path', () => {
+    expect(formatDiagnostic({ file: 'a.yaml', line: 3, col: 4, path: '', message: 'YAML syntax: x' })).toBe('a.yaml:3:4: YAML syntax: x');
+    expect(formatDiagnostic({ file: 'a.yaml', line: 3, col: 4, path: 'cases[0].id', message: 'm' })).toBe('a.yaml:3:4: cases[0].id: m');
+  });
+
+  test('loadSpecFile reports the file name exactly as given', () => {
+    const text = readFileSync(join(FIXTURES, 'pages-zero', 'mlock.yaml'), 'utf8');
+    try {
+      loadSpecFile('specs/some/where.yaml', text);
+      expect.unreachable('loadSpecFile should throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      expect((e as InputError).diagnostics).toEqual([
+        { file: 'specs/some/where.yaml', line: 7, col: 21, path: 'cases[0].memory.buf.pages', message: expect.stringContaining('>=1') },
+      ]);
+    }
+  });
+
+  test('a missing specs directory is one diagnostic at the directory', () => {
+    const dir = join(caseDir(), 'no-such-dir');
+    expect(() => readCatalog(dir)).toThrow(InputError);
+    expect(() => loadCatalog(dir)).toThrow(`${dir}:1:1: expected a directory of spec files`);
+  });
+});

@@ -153,15 +153,19 @@ export function readResults(file: string): Results {
   return parsed.data;
 }
 
-/** Validate, then write atomically: a temporary file beside the target, renamed over it. */
-export function writeResults(file: string, results: Results): void {
-  const valid = Results.parse(results);
+/** Write a whole file or nothing: a temporary file beside the target, renamed over it. */
+export function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`);
+    writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Validate, then write atomically. */
+export function writeResults(file: string, results: Results): void {
+  writeFileAtomic(file, `${JSON.stringify(Results.parse(results), null, 2)}\n`);
 }

@@ -65,7 +65,7 @@ describe('semconf CLI', () => {
     expect(semconf('frobnicate').status).toBe(2);
     expect(semconf('run', '--no-such-flag').status).toBe(2);
     expect(semconf('run', '--profile', 'nosuch', '--specs', fixture('good')).stderr).toContain('unknown profile "nosuch"');
-    for (const cmd of ['run', 'lint', 'report', 'schema', 'validate']) {
+    for (const cmd of ['run', 'lint', 'report', 'schema', 'validate', 'coverage']) {
       const r = semconf(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('usage: semconf');

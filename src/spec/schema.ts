@@ -59,8 +59,8 @@ export const Context = z.union([
   z.strictObject({
     user: z.literal('unprivileged'),
     memlock: z
-      .union([z.int().min(0), z.string().regex(/^(\d+p|unlimited)$/)])
-      .describe('RLIMIT_MEMLOCK set before the drop: bytes, pages as "Np", or "unlimited"'),
+      .union([z.int().min(0), z.string().regex(/^(\d+p|unlimited|default)$/)])
+      .describe('RLIMIT_MEMLOCK set before the drop: bytes, pages as "Np", "unlimited", or "default" (left as inherited)'),
   }),
 ]);
 export type Context = z.infer<typeof Context>;

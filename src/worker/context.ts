@@ -32,7 +32,7 @@ export function establishContext(runner: Runner, context: Context): Established 
       : record(false, `privileged context needs root with CAP_IPC_LOCK; this process has euid ${before.euid} and ${before.canLockMemory ? '' : 'no '}CAP_IPC_LOCK`);
   }
   if (before.euid !== 0) return record(false, `dropping to uid ${UNPRIVILEGED_UID} needs root; this process has euid ${before.euid}`);
-  if (!runner.setMemlockLimit(memlockBytes(context.memlock, runner.pageSize))) {
+  if (context.memlock !== 'default' && !runner.setMemlockLimit(memlockBytes(context.memlock, runner.pageSize))) {
     return record(false, `could not set RLIMIT_MEMLOCK to ${context.memlock} (raising a hard limit needs CAP_SYS_RESOURCE)`);
   }
   try {

@@ -1,0 +1,55 @@
+// semconf run: the whole suite against this machine → results file → terminal report.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { renderTerminal } from '../report/terminal.js';
+import { writeResults } from '../results.js';
+import { runCatalog } from '../run.js';
+import { loadCatalog } from '../spec/lint.js';
+import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
+
+export const runCommand: Command = {
+  summary: 'run every case against this machine, write the results file and print the report',
+  usage: `semconf run [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json]
+
+--specs DIR       spec directory (default: the specs/ shipped with semconf)
+--profile P       judge against profile P only; repeatable (default: every profile)
+--filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
+--out FILE        results file (default: results/<target-id>.json)
+--jobs N          worker lanes run in parallel (default 2)
+--json            print the results JSON instead of the terminal report`,
+  options: {
+    specs: { type: 'string' },
+    profile: { type: 'string', multiple: true },
+    filter: { type: 'string' },
+    out: { type: 'string' },
+    jobs: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values) {
+    const catalog = loadCatalog(str(values.specs) ?? DEFAULT_SPECS);
+    const profiles = values.profile as string[] | undefined;
+    const known = catalog.profiles.map((p) => p.value.id);
+    for (const p of profiles ?? []) {
+      if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
+    }
+    const jobs = Number(str(values.jobs) ?? 2);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    const results = await runCatalog(catalog, {
+      jobs,
+      signal: interrupt.signal,
+      ...(profiles ? { profiles } : {}),
+      ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
+    }).finally(() => process.off('SIGINT', onSigint));
+    const out = str(values.out) ?? join('results', `${results.target.id}.json`);
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    writeResults(out, results);
+    if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
+    const broken = results.cases.some((c) => c.status === 'error');
+    if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
+    return broken || !results.complete ? EXIT.failed : EXIT.ok;
+  },
+};

@@ -9,8 +9,8 @@ export const lintCommand: Command = {
   summary: 'validate spec and profile files (schema, allowlist, ids, clauses) without running anything',
   usage: `semconf lint [--specs DIR] [--sources DIR]
 
---specs DIR     spec directory (default: the specs/ shipped with semconf)
---sources DIR   check every clause quote verbatim against the document copies in DIR (e.g. ../shared/seeds)`,
+  --specs DIR     spec directory (default: the specs/ shipped with semconf)
+  --sources DIR   check every clause quote verbatim against the document copies in DIR (e.g. ../shared/seeds)`,
   options: { specs: { type: 'string' }, sources: { type: 'string' } },
   async run(values) {
     const dir = str(values.specs) ?? DEFAULT_SPECS;

@@ -11,12 +11,12 @@ export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
   usage: `semconf run [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json]
 
---specs DIR       spec directory (default: the specs/ shipped with semconf)
---profile P       judge against profile P only; repeatable (default: every profile)
---filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
---out FILE        results file (default: results/<target-id>.json)
---jobs N          worker lanes run in parallel (default 2)
---json            print the results JSON instead of the terminal report`,
+  --specs DIR       spec directory (default: the specs/ shipped with semconf)
+  --profile P       judge against profile P only; repeatable (default: every profile)
+  --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
+  --out FILE        results file (default: results/<target-id>.json)
+  --jobs N          worker lanes run in parallel (default 2)
+  --json            print the results JSON instead of the terminal report`,
   options: {
     specs: { type: 'string' },
     profile: { type: 'string', multiple: true },

@@ -85,7 +85,8 @@ export function createLinuxRunner(): Runner {
     libcVersion: libc.func('const char *gnu_get_libc_version()'),
   };
   // The spec-callable allowlist (src/spec/functions.ts), bound with 64-bit integer parameters for addresses.
-  const callables: Record<CallableName, (...args: bigint[]) => number> = {
+  // glibc has no aio_mlock (a FreeBSD extension): cases calling it are `unsupported` here.
+  const callables: Partial<Record<CallableName, (...args: bigint[]) => number>> = {
     mlock: libc.func('int mlock(uintptr_t addr, size_t len)'),
     munlock: libc.func('int munlock(uintptr_t addr, size_t len)'),
     mlockall: libc.func('int mlockall(int flags)'),
@@ -100,6 +101,7 @@ export function createLinuxRunner(): Runner {
 
   const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
     const f = callables[fn];
+    if (f === undefined) throw new Error(`${fn} is not bound on Linux`);
     const converted = fn === 'mlockall' ? args.map((a) => toInt(a)) : fn === 'mprotect' ? [args[0], args[1], toInt(args[2] ?? 0n)] : args;
     const ret = Number((f as (...a: unknown[]) => number | bigint)(...converted));
     // koffi keeps the last errno even after success: read it only when the call reported failure.

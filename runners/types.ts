@@ -43,6 +43,8 @@ export interface CallResult {
   ret: number;
   /** errno number, read right after the call and only when it returned -1 */
   errno: number | null;
+  /** asynchronous calls that were enqueued: aio_return's value, and aio_error's number when the request failed */
+  completion?: { ret: number; errno: number | null };
 }
 
 export interface Credentials {

@@ -26,6 +26,8 @@ export const CallRecord = z.strictObject({
   ret: z.int(),
   /** symbolic name, only when ret is -1 */
   errno: z.string().nullable(),
+  /** asynchronous calls: how the request ended (aio_return, and aio_error's value when it failed) */
+  completion: z.strictObject({ ret: z.int(), errno: z.string().nullable() }).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;
 

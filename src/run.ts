@@ -1,5 +1,5 @@
 // A whole run: catalog → plan → workers → verdicts → results. The CLI prints and writes; this module decides.
-import { readFileSync } from 'node:fs';
+import { toolVersion } from './package-info.js';
 import { plan, type PlanOptions } from './plan.js';
 import { type CaseResult, type Results, RESULTS_SCHEMA, summarise } from './results.js';
 import { profileById, type Catalog } from './spec/catalog.js';
@@ -15,10 +15,6 @@ export interface RunOptions extends PlanOptions {
   onProgress?: (r: WorkerReport) => void;
 }
 
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Promise<Results> {
   const startedAt = new Date().toISOString();

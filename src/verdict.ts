@@ -38,7 +38,8 @@ export function describeExpected(o: Outcome | Expectation): string {
   const parts: string[] = [];
   if ('one_of' in o && o.one_of !== undefined) parts.push(`one of: ${o.one_of.map(describeExpected).join(' | ')}`);
   if (o.returns !== undefined) parts.push(`returns ${o.returns}`);
-  if (o.fails !== undefined) parts.push(`fails ${listOf(o.fails).join(' or ')}`);
+  if (o.fails !== undefined) parts.push(o.fails === 'any' ? 'fails (any errno)' : `fails ${listOf(o.fails).join(' or ')}`);
+  if (o.completes !== undefined) parts.push(`completes ${describeExpected(o.completes)}`);
   for (const key of Object.keys(EFFECTS) as EffectKey[]) {
     for (const [m, set] of Object.entries(o[key] ?? {})) parts.push(`${key} ${m}: ${describePageSet(set)}`);
   }
@@ -47,17 +48,29 @@ export function describeExpected(o: Outcome | Expectation): string {
 
 /** Human form of an observation, e.g. "fails ENOMEM; buf locked L-, resident R-". */
 export function describeObserved(obs: Observation): string {
-  const call = obs.call.ret === -1 ? `fails ${obs.call.errno ?? '(no errno)'}` : `returns ${obs.call.ret}`;
+  const outcome = (r: { ret: number; errno: string | null }): string =>
+    r.ret === -1 ? `fails ${r.errno ?? '(no errno)'}` : `returns ${r.ret}`;
+  const completion = obs.call.completion;
+  const call = `${outcome(obs.call)}${completion ? `; completes ${outcome(completion)}` : ''}`;
   const maps = Object.entries(obs.effects.mappings).map(
     ([name, m]) => `${name} locked ${m.locked ?? '?'}, resident ${m.resident ?? '?'}`,
   );
   return [call, ...maps].join('; ');
 }
 
+type Expected = Pick<Outcome, 'returns' | 'fails'>;
+function matches(o: Expected, got: { ret: number; errno: string | null }): boolean {
+  if (o.returns !== undefined) return got.ret === o.returns;
+  if (got.ret !== -1) return false;
+  if (o.fails === 'any') return true;
+  const allowed: readonly string[] = listOf(o.fails);
+  return got.errno !== null && allowed.includes(got.errno);
+}
+
 function outcomeMatches(o: Outcome | Expectation, obs: Observation): boolean {
-  if (o.returns !== undefined) return obs.call.ret === o.returns;
-  const allowed = listOf(o.fails);
-  return obs.call.ret === -1 && obs.call.errno !== null && allowed.includes(obs.call.errno as (typeof allowed)[number]);
+  if (!matches(o, obs.call)) return false;
+  if (o.completes === undefined) return true;
+  return obs.call.completion !== undefined && matches(o.completes, obs.call.completion);
 }
 
 export function pageSetMatches(set: PageSet, pages: string, mark: string, exact: boolean): boolean {

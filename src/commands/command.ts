@@ -1,12 +1,12 @@
 // What every command module exports, and the few things they share.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
+import { PACKAGE_ROOT } from '../package-info.js';
 
 /** 0 the command completed (divergences are findings); 1 a case broke or the run did not complete; 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { PACKAGE_ROOT };
 export const DEFAULT_SPECS = join(PACKAGE_ROOT, 'specs');
 
 /** Bad usage: printed as one sentence, exit 2. */

@@ -22,6 +22,10 @@ export const MappingName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case m
 export const ErrnoName = z.enum(ERRNO_NAMES);
 export type ErrnoName = z.infer<typeof ErrnoName>;
 
+/** `fails:` takes an errno name, a list of allowed names, or `any` where a document promises failure but its list
+ * of errors is cut off or silent (FreeBSD 5.4 mlock(2)). */
+export const Failure = z.union([ErrnoName, z.array(ErrnoName).min(1), z.literal('any')]);
+
 /** One page of a mapping: its protection, or `hole` for a page left unmapped inside the fenced region. */
 export const PageKind = z.enum(['rw', 'r', 'none', 'hole']);
 export type PageKind = z.infer<typeof PageKind>;
@@ -65,11 +69,25 @@ export const Context = z.union([
 ]);
 export type Context = z.infer<typeof Context>;
 
+/** How an asynchronous request ended (aio_error / aio_return after it left EINPROGRESS). */
+export const Completion = z
+  .strictObject({
+    returns: z.int().optional(),
+    fails: Failure.optional(),
+  })
+  .superRefine((o, ctx) => {
+    if ((o.returns === undefined) === (o.fails === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a completion has exactly one of `returns` or `fails`' });
+    }
+  });
+export type Completion = z.infer<typeof Completion>;
+
 /** Page selector of an effect: every mapped page, none of them, or these page indices. */
 export const PageSet = z.union([z.enum(['all', 'none']), z.array(z.int().min(0)).min(1)]);
 export type PageSet = z.infer<typeof PageSet>;
 
 const effectFields = {
+  completes: Completion.optional().describe('for asynchronous calls (aio_mlock): how the request ends'),
   locked: z
     .record(MappingName, PageSet)
     .optional()
@@ -84,7 +102,7 @@ const effectFields = {
 export const Outcome = z
   .strictObject({
     returns: z.int().optional(),
-    fails: z.union([ErrnoName, z.array(ErrnoName).min(1)]).optional(),
+    fails: Failure.optional(),
     ...effectFields,
   })
   .superRefine((o, ctx) => {
@@ -98,7 +116,7 @@ export type Outcome = z.infer<typeof Outcome>;
 export const Expectation = z
   .strictObject({
     returns: z.int().optional(),
-    fails: z.union([ErrnoName, z.array(ErrnoName).min(1)]).optional().describe('errno name, or a list of allowed ones'),
+    fails: Failure.optional().describe('errno name, a list of allowed ones, or `any`'),
     one_of: z.array(Outcome).min(2).optional().describe('"may fail" clauses: any of these outcomes conforms'),
     ...effectFields,
     clause: z.union([ClauseId, z.array(ClauseId).min(1)]).optional().describe('clause id(s) in this profile'),

@@ -49,7 +49,10 @@ export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
-      return { text: call.text, ret: r.ret, errno: r.errno === null ? null : runner.errnoName(r.errno) };
+      const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
+      const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
+      if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      return rec;
     };
     const before: CallRecord[] = [];
     for (const call of calls.slice(0, -1)) {

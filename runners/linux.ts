@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
-import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner } from './types.js';
+import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn } from './linux-proc.js';
+import { createProcessProbes } from './linux-process.js';
+import type { CallResult, Credentials, PageResidency, ProbeInfo, Runner } from './types.js';
+
+export { parseSmaps } from './linux-proc.js';
 
 const SC_PAGESIZE = 30;
 const RLIMIT_MEMLOCK = 8;
@@ -40,33 +44,8 @@ export function errnoNamesByNumber(table: Readonly<Record<string, number>>): Map
   return byNumber;
 }
 
-interface Vma {
-  start: bigint;
-  end: bigint;
-  locked: boolean;
-}
-
-/** Parse /proc/self/smaps into VMAs with their lock flag; null when the kernel gives no VmFlags lines. */
-export function parseSmaps(text: string): Vma[] | null {
-  const vmas: Vma[] = [];
-  let sawFlags = false;
-  for (const line of text.split('\n')) {
-    const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (header) {
-      vmas.push({ start: BigInt(`0x${header[1]}`), end: BigInt(`0x${header[2]}`), locked: false });
-    } else if (line.startsWith('VmFlags:')) {
-      sawFlags = true;
-      const last = vmas[vmas.length - 1];
-      if (last) last.locked = line.slice(8).trim().split(/\s+/).includes('lo');
-    }
-  }
-  return sawFlags ? vmas : null;
-}
-
-function statusField(name: string): string | null {
-  const m = new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m?.[1]?.trim() ?? null;
-}
+const ownStatus = (): string => readFileSync('/proc/self/status', 'utf8');
+const statusField = (name: string): string | null => statusFieldIn(ownStatus(), name);
 
 export function createLinuxRunner(): Runner {
   const libc = koffi.load('libc.so.6');
@@ -139,6 +118,8 @@ export function createLinuxRunner(): Runner {
       ? { available: true, method: '/proc/self/status VmLck' }
       : { available: false, method: '/proc/self/status has no VmLck line' };
 
+  const processProbes = createProcessProbes(libc, ps);
+
   const rlimit = (): { cur: bigint; max: bigint } => {
     const out: { cur?: bigint | number; max?: bigint | number } = {};
     sys.getrlimit(RLIMIT_MEMLOCK, out);
@@ -173,19 +154,12 @@ export function createLinuxRunner(): Runner {
       lockedTotal,
       pageLocks(addr, pages) {
         if (!lockState.available) return null;
-        const vmas = parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [];
-        return Array.from({ length: pages }, (_, i): PageLock => {
-          const at = addr + BigInt(i) * ps;
-          const vma = vmas.find((v) => v.start <= at && at < v.end);
-          return vma === undefined ? '-' : vma.locked ? 'L' : 'U';
-        });
+        return pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], addr, pages, ps);
       },
       pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
-      lockedBytes() {
-        const v = statusField('VmLck');
-        const kb = v === null ? null : /^(\d+)\s*kB$/.exec(v)?.[1];
-        return kb === null || kb === undefined ? null : Number(kb) * 1024;
-      },
+      lockedBytes: () => lockedBytesIn(ownStatus()),
+      lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
+      ...processProbes,
     },
     credentials(): Credentials {
       const capEff = statusField('CapEff');

@@ -31,12 +31,22 @@ export interface Probes {
   lockState: ProbeInfo;
   residency: ProbeInfo;
   lockedTotal: ProbeInfo;
+  /** a child forked from the worker, inspected while it runs only a pre-bound libc function */
+  forkChild: ProbeInfo;
+  /** a program started by the worker (fork + exec) */
+  execChild: ProbeInfo;
   /** lock state of `pages` pages from `addr`: L locked, U unlocked, - unmapped; null when unavailable */
   pageLocks(addr: bigint, pages: number): PageLock[] | null;
   /** residency of each page: R resident, N not resident, - unmapped; null when unavailable */
   pageResidency(addr: bigint, pages: number): PageResidency[] | null;
   /** bytes of locked memory the kernel charges to this process; null when unavailable */
   lockedBytes(): number | null;
+  /** bytes a whole-process lock (mlockall MCL_CURRENT) would pin: every accessible mapping; null when unknown */
+  lockableBytes(): number | null;
+  /** fork a child that runs nothing but a pre-bound libc call, read its lock state, kill and reap it */
+  inspectForkedChild(ranges: readonly { addr: bigint; pages: number }[]): { locks: PageLock[][]; lockedBytes: number | null } | null;
+  /** start a small program (fork + exec) and read its locked total */
+  execChildLockedBytes(): number | null;
 }
 
 export interface CallResult {

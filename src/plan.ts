@@ -6,6 +6,9 @@ import { LOCK_BUDGET_BYTES } from './spec/lint.js';
 import type { Case, Context } from './spec/schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+/** A whole-process lock (mlockall) pins every accessible page of the Node worker, far more than any one mapping:
+ * such cases are held to this budget, measured in the worker before the call. */
+export const PROCESS_LOCK_BUDGET_BYTES = 512 * 1024 * 1024;
 
 export interface PlanItem {
   /** case id and context: unique within a plan */
@@ -17,11 +20,22 @@ export interface PlanItem {
   /** runs in a fresh process that leaves through _exit, because it changes process-wide state */
   isolated: boolean;
   timeoutMs: number;
+  /** most bytes the case's own mappings may span */
   budgetBytes: number;
+  /** most bytes a whole-process lock may pin in the worker */
+  processBudgetBytes: number;
+  /** observations only some expectations ask for, because they cost a process each */
+  observe: { child: boolean; exec: boolean };
 }
 
 export function contextName(context: Context): string {
   return context === 'privileged' ? 'privileged' : `unprivileged(memlock=${context.memlock})`;
+}
+
+/** Which costly observations any profile's expectation (or one of its alternatives) asks for. */
+function observationsAskedFor(c: Case): PlanItem['observe'] {
+  const outcomes = Object.values(c.expect).flatMap((e) => (typeof e === 'string' || 'unspecified' in e ? [] : [e, ...(e.one_of ?? [])]));
+  return { child: outcomes.some((o) => o.child !== undefined), exec: outcomes.some((o) => o.exec !== undefined) };
 }
 
 function changesProcessState(c: Case): boolean {
@@ -57,6 +71,8 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         isolated: context !== 'privileged' || changesProcessState(c),
         timeoutMs: c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         budgetBytes: LOCK_BUDGET_BYTES,
+        processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,
+        observe: observationsAskedFor(c),
       };
     });
 }

@@ -45,11 +45,24 @@ export const Observation = z.strictObject({
   effects: z.strictObject({
     mappings: z.record(z.string(), MappingEffects),
     lockedBytes: z.int().nullable(),
+    /** a child forked after the call: lock state of each mapping there, and its locked total */
+    child: z
+      .strictObject({ mappings: z.record(z.string(), z.string().regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
+      .nullable()
+      .optional(),
+    /** a program started (fork + exec) after the call: its locked total */
+    exec: z.strictObject({ lockedBytes: z.int().nullable() }).nullable().optional(),
   }),
 });
 export type Observation = z.infer<typeof Observation>;
 
-export const Probes = z.strictObject({ lockState: ProbeInfo, residency: ProbeInfo, lockedTotal: ProbeInfo });
+export const Probes = z.strictObject({
+  lockState: ProbeInfo,
+  residency: ProbeInfo,
+  lockedTotal: ProbeInfo,
+  forkChild: ProbeInfo,
+  execChild: ProbeInfo,
+});
 export type Probes = z.infer<typeof Probes>;
 
 export const ContextRecord = z.strictObject({

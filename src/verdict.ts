@@ -8,7 +8,9 @@
 // skipped       the execution context could not be established
 // error         the case itself broke: setup failed, crash, timeout
 import type { CaseStatus, ClauseRef, Observation, Probes, Verdict } from './results.js';
-import type { Clause, Expectation, Outcome, PageSet, ProfileExpectation } from './spec/schema.js';
+import type { Clause, Expectation, LockedTotal, Outcome, PageSet, ProfileExpectation } from './spec/schema.js';
+
+type ProbeInfo = Probes['lockState'];
 
 export interface Judged {
   status: CaseStatus;
@@ -43,8 +45,13 @@ export function describeExpected(o: Outcome | Expectation): string {
   for (const key of Object.keys(EFFECTS) as EffectKey[]) {
     for (const [m, set] of Object.entries(o[key] ?? {})) parts.push(`${key} ${m}: ${describePageSet(set)}`);
   }
+  for (const [m, set] of Object.entries(o.child?.locked ?? {})) parts.push(`child locked ${m}: ${describePageSet(set)}`);
+  if (o.child?.locked_total !== undefined) parts.push(`child locked total: ${o.child.locked_total}`);
+  if (o.exec !== undefined) parts.push(`exec'd program locked total: ${o.exec.locked_total}`);
   return parts.join('; ');
 }
+
+const bytes = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${n} B`);
 
 /** Human form of an observation, e.g. "fails ENOMEM; buf locked L-, resident R-". */
 export function describeObserved(obs: Observation): string {
@@ -55,7 +62,12 @@ export function describeObserved(obs: Observation): string {
   const maps = Object.entries(obs.effects.mappings).map(
     ([name, m]) => `${name} locked ${m.locked ?? '?'}, resident ${m.resident ?? '?'}`,
   );
-  return [call, ...maps].join('; ');
+  const { child, exec } = obs.effects;
+  const inChild = child
+    ? [`child: ${[...Object.entries(child.mappings).map(([n, l]) => `${n} locked ${l}`), `locked total ${bytes(child.lockedBytes)}`].join(', ')}`]
+    : [];
+  const inExec = exec ? [`exec'd program locked total ${bytes(exec.lockedBytes)}`] : [];
+  return [call, ...maps, ...inChild, ...inExec].join('; ');
 }
 
 type Expected = Pick<Outcome, 'returns' | 'fails'>;
@@ -98,6 +110,21 @@ function checkEffects(o: Outcome | Expectation, obs: Observation, probes: Probes
         result.mismatches.push(`${key} ${name}: expected ${describePageSet(set)}, observed ${seen}`);
       }
     }
+  }
+  const child = obs.effects.child;
+  for (const [name, set] of Object.entries(o.child?.locked ?? {})) {
+    const seen = child?.mappings[name];
+    if (seen === undefined || !probes.forkChild.available) result.unobservable.push(`child locked ${name}: ${probes.forkChild.method}`);
+    else if (!pageSetMatches(set, seen, 'L', true)) result.mismatches.push(`child locked ${name}: expected ${describePageSet(set)}, observed ${seen}`);
+  }
+  const totals: [string, LockedTotal | undefined, number | null | undefined, ProbeInfo][] = [
+    ['child locked total', o.child?.locked_total, child?.lockedBytes, probes.forkChild],
+    ["exec'd program locked total", o.exec?.locked_total, obs.effects.exec?.lockedBytes, probes.execChild],
+  ];
+  for (const [what, want, seen, probe] of totals) {
+    if (want === undefined) continue;
+    if (seen === null || seen === undefined || !probe.available) result.unobservable.push(`${what}: ${probe.method}`);
+    else if ((seen > 0 ? 'some' : 'none') !== want) result.mismatches.push(`${what}: expected ${want}, observed ${seen} B`);
   }
   return result;
 }

@@ -11,7 +11,7 @@ export const fakeResults = (): Results => ({
   schema: 'semconf-results/1',
   tool: { name: 'semconf', version: '0.0.0' },
   target: { id: 'fake-target', os: 'fake', release: '1', kernel: '1', arch: 'x', libc: 'fake', runtime: 'native', pageSize: 4096, node: 'v20', koffi: '3' },
-  probes: { lockState: probe, residency: probe, lockedTotal: probe },
+  probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
   specDigest: 'sha256:00',
   profiles: [{ id: 'alpha', name: 'Alpha', version: '1', kind: 'live' }],
   startedAt: '2026-11-23T10:00:00.000Z',

@@ -93,3 +93,44 @@ describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
     expect(status['mlock.e-ok']).toEqual(['ran', '']);
   });
 });
+
+describe.runIf(isLinuxRootWithIpcLock)('process-wide semantics, real system calls', () => {
+  let byId: Map<string, WorkerReport>;
+  const childAndExec = {
+    linux: { returns: 0, child: { locked: { buf: 'none' as const }, locked_total: 'none' as const }, exec: { locked_total: 'none' as const }, basis: 'inferred' as const, reason: 'observation request only' },
+  };
+  beforeAll(async () => {
+    const items = [
+      ...itemsFor('mlock', [c('mlock.t-fork', 'mlock(buf, 2p)', { expect: childAndExec })]),
+      ...itemsFor('mlockall', [
+        c('mlockall.t-future', 'mlockall(MCL_CURRENT | MCL_FUTURE)', {
+          memory: { buf: { pages: 2 }, later: { pages: 2, after_call: true } },
+          expect: childAndExec,
+        }),
+      ]),
+    ];
+    const result = await runItems(items, { jobs: 2 });
+    byId = new Map(result.reports.map((r) => [r.item.case.id, r]));
+  });
+
+  it('a child forked after mlock has the mapping, but not its lock', () => {
+    const r = byId.get('mlock.t-fork');
+    expect(r?.outcome.status, r?.outcome.reason).toBe('ran');
+    expect(r?.item.isolated).toBe(false);
+    expect(r?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+    expect(r?.outcome.observed?.effects.child).toEqual({ mappings: { buf: 'UU' }, lockedBytes: 0 });
+  });
+
+  it('mlockall(MCL_CURRENT | MCL_FUTURE) runs in a fresh process, locks later mappings, and is not inherited', () => {
+    const r = byId.get('mlockall.t-future');
+    expect(r?.outcome.status, r?.outcome.reason).toBe('ran');
+    expect(r?.item.isolated).toBe(true);
+    const o = r?.outcome.observed;
+    expect(o?.call).toMatchObject({ ret: 0, errno: null });
+    expect(o?.effects.mappings.buf?.locked).toBe('LL');
+    expect(o?.effects.mappings.later?.locked).toBe('LL');
+    expect(o?.effects.lockedBytes).toBeGreaterThan(1024 * 1024);
+    expect(o?.effects.child?.lockedBytes).toBe(0);
+    expect(o?.effects.exec).toEqual({ lockedBytes: 0 });
+  });
+});

@@ -9,6 +9,8 @@ const probes: Probes = {
   lockState: { available: true, method: 'fake' },
   residency: { available: true, method: 'fake' },
   lockedTotal: { available: true, method: 'fake' },
+  forkChild: { available: true, method: 'fake' },
+  execChild: { available: true, method: 'fake' },
 };
 const blindProbes: Probes = { ...probes, lockState: { available: false, method: 'no VmFlags (fake)' } };
 

@@ -44,6 +44,10 @@ export const Mapping = z
       .optional()
       .describe('page-by-page protection, e.g. [rw, hole]; instead of pages/prot'),
     touch: z.boolean().optional().describe('fault every accessible page in before the case (default false)'),
+    after_call: z
+      .boolean()
+      .optional()
+      .describe('create this mapping after the call under test (to see what MCL_FUTURE does to later mappings)'),
   })
   .superRefine((m, ctx) => {
     if ((m.pages === undefined) === (m.layout === undefined)) {
@@ -86,8 +90,23 @@ export type Completion = z.infer<typeof Completion>;
 export const PageSet = z.union([z.enum(['all', 'none']), z.array(z.int().min(0)).min(1)]);
 export type PageSet = z.infer<typeof PageSet>;
 
+/** Locked memory of a whole process: none at all, or some. */
+export const LockedTotal = z.enum(['none', 'some']);
+export type LockedTotal = z.infer<typeof LockedTotal>;
+
 const effectFields = {
   completes: Completion.optional().describe('for asynchronous calls (aio_mlock): how the request ends'),
+  child: z
+    .strictObject({
+      locked: z.record(MappingName, PageSet).optional().describe('lock state of the mappings in the child'),
+      locked_total: LockedTotal.optional().describe("the child's locked memory right after fork"),
+    })
+    .optional()
+    .describe('in a child forked from the worker after the call (fork inheritance)'),
+  exec: z
+    .strictObject({ locked_total: LockedTotal.describe("the new program's locked memory") })
+    .optional()
+    .describe('in a program the worker starts (fork + exec) after the call (exec inheritance)'),
   locked: z
     .record(MappingName, PageSet)
     .optional()

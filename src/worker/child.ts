@@ -25,8 +25,9 @@ async function main(): Promise<void> {
   const runner = createRunner();
   const { record: context, problem } = establishContext(runner, start.context);
   const baseline = baselineOf(runner);
-  const { lockState, residency, lockedTotal } = runner.probes;
-  await send({ type: 'hello', facts: runner.facts, probes: { lockState, residency, lockedTotal }, context, ...(problem !== undefined ? { contextProblem: problem } : {}) });
+  const { lockState, residency, lockedTotal, forkChild, execChild } = runner.probes;
+  const probes = { lockState, residency, lockedTotal, forkChild, execChild };
+  await send({ type: 'hello', facts: runner.facts, probes, context, ...(problem !== undefined ? { contextProblem: problem } : {}) });
 
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'exit') {

@@ -25,7 +25,7 @@ function layoutOf(m: Mapping): PageKind[] {
 
 class CaseError extends Error {
   constructor(
-    readonly status: 'error' | 'unsupported',
+    readonly status: 'error' | 'unsupported' | 'skipped',
     message: string,
   ) {
     super(message);
@@ -40,12 +40,19 @@ export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
     const calls = [...(item.case.before ?? []), item.case.call].map((t) => parseCall(t));
     checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
     checkBudget(runner, item);
-    for (const [name, m] of Object.entries(item.case.memory ?? {})) placed.push(place(runner, name, layoutOf(m), m.touch ?? false));
+    const memory = Object.entries(item.case.memory ?? {});
+    const placeAll = (afterCall: boolean): void => {
+      for (const [name, m] of memory) {
+        if ((m.after_call ?? false) === afterCall) placed.push(place(runner, name, layoutOf(m), m.touch ?? false));
+      }
+    };
+    placeAll(false);
     const env = {
       pageSize: BigInt(runner.pageSize),
       mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
       constants: runner.constants as Record<string, bigint>,
     };
+    if (calls.some((c) => c.fn === 'mlockall')) checkProcessBudget(runner, item);
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
@@ -61,7 +68,8 @@ export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
       if (rec.ret === -1) throw new CaseError('error', `setup call ${rec.text} failed with ${rec.errno ?? 'no errno'}`);
     }
     const call = invoke(calls[calls.length - 1] as ParsedCall);
-    const observed: Observation = { before, call, effects: observeEffects(runner, placed) };
+    placeAll(true);
+    const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
     assertHolesIntact(runner, placed);
     return done({ status: 'ran', observed });
   } catch (e) {
@@ -116,7 +124,17 @@ function place(runner: Runner, name: string, layout: PageKind[], touch: boolean)
   return p;
 }
 
-function observeEffects(runner: Runner, placed: Placed[]): Observation['effects'] {
+function checkProcessBudget(runner: Runner, item: PlanItem): void {
+  const lockable = runner.probes.lockableBytes();
+  if (lockable === null) throw new CaseError('skipped', 'cannot measure what a whole-process lock would pin here, so it is not attempted');
+  if (lockable > item.processBudgetBytes) {
+    throw new CaseError('skipped', `a whole-process lock would pin ${mib(lockable)} of this worker, over the budget of ${mib(item.processBudgetBytes)}`);
+  }
+}
+
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['observe']): Observation['effects'] {
   const mappings: Record<string, MappingEffects> = {};
   for (const p of placed) {
     mappings[p.name] = {
@@ -125,7 +143,16 @@ function observeEffects(runner: Runner, placed: Placed[]): Observation['effects'
       resident: runner.probes.pageResidency(p.base, p.layout.length)?.join('') ?? null,
     };
   }
-  return { mappings, lockedBytes: runner.probes.lockedBytes() };
+  const effects: Observation['effects'] = { mappings, lockedBytes: runner.probes.lockedBytes() };
+  if (observe.child) {
+    const child = runner.probes.inspectForkedChild(placed.map((p) => ({ addr: p.base, pages: p.layout.length })));
+    effects.child = child && {
+      mappings: Object.fromEntries(placed.map((p, i) => [p.name, (child.locks[i] ?? []).join('')])),
+      lockedBytes: child.lockedBytes,
+    };
+  }
+  if (observe.exec) effects.exec = { lockedBytes: runner.probes.execChildLockedBytes() };
+  return effects;
 }
 
 /** A hole is free address space: another thread could have mapped something there; then the case proved nothing. */

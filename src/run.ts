@@ -13,6 +13,8 @@ export interface RunOptions extends PlanOptions {
   jobs?: number;
   signal?: AbortSignal;
   onProgress?: (r: WorkerReport) => void;
+  /** called once the plan is made, with the number of items about to run */
+  onStart?: (items: number) => void;
 }
 
 
@@ -21,6 +23,7 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
   const profiles = [...profileById(catalog).values()].filter((p) => !options.profiles || options.profiles.includes(p.id));
   const clauseMaps = new Map(profiles.map((p) => [p.id, new Map<string, Clause>(p.clauses.map((c) => [c.id, c]))]));
   const items = plan(catalog, options);
+  options.onStart?.(items.length);
   const pool = await runItems(items, {
     jobs: options.jobs ?? 2,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -39,7 +39,7 @@ describe('semconf CLI', () => {
       const dir = mkdtempSync(join(tmpdir(), 'semconf-cli-'));
       const out = join(dir, 'r.json');
       const r = semconf('run', '--specs', fixture('good'), '--out', out);
-      expect(r.stderr).toBe('');
+      expect(r.stderr).toBe('semconf: running 2 case(s) with 2 worker lane(s)\n');
       expect(r.status).toBe(0);
       const results = readResults(out);
       expect(results.complete).toBe(true);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { PACKAGE_ROOT } from '../package-info.js';
 
-/** 0 the command completed (divergences are findings); 1 a case broke or the run did not complete; 2 bad input. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** 0 the command completed (divergences are findings); 1 a case broke or the run did not complete; 2 bad input;
+ * 130 interrupted by SIGINT (128 + 2, as shells report it), after saving every completed case. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export { PACKAGE_ROOT };
 export const DEFAULT_SPECS = join(PACKAGE_ROOT, 'specs');

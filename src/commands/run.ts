@@ -1,11 +1,27 @@
 // semconf run: the whole suite against this machine → results file → terminal report.
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { renderTerminal } from '../report/terminal.js';
-import { writeResults } from '../results.js';
+import { type Results, writeResults } from '../results.js';
 import { runCatalog } from '../run.js';
 import { loadCatalog } from '../spec/lint.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
+
+/** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
+ * directory instead, so no completed case is lost, and say so. Returns where they were written. */
+function saveResults(wanted: string, results: Results): string {
+  try {
+    mkdirSync(dirname(resolve(wanted)), { recursive: true });
+    writeResults(wanted, results);
+    return wanted;
+  } catch (e) {
+    const fallback = join(mkdtempSync(join(tmpdir(), 'semconf-results-')), basename(wanted));
+    writeResults(fallback, results);
+    process.stderr.write(`semconf: could not write ${wanted} (${(e as Error).message}); the results are saved in ${fallback}\n`);
+    return fallback;
+  }
+}
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
@@ -39,17 +55,21 @@ export const runCommand: Command = {
     process.once('SIGINT', onSigint);
     const results = await runCatalog(catalog, {
       jobs,
+      onStart: (n) => process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`),
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
       ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
     }).finally(() => process.off('SIGINT', onSigint));
-    const out = str(values.out) ?? join('results', `${results.target.id}.json`);
-    mkdirSync(dirname(resolve(out)), { recursive: true });
-    writeResults(out, results);
+    const wanted = str(values.out) ?? join('results', `${results.target.id}.json`);
+    const out = saveResults(wanted, results);
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
     const broken = results.cases.some((c) => c.status === 'error');
+    if (interrupt.signal.aborted) {
+      process.stderr.write(`semconf: interrupted; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
+      return EXIT.interrupted;
+    }
     if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
-    return broken || !results.complete ? EXIT.failed : EXIT.ok;
+    return broken || !results.complete || out !== wanted ? EXIT.failed : EXIT.ok;
   },
 };

@@ -104,7 +104,7 @@ class WorkerProcess {
       };
       const onAbort = (): void => {
         this.kill();
-        finish(fail('interrupted'));
+        finish({ ...fail('interrupted'), interrupted: true });
       };
       const timer = setTimeout(() => {
         this.kill();
@@ -178,6 +178,8 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
             shared.delete(item.contextName);
           }
         }
+        // A case cut short by an interrupt did not complete: it is left out, and the run is marked incomplete.
+        if (report.outcome.interrupted === true) break;
         reports.set(item.key, report);
         options.onReport?.(report);
       }

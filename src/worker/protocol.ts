@@ -17,6 +17,8 @@ export interface CaseOutcome {
   warnings?: string[];
   /** the worker is no longer at its baseline and will exit; the parent starts a new one */
   retire?: string;
+  /** the case was cut short by an interrupt (SIGINT): not a completed case */
+  interrupted?: boolean;
   durationMs: number;
 }
 

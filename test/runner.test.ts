@@ -18,7 +18,11 @@ describe.runIf(isLinuxRootWithIpcLock)('Linux worker, real system calls', () => 
         c('mlock.t-ok', 'mlock(buf, 2p)'),
         c('mlock.t-wrap', 'mlock(buf, SIZE_MAX - 1p + 1)'),
       ]),
-      ...itemsFor('munlock', [c('munlock.t-after-mlock', 'munlock(buf, 2p)', { before: ['mlock(buf, 2p)'] })]),
+      ...itemsFor('munlock', [
+        c('munlock.t-after-mlock', 'munlock(buf, 2p)', { before: ['mlock(buf, 2p)'] }),
+        c('munlock.t-setup-fails', 'munlock(buf, 1p)', { memory: { buf: { pages: 1 }, gap: { layout: ['hole'] } }, before: ['mlock(gap, 1p)'] }),
+        c('munlock.t-after-setup-failure', 'munlock(buf, 1p)'),
+      ]),
     ];
     const result = await runItems(items, { jobs: 2 });
     expect(result.complete).toBe(true);
@@ -64,6 +68,11 @@ describe.runIf(isLinuxRootWithIpcLock)('Linux worker, real system calls', () => 
     expect(o.before).toEqual([{ text: 'mlock(buf, 2p)', ret: 0, errno: null }]);
     expect(o.call.ret).toBe(0);
     expect(o.effects.mappings.buf?.locked).toBe('UU');
+  });
+
+  it('a setup call that fails makes that case an error with the reason, and the next case still runs', () => {
+    expect(byId.get('munlock.t-setup-fails')?.outcome).toMatchObject({ status: 'error', reason: 'setup call mlock(gap, 1p) failed with ENOMEM' });
+    expect(byId.get('munlock.t-after-setup-failure')?.outcome.status).toBe('ran');
   });
 
   it('a range that wraps past the end of the address space fails with EINVAL', () => {

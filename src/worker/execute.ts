@@ -35,7 +35,23 @@ class CaseError extends Error {
 export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
   const started = performance.now();
   const placed: Placed[] = [];
-  const done = (o: Omit<CaseOutcome, 'durationMs'>): CaseOutcome => ({ ...o, durationMs: performance.now() - started });
+  const outcome = runPlaced(runner, item, placed);
+  for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+  const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
+  const durationMs = performance.now() - started;
+  if (stale.length === 0) return { ...outcome, durationMs };
+  // The worker is not at its baseline: say so on this case, and let the parent replace the worker.
+  const why = `mappings of the case still present after cleanup: ${stale.map((p) => p.name).join(', ')}`;
+  return { ...outcome, durationMs, warnings: [...(outcome.warnings ?? []), why], retire: why };
+}
+
+function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
+  const ps = BigInt(runner.pageSize);
+  return Array.from({ length: p.layout.length + 2 * GUARD_PAGES }, (_, i) => p.reservation + BigInt(i) * ps);
+}
+
+/** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
+function runPlaced(runner: Runner, item: PlanItem, placed: Placed[]): Omit<CaseOutcome, 'durationMs'> {
   try {
     const calls = [...(item.case.before ?? []), item.case.call].map((t) => parseCall(t));
     checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
@@ -71,12 +87,10 @@ export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
     placeAll(true);
     const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
     assertHolesIntact(runner, placed);
-    return done({ status: 'ran', observed });
+    return { status: 'ran', observed };
   } catch (e) {
-    if (e instanceof CaseError) return done({ status: e.status, reason: e.message });
-    return done({ status: 'error', reason: `worker failed: ${(e as Error).stack ?? String(e)}` });
-  } finally {
-    for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+    if (e instanceof CaseError) return { status: e.status, reason: e.message };
+    return { status: 'error', reason: `worker failed: ${(e as Error).stack ?? String(e)}` };
   }
 }
 

@@ -61,6 +61,9 @@ class WorkerProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
+    // A worker can die between our check and our write; its death is reported through 'close', so a failed send
+    // (EPIPE, channel closed) needs no handling of its own beyond not crashing the parent.
+    this.child.on('error', () => undefined);
     this.child.stderr?.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP);
     });
@@ -118,7 +121,7 @@ class WorkerProcess {
   }
 
   private send(msg: ToWorker): void {
-    if (this.child.connected) this.child.send(msg);
+    if (this.child.connected) this.child.send(msg, (err) => void err);
   }
 
   kill(): void {

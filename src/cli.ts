@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UnsupportedOsError } from '../runners/index.js';
 import { type Command, EXIT, UsageError } from './commands/command.js';
+import { auditCommand } from './commands/audit.js';
 import { coverageCommand } from './commands/coverage.js';
+import { diffCommand } from './commands/diff.js';
 import { lintCommand } from './commands/lint.js';
+import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
@@ -20,6 +23,9 @@ const COMMANDS: Record<string, Command> = {
   lint: lintCommand,
   coverage: coverageCommand,
   report: reportCommand,
+  diff: diffCommand,
+  merge: mergeCommand,
+  audit: auditCommand,
   validate: validateCommand,
   schema: schemaCommand,
 };

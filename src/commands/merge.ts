@@ -1,0 +1,52 @@
+// semconf merge: results files of many machines (or earlier matrices) → one semconf-matrix/1 file.
+import { resolve } from 'node:path';
+import { readReportInput, writeMatrix } from '../matrix.js';
+import { merge, type MergeInput, mergeInputsOf } from '../merge.js';
+import { toolVersion } from '../package-info.js';
+import { loadCatalog } from '../spec/lint.js';
+import { type Command, EXIT, str, UsageError } from './command.js';
+
+export const mergeCommand: Command = {
+  summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/1)',
+  usage: `semconf merge FILE... --out MATRIX.json [--prefer FILE]... [--specs DIR]
+
+  FILE          results files (semconf-results/1) or matrices to merge again; each is validated
+  --out FILE    the matrix to write (atomically)
+  --prefer F    when several files hold results for one target id, F wins; repeatable. Without it such a clash is
+                refused (exit 2)
+  --specs DIR   compare every target's spec digest with this catalog's (default: the digest most targets ran,
+                or the newest run's on a tie). A target run against another spec is kept and marked stale`,
+  positionals: true,
+  options: { out: { type: 'string' }, prefer: { type: 'string', multiple: true }, specs: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length === 0) throw new UsageError('merge takes one or more results files');
+    const out = str(values.out);
+    if (out === undefined) throw new UsageError('merge needs --out MATRIX.json');
+    const seen = new Map<string, string>();
+    const inputs: MergeInput[] = [];
+    for (const file of positionals) {
+      const path = resolve(file);
+      const twice = seen.get(path);
+      if (twice !== undefined) throw new UsageError(`${file}: given twice (also as ${twice})`);
+      seen.set(path, file);
+      inputs.push(...mergeInputsOf(readReportInput(file), file, path));
+    }
+    const prefer = Array.isArray(values.prefer) ? values.prefer.map((p) => resolve(p)) : [];
+    const specs = str(values.specs);
+    const matrix = merge(inputs, {
+      prefer,
+      ...(specs !== undefined ? { specsDigest: loadCatalog(specs).digest } : {}),
+      createdAt: new Date().toISOString(),
+      toolVersion: toolVersion(),
+    });
+    writeMatrix(out, matrix);
+    process.stdout.write(`${out}: ${matrix.targets.length} target(s), spec reference ${matrix.specDigest.value.slice(0, 19)} (${matrix.specDigest.basis})\n`);
+    for (const t of matrix.targets) {
+      const r = t.results.target;
+      const state = [t.complete ? 'complete' : 'INCOMPLETE', t.stale ? 'STALE' : ''].filter((s) => s !== '').join(', ');
+      process.stdout.write(`  ${t.id}  ${r.os} ${r.release}, ${r.libc}, ${r.arch}, runtime ${r.runtime}: ${t.results.cases.length} cases, ${state}  (${t.source})\n`);
+      for (const n of t.notes) process.stdout.write(`    ${n}\n`);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,94 @@
+// The cross-target matrix, `semconf-matrix/1`: results files from many machines in one file, each kept whole (so
+// every report can read a target exactly as it reads a results file), with what the merge found about it: whether
+// it was run against another spec than the rest (stale) and whether it holds every case (complete).
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { Results, RESULTS_SCHEMA, ResultsFileError, writeFileAtomic } from './results.js';
+
+export const MATRIX_SCHEMA = 'semconf-matrix/1';
+
+export const MatrixTarget = z.strictObject({
+  /** the target id of `results`, repeated as the key of this entry */
+  id: z.string(),
+  /** the file the results were read from, as named to merge */
+  source: z.string(),
+  /** run against another spec than the matrix's reference digest: verdicts may rest on other expectations */
+  stale: z.boolean(),
+  /** false when the run did not complete or lacks cases the reference targets have */
+  complete: z.boolean(),
+  /** why stale or incomplete, and which files this one was preferred over */
+  notes: z.array(z.string()),
+  results: Results,
+});
+export type MatrixTarget = z.infer<typeof MatrixTarget>;
+
+export const DigestBasis = z.enum(['specs', 'majority', 'newest']);
+export type DigestBasis = z.infer<typeof DigestBasis>;
+
+export const Matrix = z
+  .strictObject({
+    schema: z.literal(MATRIX_SCHEMA),
+    tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+    createdAt: z.iso.datetime(),
+    /** the spec every target is compared with: the catalog given to merge (`specs`), else the digest most targets
+     * ran (`majority`), else, on a tie, the one of the newest run (`newest`) */
+    specDigest: z.strictObject({ value: z.string(), basis: DigestBasis, detail: z.string() }),
+    /** every target complete and none stale */
+    complete: z.boolean(),
+    targets: z.array(MatrixTarget).min(1),
+  })
+  .superRefine((m, ctx) => {
+    const seen = new Set<string>();
+    m.targets.forEach((t, i) => {
+      if (t.id !== t.results.target.id) {
+        ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `"${t.id}" is not the id of its results ("${t.results.target.id}")` });
+      }
+      if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `target "${t.id}" appears twice` });
+      seen.add(t.id);
+    });
+  });
+export type Matrix = z.infer<typeof Matrix>;
+
+/** What a report reads: one results file, or a matrix of many. */
+export type ReportInput = { kind: 'results'; results: Results } | { kind: 'matrix'; matrix: Matrix };
+
+function firstIssue(file: string, schema: string, error: z.ZodError): ResultsFileError {
+  const first = error.issues[0];
+  const where = first ? first.path.join('.') || '(top level)' : '';
+  return new ResultsFileError(`${file}: not a valid ${schema} file: at ${where}: ${first?.message ?? 'invalid'}`);
+}
+
+/** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
+export function readReportInput(file: string): ReportInput {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
+  }
+  const schema = typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
+  if (schema === MATRIX_SCHEMA) {
+    const parsed = Matrix.safeParse(data);
+    if (!parsed.success) throw firstIssue(file, MATRIX_SCHEMA, parsed.error);
+    return { kind: 'matrix', matrix: parsed.data };
+  }
+  if (schema !== RESULTS_SCHEMA) {
+    const got = typeof schema === 'string' ? `"${schema}"` : 'no schema field';
+    throw new ResultsFileError(`${file}: not a semconf file: ${got}; expected "${RESULTS_SCHEMA}" or "${MATRIX_SCHEMA}"`);
+  }
+  const parsed = Results.safeParse(data);
+  if (!parsed.success) throw firstIssue(file, RESULTS_SCHEMA, parsed.error);
+  return { kind: 'results', results: parsed.data };
+}
+
+/** Read a matrix and nothing else. */
+export function readMatrix(file: string): Matrix {
+  const input = readReportInput(file);
+  if (input.kind !== 'matrix') throw new ResultsFileError(`${file}: a results file, not a ${MATRIX_SCHEMA} file`);
+  return input.matrix;
+}
+
+/** Validate, then write atomically: a matrix that would not read back is never written. */
+export function writeMatrix(file: string, matrix: Matrix): void {
+  writeFileAtomic(file, `${JSON.stringify(Matrix.parse(matrix), null, 2)}\n`);
+}

@@ -1,0 +1,123 @@
+// Merge: results of many machines → one matrix. Pure: the command reads and writes the files, this decides which
+// result wins for a target, which spec is the reference, and which targets are stale or incomplete. A target is
+// never dropped for being stale or incomplete: a report that silently loses a machine hides exactly the machine
+// somebody needs to look at.
+import { type DigestBasis, type Matrix, MATRIX_SCHEMA, type MatrixTarget, type ReportInput } from './matrix.js';
+import { type Results, ResultsFileError } from './results.js';
+
+export interface MergeInput {
+  /** how the input is named in messages and in the matrix (the path as given, `file#target` inside a matrix) */
+  source: string;
+  /** the file's identity for --prefer: an absolute path */
+  path: string;
+  results: Results;
+}
+
+export interface MergeOptions {
+  /** absolute paths of the files that win when several inputs are results for one target */
+  prefer?: readonly string[];
+  /** digest of the current catalog: when given, the reference every target is compared with */
+  specsDigest?: string;
+  createdAt: string;
+  toolVersion: string;
+}
+
+const LISTED = 8;
+const list = (ids: readonly string[]): string =>
+  ids.length <= LISTED ? ids.join(', ') : `${ids.slice(0, LISTED).join(', ')} and ${ids.length - LISTED} more`;
+
+/** One result per target id: a clash needs exactly one of its files named by --prefer. */
+function pickWinners(inputs: readonly MergeInput[], prefer: readonly string[]): { winner: MergeInput; losers: MergeInput[] }[] {
+  const byTarget = new Map<string, MergeInput[]>();
+  for (const input of inputs) {
+    const group = byTarget.get(input.results.target.id) ?? [];
+    group.push(input);
+    byTarget.set(input.results.target.id, group);
+  }
+  return [...byTarget.entries()].map(([id, group]) => {
+    const [only] = group;
+    if (only !== undefined && group.length === 1) return { winner: only, losers: [] };
+    const names = group.map((g) => g.source).join(' and ');
+    const preferred = group.filter((g) => prefer.includes(g.path));
+    const [winner] = preferred;
+    if (winner === undefined || preferred.length > 1) {
+      const what = preferred.length > 1 ? '--prefer names more than one of them' : 'pass --prefer FILE to say which one wins';
+      throw new ResultsFileError(`${names} ${group.length === 2 ? 'both' : 'all'} hold results for target "${id}"; ${what}`);
+    }
+    return { winner, losers: group.filter((g) => g !== winner) };
+  });
+}
+
+/** The spec digest targets are compared with: the catalog's if given, else the most common, else the newest run's. */
+export function referenceDigest(
+  results: readonly Results[],
+  specsDigest?: string,
+): { value: string; basis: DigestBasis; detail: string } {
+  if (specsDigest !== undefined) return { value: specsDigest, basis: 'specs', detail: 'the digest of the spec catalog given to merge' };
+  const count = new Map<string, { n: number; newest: string }>();
+  for (const r of results) {
+    const c = count.get(r.specDigest) ?? { n: 0, newest: '' };
+    count.set(r.specDigest, { n: c.n + 1, newest: r.finishedAt > c.newest ? r.finishedAt : c.newest });
+  }
+  const ranked = [...count.entries()].sort((a, b) => b[1].n - a[1].n || b[1].newest.localeCompare(a[1].newest));
+  const [top, second] = ranked;
+  if (top === undefined) throw new ResultsFileError('no results to merge');
+  const tie = second !== undefined && second[1].n === top[1].n;
+  return tie
+    ? { value: top[0], basis: 'newest', detail: `no majority among ${results.length} targets; the digest of the newest run (${top[1].newest})` }
+    : { value: top[0], basis: 'majority', detail: `held by ${top[1].n} of ${results.length} targets` };
+}
+
+export function merge(inputs: readonly MergeInput[], options: MergeOptions): Matrix {
+  if (inputs.length === 0) throw new ResultsFileError('no results to merge');
+  const prefer = options.prefer ?? [];
+  for (const p of prefer) {
+    if (!inputs.some((i) => i.path === p)) throw new ResultsFileError(`--prefer ${p}: not one of the files being merged`);
+  }
+  const chosen = pickWinners(inputs, prefer);
+  const all = chosen.map((c) => c.winner.results);
+  const reference = referenceDigest(all, options.specsDigest);
+  // The cases every target should hold: those of the targets run against the reference spec (all, if none was).
+  const current = all.filter((r) => r.specDigest === reference.value);
+  const expectedCases = new Set((current.length > 0 ? current : all).flatMap((r) => r.cases.map((c) => c.id)));
+  const profiles = new Set(all.flatMap((r) => r.profiles.map((p) => p.id)));
+
+  const targets = chosen
+    .map(({ winner, losers }): MatrixTarget => {
+      const r = winner.results;
+      const notes: string[] = [];
+      const stale = r.specDigest !== reference.value;
+      if (stale) notes.push(`stale: run against spec ${r.specDigest}, not the reference ${reference.value} (${reference.detail})`);
+      if (!r.complete) notes.push('incomplete: the run did not complete (complete: false in its results file)');
+      const have = new Set(r.cases.map((c) => c.id));
+      const missing = [...expectedCases].filter((id) => !have.has(id));
+      if (missing.length > 0) notes.push(`incomplete: ${missing.length} case(s) of the reference set missing: ${list(missing)}`);
+      const unjudged = [...profiles].filter((p) => !r.profiles.some((q) => q.id === p));
+      if (unjudged.length > 0) notes.push(`not judged against profile(s) ${unjudged.join(', ')}`);
+      for (const l of losers) notes.push(`preferred over ${l.source} (results for the same target)`);
+      return { id: r.target.id, source: winner.source, stale, complete: r.complete && missing.length === 0, notes, results: r };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
+
+  return {
+    schema: MATRIX_SCHEMA,
+    tool: { name: 'semconf', version: options.toolVersion },
+    createdAt: options.createdAt,
+    specDigest: reference,
+    complete: targets.every((t) => t.complete && !t.stale),
+    targets,
+  };
+}
+
+/** A report's input as a matrix: a results file is a matrix of one target, judged only against itself. */
+export function asMatrix(input: ReportInput, source: string): Matrix {
+  if (input.kind === 'matrix') return input.matrix;
+  const r = input.results;
+  return merge([{ source, path: source, results: r }], { createdAt: r.finishedAt, toolVersion: r.tool.version });
+}
+
+/** Merge inputs from a file: the results it holds, or each target of a matrix (so matrices can be merged again). */
+export function mergeInputsOf(input: ReportInput, source: string, path: string): MergeInput[] {
+  if (input.kind === 'results') return [{ source, path, results: input.results }];
+  return input.matrix.targets.map((t) => ({ source: `${source}#${t.id}`, path, results: t.results }));
+}

@@ -1,0 +1,60 @@
+// The Markdown form of a diff: the verdict on top (what fails it), then target facts, then each changed case with
+// its observation and verdict changes, then new and removed cases.
+import type { CaseChange, Diff } from '../diff.js';
+import { mdCode, mdText } from './escape.js';
+
+const arrow = (a: string, b: string): string => `${mdCode(a)} → ${mdCode(b)}`;
+
+function caseLines(c: CaseChange): string[] {
+  const out = [`- **${mdText(c.id)}**: ${mdText(c.title)}`];
+  if (c.unexplained) out.push('  - ⚠️ **the observation changed with the same spec and the same expectations: the target behaves differently**');
+  for (const o of c.observation) out.push(`  - ${mdText(o.what)}: ${arrow(o.old, o.new)}${o.part === 'call' ? ' (the case changed)' : ''}`);
+  for (const v of c.verdicts) {
+    const tags = [v.required ? 'required' : '', v.regression ? '**regression**' : '', v.expectationChanged ? 'expectation changed' : '']
+      .filter((t) => t !== '')
+      .join(', ');
+    out.push(`  - ${mdText(v.profile)}: ${v.old ?? 'not judged'} → ${v.new ?? 'not judged'}${tags ? ` (${tags})` : ''}`);
+    if (v.expectationChanged) out.push(`    - expected ${arrow(v.oldExpected ?? '-', v.newExpected ?? '-')}`);
+  }
+  return out;
+}
+
+export function renderDiffMarkdown(diff: Diff): string {
+  const out = [`# semconf diff: ${mdText(diff.old.file)} → ${mdText(diff.new.file)}`, ''];
+  const sideLine = (name: string, s: Diff['old']): string =>
+    `- ${name}: ${mdText(s.target)}, run ${mdText(s.startedAt)}, ${s.cases} cases, spec ${mdCode(s.specDigest.slice(0, 19))}${s.complete ? '' : ', INCOMPLETE'}`;
+  out.push(sideLine('old', diff.old), sideLine('new', diff.new), '');
+  const req = diff.required.length > 0 ? `required: ${diff.required.map(mdText).join(', ')}` : 'no profile required; name them with --require';
+  if (diff.failing) {
+    const why = [
+      diff.regressions.length > 0 ? `${diff.regressions.length} regression(s) in required profiles` : '',
+      diff.unexplained.length > 0 ? `${diff.unexplained.length} observation change(s) the spec does not explain` : '',
+    ].filter((w) => w !== '');
+    out.push(`**❌ ${why.join('; ')}** (${req}).`);
+  } else {
+    out.push(`**✅ no regression and no unexplained observation change** (${req}).`);
+  }
+  out.push(
+    '',
+    `${diff.changed.length} case(s) changed, ${diff.added.length} new, ${diff.removed.length} removed${diff.specChanged ? '; the spec changed between the runs' : '; same spec'}.`,
+  );
+  if (diff.regressions.length > 0) {
+    out.push('', '## Regressions', '');
+    for (const r of diff.regressions) out.push(`- **${mdText(r.id)}** ${mdText(r.profile)}: ${r.old} → ${r.new}`);
+  }
+  if (diff.facts.length > 0) {
+    out.push('', '## Target', '', '| fact | old | new |', '|---|---|---|');
+    for (const f of diff.facts) out.push(`| ${mdText(f.field)} | ${mdText(f.old)} | ${mdText(f.new)} |`);
+  }
+  const ordered = [...diff.changed].sort((a, b) => Number(b.unexplained) - Number(a.unexplained));
+  if (ordered.length > 0) out.push('', '## Changed cases', '', ...ordered.flatMap(caseLines));
+  if (diff.added.length > 0) {
+    out.push('', '## New cases', '');
+    for (const c of diff.added) out.push(`- **${mdText(c.id)}**: ${mdText(c.title)}`);
+  }
+  if (diff.removed.length > 0) {
+    out.push('', '## Removed cases', '');
+    for (const c of diff.removed) out.push(`- **${mdText(c.id)}**: ${mdText(c.title)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,236 @@
+// The HTML report's script, written as a TypeScript function so the compiler checks it, and embedded in the page as
+// its source text (`htmlClientScript`). It must stay self-contained: no imports, no reference to anything outside
+// the function. It writes text only through textContent, never innerHTML: every string in the data is untrusted.
+import type { HtmlCell, HtmlData, HtmlVerdict } from './html-data.js';
+
+function semconfReport(): void {
+  const source = document.getElementById('semconf-data');
+  if (source === null || source.textContent === null) return;
+  const data = JSON.parse(source.textContent) as HtmlData;
+  const dialog = document.getElementById('details') as HTMLDialogElement;
+  const body = document.getElementById('details-body') as HTMLElement;
+  const status = document.getElementById('showing') as HTMLElement;
+  const search = document.getElementById('search') as HTMLInputElement;
+
+  const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const num = (e: Element, name: string): number => Number(e.getAttribute(name));
+
+  // ---- filters -------------------------------------------------------------------------------------------------
+  const boxes = Array.from(document.querySelectorAll<HTMLInputElement>('input[data-filter]'));
+  /** The values of a filter group that are on; null when the page has no such group (e.g. one target): all on. */
+  const enabled = (kind: string): { has(v: string): boolean } => {
+    const group = boxes.filter((b) => b.dataset.filter === kind);
+    if (group.length === 0) return { has: () => true };
+    return new Set(group.filter((b) => b.checked).map((b) => b.value));
+  };
+
+  function apply(): void {
+    const fns = enabled('function');
+    const profiles = enabled('profile');
+    const targets = enabled('target');
+    const verdicts = enabled('verdict');
+    const text = search.value.trim().toLowerCase();
+    const columnOn = (e: Element): boolean =>
+      (!e.hasAttribute('data-p') || profiles.has(String(num(e, 'data-p')))) &&
+      (!e.hasAttribute('data-t') || targets.has(String(num(e, 'data-t'))));
+    for (const e of Array.from(document.querySelectorAll('#matrix [data-p], #matrix [data-t]'))) {
+      e.classList.toggle('gone', !columnOn(e));
+    }
+    // A profile's header spans its visible targets.
+    for (const th of Array.from(document.querySelectorAll<HTMLTableCellElement>('#matrix th.profile-head'))) {
+      const p = th.getAttribute('data-p');
+      const visible = Array.from(document.querySelectorAll(`#matrix th.target-head[data-p="${p}"]`)).filter((t) => !t.classList.contains('gone'));
+      if (visible.length > 0) th.colSpan = visible.length;
+      th.classList.toggle('gone', !columnOn(th) || (document.querySelector('#matrix th.target-head') !== null && visible.length === 0));
+    }
+    let rows = 0;
+    let cells = 0;
+    for (const group of Array.from(document.querySelectorAll<HTMLTableSectionElement>('#matrix tbody'))) {
+      let groupRows = 0;
+      for (const tr of Array.from(group.querySelectorAll<HTMLTableRowElement>('tr.case'))) {
+        let shown = 0;
+        for (const td of Array.from(tr.querySelectorAll<HTMLTableCellElement>('td[data-v]'))) {
+          const on = verdicts.has(td.getAttribute('data-v') ?? '');
+          td.classList.toggle('off', !on);
+          if (on && !td.classList.contains('gone')) shown += 1;
+        }
+        const c = data.cases[num(tr, 'data-c')];
+        const matchesText = text === '' || (c !== undefined && `${c.id} ${c.title}`.toLowerCase().includes(text));
+        const visible = fns.has(group.getAttribute('data-f') ?? '') && matchesText && shown > 0;
+        tr.classList.toggle('gone', !visible);
+        if (visible) {
+          groupRows += 1;
+          cells += shown;
+        }
+      }
+      group.classList.toggle('gone', groupRows === 0);
+      rows += groupRows;
+    }
+    status.textContent = `${rows} of ${data.cases.length} cases, ${cells} cells shown`;
+  }
+  for (const b of boxes) b.addEventListener('change', apply);
+  search.addEventListener('input', apply);
+  document.getElementById('reset')?.addEventListener('click', () => {
+    for (const b of boxes) b.checked = true;
+    search.value = '';
+    apply();
+  });
+  for (const only of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-only]'))) {
+    // "only" next to a filter group: keep one value of that group, e.g. only divergences.
+    only.addEventListener('click', () => {
+      for (const b of boxes) if (b.dataset.filter === only.dataset.only) b.checked = b.value === only.value;
+      apply();
+    });
+  }
+
+  // ---- details -------------------------------------------------------------------------------------------------
+  const LABELS: Record<string, string> = {
+    conforms: 'conforms',
+    diverges: 'diverges',
+    inconclusive: 'inconclusive',
+    unspecified: 'unspecified',
+    unsupported: 'unsupported',
+    skipped: 'skipped',
+    error: 'error',
+  };
+  const badge = (verdict: string): HTMLElement => el('span', `badge v-${LABELS[verdict] ?? 'unknown'}`, verdict);
+  const row = (dl: HTMLElement, term: string, value: string, cls?: string): void => {
+    if (value === '') return;
+    dl.append(el('dt', undefined, term), el('dd', cls, value));
+  };
+
+  function verdictBlock(v: HtmlVerdict, cellData: HtmlCell): HTMLElement {
+    const box = el('section', 'compare');
+    const exp = el('div', 'side expected');
+    exp.append(el('h4', undefined, 'expected'));
+    // "one of: A | B" reads better as one alternative per line.
+    const alternatives = v.expected.startsWith('one of: ') ? v.expected.slice('one of: '.length).split(' | ') : [v.expected];
+    if (alternatives.length > 1) exp.append(el('p', 'small muted', 'any one of:'));
+    for (const a of alternatives) exp.append(el('p', `mono${alternatives.length > 1 ? ' alt' : ''}`, a));
+    const obs = el('div', `side observed v-${LABELS[v.verdict] ?? 'unknown'}`);
+    obs.append(el('h4', undefined, 'observed'), el('p', 'mono', v.observed || cellData.outcome || '—'));
+    box.append(exp, obs);
+    return box;
+  }
+
+  function open(ci: number, pi: number, ti: number): void {
+    const c = data.cases[ci];
+    const cellData = c?.cells[ti];
+    const v = cellData?.verdicts[pi];
+    const profile = data.profiles[pi];
+    const target = data.targets[ti];
+    if (!c || !cellData || !v || !profile || !target) return;
+    body.replaceChildren();
+    const head = el('header', 'details-head');
+    const title = el('h2');
+    title.append(el('code', undefined, c.id), document.createTextNode(' '), badge(v.verdict));
+    head.append(title, el('p', 'case-title', c.title));
+    const where = el('p', 'where');
+    where.append(
+      document.createTextNode('profile '),
+      el('strong', undefined, `${profile.name} (${profile.id})`),
+      document.createTextNode(profile.required ? ' · required' : ''),
+      document.createTextNode(' · target '),
+      el('strong', undefined, target.id),
+    );
+    head.append(where);
+    body.append(head, verdictBlock(v, cellData));
+
+    const why = el('dl', 'facts');
+    row(why, 'why', v.reason);
+    row(why, 'basis', v.basis);
+    if (cellData.reason !== v.reason) row(why, 'case', cellData.reason);
+    if (why.childElementCount > 0) body.append(why);
+
+    if (v.clauses.length > 0) {
+      body.append(el('h3', undefined, v.clauses.length === 1 ? 'Clause' : 'Clauses'));
+      for (const cl of v.clauses) {
+        const q = el('blockquote');
+        q.append(el('p', undefined, cl.quote));
+        const cite = el('footer');
+        cite.append(el('cite', undefined, `${cl.document}, ${cl.section}`), document.createTextNode(' · '), el('code', undefined, cl.id));
+        q.append(cite);
+        body.append(q);
+      }
+    } else if (v.verdict === 'unspecified') {
+      body.append(el('p', 'muted', `${profile.name}'s documents say nothing about this case; the observation is recorded all the same.`));
+    }
+
+    body.append(el('h3', undefined, 'Context'));
+    const ctx = el('dl', 'facts');
+    row(ctx, 'call', cellData.call, 'mono');
+    row(ctx, 'before', cellData.before.join('\n'), 'mono pre');
+    row(ctx, 'outcome', cellData.outcome, 'mono');
+    row(ctx, 'context', cellData.context);
+    row(ctx, 'credentials', cellData.credentials);
+    row(ctx, 'status', cellData.status);
+    row(ctx, 'duration', `${cellData.durationMs} ms`);
+    row(ctx, 'locked total', cellData.lockedBytes === '?' ? '' : `${cellData.lockedBytes} bytes`);
+    row(ctx, 'warnings', cellData.warnings.join('\n'), 'pre');
+    body.append(ctx);
+
+    if (cellData.mappings.length > 0) {
+      const table = el('table', 'pages');
+      const thead = el('tr');
+      for (const h of ['mapping', 'pages', 'locked', 'resident']) thead.append(el('th', undefined, h));
+      table.append(thead);
+      for (const m of cellData.mappings) {
+        const tr = el('tr');
+        tr.append(el('td', 'mono', m.name), el('td', undefined, String(m.pages)), el('td', 'mono', m.locked), el('td', 'mono', m.resident));
+        table.append(tr);
+      }
+      body.append(table, el('p', 'muted small', 'L locked · U unlocked · R resident · N not resident · - unmapped · ? not observable here'));
+    }
+
+    // The same case under the other profiles, and on the other targets: one click away.
+    const others = el('div', 'others');
+    others.append(el('span', 'muted', 'other profiles: '));
+    data.profiles.forEach((p, i) => {
+      const ov = cellData.verdicts[i];
+      if (i === pi || !ov) return;
+      const b = el('button', `chip v-${LABELS[ov.verdict] ?? 'unknown'}`, `${p.id}: ${ov.verdict}`);
+      b.type = 'button';
+      b.addEventListener('click', () => open(ci, i, ti));
+      others.append(b);
+    });
+    if (data.targets.length > 1) {
+      others.append(el('span', 'muted', ' other targets: '));
+      data.targets.forEach((t, i) => {
+        const ov = c.cells[i]?.verdicts[pi];
+        if (i === ti || !ov) return;
+        const b = el('button', `chip v-${LABELS[ov.verdict] ?? 'unknown'}`, `${t.id}: ${ov.verdict}`);
+        b.type = 'button';
+        b.addEventListener('click', () => open(ci, pi, i));
+        others.append(b);
+      });
+    }
+    body.append(others);
+
+    if (cellData.raw !== '') {
+      const raw = el('details', 'raw');
+      raw.append(el('summary', undefined, 'raw observation (JSON)'), el('pre', 'mono', cellData.raw));
+      body.append(raw);
+    }
+    if (!dialog.open) dialog.showModal();
+  }
+
+  document.getElementById('matrix')?.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest('button[data-c]');
+    if (button === null) return;
+    open(num(button, 'data-c'), num(button, 'data-p'), num(button, 'data-t'));
+  });
+  document.getElementById('details-close')?.addEventListener('click', () => dialog.close());
+  // A click on the backdrop (outside the dialog's box) closes it too.
+  dialog.addEventListener('click', (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+  apply();
+}
+
+/** The script text embedded in the page. */
+export const htmlClientScript = `(${semconfReport.toString()})();`;

@@ -1,0 +1,163 @@
+// The Markdown report: short enough for a GitHub job summary (a table, then one line per profile), complete enough
+// for an audit (every divergence with expected, observed, why and the quoted clause). Required profiles come first
+// and open; the other profiles' divergences are information and fold into <details>.
+import type { Matrix, MatrixTarget } from '../matrix.js';
+import { type ClauseRef, VERDICTS } from '../results.js';
+import { mdCode, mdText } from './escape.js';
+import {
+  type CaseRow,
+  casesOf,
+  type Counts,
+  countVerdicts,
+  describeCounts,
+  missingProbes,
+  type ProfileInfo,
+  profilesOf,
+  targetState,
+} from './model.js';
+
+export interface MarkdownOptions {
+  /** profiles a target must conform to: their divergences and errors are failures */
+  required?: readonly string[];
+}
+
+/** A list item holding a block quote: the clause verbatim, then where it is from. */
+const clauseLine = (cl: ClauseRef): string =>
+  `  - > ${mdText(cl.quote)}<br>— ${mdText(cl.document)}, ${mdText(cl.section)} (${mdCode(cl.id)})`;
+
+function targetLine(t: MatrixTarget): string {
+  const f = t.results.target;
+  const facts = [`${f.os} ${f.release}`, f.libc, f.arch, `runtime ${f.runtime}`, `page ${f.pageSize} B`, `${t.results.cases.length} cases`];
+  return `${facts.map(mdText).join(' · ')} · spec ${mdCode(t.results.specDigest.slice(0, 19))} · ${targetState(t)}`;
+}
+
+function targetsSection(matrix: Matrix): string[] {
+  const out: string[] = [];
+  if (matrix.targets.length === 1) {
+    const [t] = matrix.targets;
+    if (t === undefined) return out;
+    out.push(`# semconf report: ${mdText(t.id)}`, '', targetLine(t));
+  } else {
+    out.push(`# semconf report: ${matrix.targets.length} targets`, '');
+    out.push(`Spec reference ${mdCode(matrix.specDigest.value.slice(0, 19))} (${mdText(matrix.specDigest.basis)}: ${mdText(matrix.specDigest.detail)}).`, '');
+    out.push('| target | system | libc | arch | runtime | cases | state |', '|---|---|---|---|---|--:|---|');
+    for (const t of matrix.targets) {
+      const f = t.results.target;
+      out.push(`| ${[t.id, `${f.os} ${f.release}`, f.libc, f.arch, f.runtime].map(mdText).join(' | ')} | ${t.results.cases.length} | ${targetState(t)} |`);
+    }
+  }
+  for (const t of matrix.targets) {
+    const who = matrix.targets.length > 1 ? `${mdText(t.id)}: ` : '';
+    for (const p of missingProbes(t.results)) out.push('', `${who}probe ${mdText(p.name)} not available (${mdText(p.method)}); effects it would see are inconclusive.`);
+    for (const n of t.notes) out.push('', `${who}${mdText(n)}`);
+  }
+  return out;
+}
+
+/** Fails (required) or differs (information); silent when the profile's documents say nothing checkable here. */
+function resultMark(counts: Counts, isRequired: boolean): string {
+  if (counts.diverges + counts.error > 0) return isRequired ? '❌ fails' : 'ℹ️ differs';
+  if (counts.conforms + counts.inconclusive === 0) return '➖ silent';
+  return isRequired ? '✅ passes' : '✅ conforms';
+}
+
+function summaryTable(matrix: Matrix, profiles: readonly ProfileInfo[], required: ReadonlySet<string>): string[] {
+  const many = matrix.targets.length > 1;
+  const out = [
+    `| profile |${many ? ' target |' : ''} result | ${VERDICTS.join(' | ')} |`,
+    `|---|${many ? '---|' : ''}---|${VERDICTS.map(() => '--:').join('|')}|`,
+  ];
+  for (const p of profiles) {
+    for (const t of matrix.targets) {
+      if (!t.results.profiles.some((q) => q.id === p.id)) continue;
+      const counts = countVerdicts(t.results, p.id);
+      const mark = resultMark(counts, required.has(p.id));
+      const name = `${mdText(p.name)} (${mdText(p.id)})${required.has(p.id) ? ', **required**' : ''}`;
+      out.push(`| ${name} |${many ? ` ${mdText(t.id)} |` : ''} ${mark} | ${VERDICTS.map((v) => counts[v]).join(' | ')} |`);
+    }
+  }
+  return out;
+}
+
+/** One divergence of a case under one profile, over every target that shows it. */
+function divergenceLines(row: CaseRow, profile: string, targets: readonly MatrixTarget[]): string[] {
+  const hits = targets.flatMap((t) => {
+    const c = row.byTarget.get(t.id);
+    const v = c?.verdicts[profile];
+    return c && v?.verdict === 'diverges' ? [{ t, c, v }] : [];
+  });
+  const [first] = hits;
+  if (first === undefined) return [];
+  const many = targets.length > 1;
+  const on = (t: MatrixTarget): string => (many ? ` on ${mdText(t.id)}` : '');
+  const call = first.c.observed?.call.text;
+  const out = [`- **${mdText(row.id)}**: ${mdText(row.title)}<br>${call ? `${mdCode(call)} · ` : ''}${mdText(first.c.context.name)}`];
+  const sameExpected = hits.every((h) => h.v.expected === first.v.expected);
+  if (sameExpected) out.push(`  - expected: ${mdText(first.v.expected)}`);
+  for (const h of hits) {
+    if (!sameExpected) out.push(`  - expected${on(h.t)}: ${mdText(h.v.expected)}`);
+    out.push(`  - observed${on(h.t)}: ${mdText(h.v.observed ?? '-')}`);
+  }
+  const unique = (xs: (string | undefined)[]): string[] => [...new Set(xs.filter((x): x is string => x !== undefined))];
+  for (const r of unique(hits.map((h) => h.v.reason))) out.push(`  - why: ${mdText(r)}`);
+  for (const b of unique(hits.map((h) => h.v.basis))) out.push(`  - basis: ${mdText(b)}`);
+  const clauses = new Map<string, ClauseRef>();
+  for (const h of hits) for (const cl of h.v.clauses ?? []) clauses.set(`${cl.document}\u0000${cl.id}`, cl);
+  for (const cl of clauses.values()) out.push(clauseLine(cl));
+  return out;
+}
+
+function profileSection(matrix: Matrix, rows: readonly CaseRow[], p: ProfileInfo, isRequired: boolean): string[] {
+  const targets = matrix.targets.filter((t) => t.results.profiles.some((q) => q.id === p.id));
+  const perTarget = targets.map((t) => ({ t, counts: countVerdicts(t.results, p.id) }));
+  const marks = perTarget.map((x) => resultMark(x.counts, isRequired));
+  const mark = (marks.find((m) => m.startsWith('❌') || m.startsWith('ℹ️')) ?? marks.find((m) => m.startsWith('✅')) ?? marks[0] ?? '').split(' ')[0];
+  const tally =
+    perTarget.length === 1 && matrix.targets.length === 1
+      ? perTarget.map((x) => describeCounts(x.counts)).join('')
+      : perTarget.map((x) => `${mdText(x.t.id)} ${describeCounts(x.counts)}`).join('; ');
+  const out = ['', `## ${mark} ${mdText(p.name)} (${mdText(p.id)})${isRequired ? ', required' : ''}: ${tally}`];
+  const findings = rows.map((r) => divergenceLines(r, p.id, targets)).filter((lines) => lines.length > 0);
+  if (findings.length === 0) return out;
+  const body = findings.flat();
+  if (isRequired) return [...out, '', ...body];
+  const label = `${findings.length} diverging case(s): information, not required`;
+  return [...out, '', `<details><summary>${label}</summary>`, '', ...body, '', '</details>'];
+}
+
+/** Broken cases, once each (every profile's verdict is `error`): they fail every required profile they touch. */
+function errorSection(matrix: Matrix, required: ReadonlySet<string>): string[] {
+  const many = matrix.targets.length > 1;
+  const lines = matrix.targets.flatMap((t) =>
+    t.results.cases
+      .filter((c) => c.status === 'error' || Object.values(c.verdicts).some((v) => v.verdict === 'error'))
+      .map((c) => {
+        const hit = Object.entries(c.verdicts).filter(([p, v]) => v.verdict === 'error' && required.has(p)).map(([p]) => p);
+        const fails = hit.length > 0 ? ` (fails required ${hit.map(mdText).join(', ')})` : '';
+        return `- **${mdText(c.id)}**${many ? ` on ${mdText(t.id)}` : ''}${fails}: ${mdText(c.reason ?? 'the case broke')}`;
+      }),
+  );
+  return lines.length === 0 ? [] : ['', `## ❗ Errors (the case itself broke): ${lines.length}`, '', ...lines];
+}
+
+function notRunSection(matrix: Matrix): string[] {
+  const many = matrix.targets.length > 1;
+  const lines = matrix.targets.flatMap((t) =>
+    t.results.cases
+      .filter((c) => c.status === 'skipped' || c.status === 'unsupported')
+      .map((c) => `- ${mdText(c.id)}${many ? ` on ${mdText(t.id)}` : ''}: ${c.status}${c.reason ? `: ${mdText(c.reason)}` : ''}`),
+  );
+  return lines.length === 0 ? [] : ['', `## Not run: ${lines.length}`, '', ...lines];
+}
+
+export function renderMarkdown(matrix: Matrix, options: MarkdownOptions = {}): string {
+  const required = new Set(options.required ?? []);
+  const profiles = profilesOf(matrix);
+  const ordered = [...profiles.filter((p) => required.has(p.id)), ...profiles.filter((p) => !required.has(p.id))];
+  const rows = casesOf(matrix);
+  const out = [...targetsSection(matrix), '', ...summaryTable(matrix, ordered, required)];
+  if (required.size === 0) out.push('', 'No profile is required (`--require PROFILE`): every divergence below is information.');
+  for (const p of ordered) out.push(...profileSection(matrix, rows, p, required.has(p.id)));
+  out.push(...errorSection(matrix, required), ...notRunSection(matrix));
+  return `${out.join('\n')}\n`;
+}

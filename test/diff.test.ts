@@ -1,0 +1,142 @@
+// semconf diff on real results files (two runs of the suite, a run against a changed spec) and on constructed,
+// labelled copies that regress or drift. Both exit codes, and 2 for bad input.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Diff, diffResults } from '../src/diff.js';
+import { fixture, load, scratch, semconf } from './report-fixtures.js';
+
+describe('diffResults', () => {
+  it('two real runs of the same suite on the same machine: nothing changed', () => {
+    const d = diffResults(load('native.json'), load('native-rerun.json'), { required: ['linux'] });
+    expect(d).toMatchObject({ specChanged: false, facts: [], added: [], removed: [], changed: [], regressions: [], unexplained: [], failing: false });
+  });
+
+  it('a real run against a changed spec: the observation change is explained, expectation changes are listed', () => {
+    const d = diffResults(load('native.json'), load('spec-changed.json'));
+    expect(d.specChanged).toBe(true);
+    expect(d.facts.map((f) => f.field)).toEqual(['specDigest']);
+    expect(d.failing).toBe(false);
+    const zero = d.changed.find((c) => c.id === 'mlock.zero-length');
+    expect(zero?.unexplained).toBe(false);
+    expect(zero?.observation).toEqual([
+      { part: 'call', what: 'call', old: 'mlock(buf, 0)', new: 'mlock(buf, 1)' },
+      { part: 'effect', what: 'buf locked', old: 'UU', new: 'LU' },
+      { part: 'effect', what: 'buf resident', old: 'NN', new: 'RN' },
+      { part: 'effect', what: 'locked total', old: '0', new: '4096' },
+    ]);
+    expect(zero?.verdicts.map((v) => `${v.profile} ${v.old}→${v.new}`)).toEqual(['linux conforms→diverges', 'posix conforms→diverges', 'qnx conforms→diverges']);
+    const nullZero = d.changed.find((c) => c.id === 'mlock.null-zero-length');
+    expect(nullZero).toMatchObject({ expectationChanged: true, observation: [], unexplained: false });
+    expect(nullZero?.verdicts).toEqual([
+      { profile: 'hpux', old: 'diverges', new: 'conforms', expectationChanged: true, oldExpected: 'fails EINVAL or ENOMEM', newExpected: 'returns 0', required: false, regression: false },
+    ]);
+  });
+
+  it('the same spec change is a regression once linux is required', () => {
+    const d = diffResults(load('native.json'), load('spec-changed.json'), { required: ['linux'] });
+    expect(d.regressions).toEqual([{ id: 'mlock.zero-length', profile: 'linux', old: 'conforms', new: 'diverges' }]);
+    expect(d.failing).toBe(true);
+  });
+
+  it('(constructed) an observation that changed under the same spec and expectations fails even with nothing required', () => {
+    const d = diffResults(load('native.json'), load('constructed-observation-drift.json'));
+    expect(d.changed).toEqual([
+      {
+        id: 'mlock.zero-length',
+        function: 'mlock',
+        title: 'zero length at a mapped, page-aligned address',
+        observation: [{ part: 'effect', what: 'buf resident', old: 'NN', new: 'RN' }],
+        verdicts: [],
+        expectationChanged: false,
+        unexplained: true,
+      },
+    ]);
+    expect(d.unexplained).toEqual(['mlock.zero-length']);
+    expect(d.failing).toBe(true);
+  });
+
+  it('(constructed) regression: conforms → diverges and conforms → error for required profiles, and the new kernel', () => {
+    const d = diffResults(load('native.json'), load('constructed-regression.json'), { required: ['posix', 'illumos'] });
+    expect(d.regressions).toEqual([
+      { id: 'mlock.whole-mapping', profile: 'posix', old: 'conforms', new: 'diverges' },
+      { id: 'munlock.whole-mapping', profile: 'posix', old: 'conforms', new: 'error' },
+    ]);
+    expect(d.facts).toEqual([
+      { field: 'target.release', old: '6.18.44-fc-v669', new: '6.19.0-constructed' },
+      { field: 'target.kernel', old: '#1 SMP PREEMPT_DYNAMIC @0', new: '#2 SMP PREEMPT_DYNAMIC constructed' },
+    ]);
+    const broken = d.changed.find((c) => c.id === 'munlock.whole-mapping');
+    expect(broken?.observation[0]).toEqual({ part: 'status', what: 'status', old: 'ran', new: 'error' });
+    // illumos is required but was unspecified, not conforming: unspecified → error is listed, not a regression.
+    expect(broken?.verdicts.find((v) => v.profile === 'illumos')).toMatchObject({ old: 'unspecified', new: 'error', regression: false, required: true });
+  });
+
+  it('new and removed cases (a real --filter run against the full run), and the gVisor target’s facts', () => {
+    const grown = diffResults(load('mlock-only.json'), load('native.json'));
+    expect(grown.added.map((c) => c.id)).toEqual(load('native.json').cases.filter((c) => c.function === 'munlock').map((c) => c.id));
+    expect(grown.removed).toEqual([]);
+    expect(grown.failing).toBe(false);
+    const shrunk = diffResults(load('native.json'), load('mlock-only.json'));
+    expect(shrunk.removed).toHaveLength(16);
+    const gvisor = diffResults(load('native.json'), load('gvisor.json'));
+    expect(gvisor.facts.map((f) => f.field)).toEqual(expect.arrayContaining(['target.release', 'target.kernel', 'probes.residency', 'probes.lockedTotal']));
+    // Same spec, other kernel: every residency the probe can no longer see is an observation change.
+    expect(gvisor.unexplained.length).toBeGreaterThan(0);
+  });
+});
+
+describe('semconf diff (CLI)', () => {
+  it('exit 0: nothing changed', () => {
+    const r = semconf('diff', '--require', 'linux', fixture('native.json'), fixture('native-rerun.json'));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('**✅ no regression and no unexplained observation change** (required: linux).');
+  });
+
+  it('exit 0: a spec change explains the changes, no profile required', () => {
+    const r = semconf('diff', fixture('native.json'), fixture('spec-changed.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('  - call: `mlock(buf, 0)` → `mlock(buf, 1)` (the case changed)');
+    expect(r.stdout).toContain('  - hpux: diverges → conforms (expectation changed)');
+  });
+
+  it('exit 1: a regression of a required profile', () => {
+    const r = semconf('diff', '--require', 'linux', fixture('native.json'), fixture('spec-changed.json'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('## Regressions\n\n- **mlock.zero-length** linux: conforms → diverges');
+    expect(r.stderr).toBe('semconf diff: 1 regression(s) in required profiles\n');
+  });
+
+  it('exit 1: (constructed) unexplained observation change, reported first', () => {
+    const r = semconf('diff', fixture('native.json'), fixture('constructed-observation-drift.json'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('**the observation changed with the same spec and the same expectations: the target behaves differently**');
+    expect(r.stderr).toBe('semconf diff: 1 unexplained observation change(s): mlock.zero-length\n');
+  });
+
+  it('--format json --out: the whole diff, written atomically', () => {
+    const dir = scratch();
+    const out = join(dir, 'diff.json');
+    const r = semconf('diff', '--format', 'json', '--out', out, '--require', 'posix', fixture('native.json'), fixture('constructed-regression.json'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const d = JSON.parse(readFileSync(out, 'utf8')) as Diff;
+    expect(d.schema).toBe('semconf-diff/1');
+    expect(d.regressions).toHaveLength(2);
+    expect(readdirSync(dir)).toEqual(['diff.json']);
+  });
+
+  it.each([
+    [['diff', fixture('native.json')], 'diff takes two results files: OLD NEW'],
+    [['diff', fixture('native.json'), fixture('constructed-truncated.json')], 'constructed-truncated.json: not a readable JSON results file'],
+    [['diff', fixture('constructed-wrong-schema.json'), fixture('native.json')], 'constructed-wrong-schema.json: not a semconf file'],
+    [['diff', '--require', 'macos', fixture('native.json'), fixture('native-rerun.json')], '--require macos: no verdicts for profile "macos"'],
+    [['diff', '--format', 'html', fixture('native.json'), fixture('native-rerun.json')], '--format html: expected md or json'],
+  ])('exit 2 on bad input %j', (args, message) => {
+    const r = semconf(...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+  });
+});

@@ -1,0 +1,256 @@
+// The HTML report in a real browser (Debian's Chromium through playwright-core): filters hide rows and cells, a
+// click opens a cell's details, nothing from a hostile results file runs, and the page makes no request. Saves
+// screenshots to test/.artifacts/ (gitignored) for a human look.
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Matrix } from '../src/matrix.js';
+import { asMatrix, merge } from '../src/merge.js';
+import { renderHtml, shortLabels } from '../src/report/html.js';
+import type { HtmlData } from '../src/report/html-data.js';
+import type { Results } from '../src/results.js';
+import { artifacts, fixture, launchChromium, load, scratch } from './report-fixtures.js';
+
+const single = (r: Results): Matrix => asMatrix({ kind: 'results', results: r }, 'r.json');
+const dir = scratch();
+
+function writeReport(name: string, html: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, html);
+  return pathToFileURL(file).href;
+}
+
+interface Watched {
+  page: Page;
+  dialogs: string[];
+  errors: string[];
+  requests: string[];
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+  mkdirSync(artifacts, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Open a report, recording every JavaScript dialog (alert), page error, console error and request. */
+async function open(url: string): Promise<Watched> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const w: Watched = { page, dialogs: [], errors: [], requests: [] };
+  page.on('dialog', (d) => {
+    w.dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => w.errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') w.errors.push(m.text());
+  });
+  page.on('request', (r) => w.requests.push(r.url()));
+  await page.goto(url);
+  await page.waitForSelector('#showing:not(:empty)');
+  return w;
+}
+
+const visibleRows = (page: Page): Promise<number> => page.locator('#matrix tr.case:visible').count();
+
+describe('HTML report as a string', () => {
+  const html = renderHtml(single(load('constructed-hostile.json')), { required: ['linux'] });
+
+  it('is one self-contained file: no external URL, no src or href to anything', () => {
+    // Attribute names only: hostile text inside (escaped) attribute values may well say `src=`.
+    const markup = html.replace(/="[^"]*"/g, '=""');
+    expect(/<[a-z][^>]*\s(src|href|srcset|action)\s*=/i.test(markup)).toBe(false);
+    expect(/https?:\/\//.test(html)).toBe(false);
+    expect(/@import|url\(/.test(html)).toBe(false);
+  });
+
+  it('has exactly two script elements, the data one of type application/json', () => {
+    expect(html.match(/<script\b/gi)).toHaveLength(2);
+    expect(html.match(/<\/script/gi)).toHaveLength(2);
+    expect(html).toContain('<script type="application/json" id="semconf-data">');
+  });
+
+  it('allows only its own script by hash, and nothing over the network', () => {
+    const csp = (/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '').replaceAll('&#39;', "'");
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+    expect(csp).toContain(`script-src 'sha256-${hash}'`);
+    expect(csp).toContain("default-src 'none'");
+  });
+
+  it('escapes every hostile string, and the embedded data reads back exactly', () => {
+    expect(/<(img|svg|iframe|b)\b/i.test(html)).toBe(false);
+    expect(html.includes('<script>alert')).toBe(false);
+    const json = /<script type="application\/json" id="semconf-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    expect(json).not.toMatch(/[<>&]/);
+    const data = JSON.parse(json) as HtmlData;
+    expect(data.cases[0]?.title).toBe('<script>alert(1)</script> & **bold** [link](javascript:alert(6)) | pipe `tick`');
+    expect(data.functions).toContain('mlock"><script>alert(8)</script>');
+  });
+
+  it('short labels drop the prefix all target ids share', () => {
+    expect(shortLabels(['linux-x86_64-glibc', 'linux-x86_64-glibc-gvisor', 'linux-arm64-musl'])).toEqual([
+      'x86_64-glibc',
+      'x86_64-glibc-gvisor',
+      'arm64-musl',
+    ]);
+    expect(shortLabels(['only'])).toEqual(['only']);
+  });
+});
+
+describe('HTML report in Chromium: a real results file (native.json)', () => {
+  const results = load('native.json');
+  const url = writeReport('native.html', renderHtml(single(results), { required: ['linux'], source: 'native.json' }));
+  const caseIndex = (id: string): number => results.cases.findIndex((c) => c.id === id);
+  const profileIndex = (id: string): number => results.profiles.findIndex((p) => p.id === id);
+
+  it('shows every case and makes no request but its own file', async () => {
+    const { page, errors, requests } = await open(url);
+    expect(await visibleRows(page)).toBe(37);
+    expect(await page.textContent('#showing')).toBe('37 of 37 cases, 222 cells shown');
+    await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([url]);
+    await page.close();
+  });
+
+  it('function filter hides that function’s rows', async () => {
+    const { page } = await open(url);
+    await page.locator('input[data-filter="function"][value="munlock"]').uncheck();
+    expect(await visibleRows(page)).toBe(results.cases.filter((c) => c.function === 'mlock').length);
+    expect(await page.locator('tbody[data-f="munlock"]').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('verdict filter hides cells, and rows left without a shown cell', async () => {
+    const { page } = await open(url);
+    await page.click('button[data-only="verdict"][value="diverges"]');
+    const diverging = results.cases.filter((c) => Object.values(c.verdicts).some((v) => v.verdict === 'diverges'));
+    expect(await visibleRows(page)).toBe(diverging.length);
+    expect(await page.locator('#matrix td[data-v="conforms"] button:visible').count()).toBe(0);
+    expect(await page.locator('#matrix td[data-v="diverges"] button:visible').count()).toBe(35);
+    await page.click('#reset');
+    expect(await visibleRows(page)).toBe(37);
+    await page.close();
+  });
+
+  it('profile filter hides that profile’s column', async () => {
+    const { page } = await open(url);
+    const hpux = profileIndex('hpux');
+    expect(await page.locator(`#matrix td[data-p="${hpux}"]:visible`).count()).toBe(37);
+    await page.locator(`input[data-filter="profile"][value="${hpux}"]`).uncheck();
+    expect(await page.locator(`#matrix td[data-p="${hpux}"]:visible`).count()).toBe(0);
+    expect(await page.locator(`#matrix th.profile-head[data-p="${hpux}"]`).isVisible()).toBe(false);
+    expect(await page.locator(`#matrix td[data-p="${profileIndex('linux')}"]:visible`).count()).toBe(37);
+    await page.close();
+  });
+
+  it('search narrows rows by id or title', async () => {
+    const { page } = await open(url);
+    await page.fill('#search', 'wrap');
+    expect(await visibleRows(page)).toBe(results.cases.filter((c) => `${c.id} ${c.title}`.includes('wrap')).length);
+    await page.close();
+  });
+
+  it('a click on a cell opens expected vs observed, the context and the quoted clause', async () => {
+    const { page, errors } = await open(url);
+    const dialog = page.locator('#details');
+    expect(await dialog.isVisible()).toBe(false);
+    await page.click(`tr[data-c="${caseIndex('mlock.zero-length')}"] td[data-p="${profileIndex('hpux')}"] button`);
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await dialog.locator('.details-head h2').textContent()).toBe('mlock.zero-length diverges');
+    expect(await dialog.locator('.side.expected').textContent()).toBe('expectedfails EINVAL; locked buf: none');
+    expect(await dialog.locator('.side.observed').textContent()).toBe('observedreturns 0; buf locked UU, resident NN');
+    expect(await dialog.locator('blockquote').first().textContent()).toBe(
+      '[EINVAL] The len parameter was zero.hpux-mlock-2, ERRORS · mlock.errors.einval-len-zero',
+    );
+    const facts = await dialog.locator('dl.facts').allTextContents();
+    expect(facts.join('\n')).toContain('callmlock(buf, 0)');
+    expect(facts.join('\n')).toContain('contextprivileged');
+    expect(await dialog.locator('.where').textContent()).toBe('profile HP-UX (hpux) · target linux-x86_64-glibc');
+    await page.screenshot({ path: join(artifacts, 'report-details.png') });
+    // Another profile of the same case, one click away.
+    await dialog.locator('.others button', { hasText: 'linux: conforms' }).click();
+    expect(await dialog.locator('.where').textContent()).toBe('profile Linux (linux) · required · target linux-x86_64-glibc');
+    await page.click('#details-close');
+    expect(await dialog.isVisible()).toBe(false);
+    await page.keyboard.press('Tab');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('HTML report in Chromium: a merged matrix', () => {
+  const matrix = merge(
+    [
+      { source: 'native.json', path: fixture('native.json'), results: load('native.json') },
+      { source: 'gvisor.json', path: fixture('constructed-gvisor-relabelled.json'), results: load('constructed-gvisor-relabelled.json') },
+      { source: 'partial.json', path: fixture('constructed-partial-relabelled.json'), results: load('constructed-partial-relabelled.json') },
+    ],
+    { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0.0.0' },
+  );
+  const url = writeReport('matrix.html', renderHtml(matrix, { required: ['linux'] }));
+
+  it('has a column per profile × target, and the target filter hides a target’s cells', async () => {
+    const { page, errors } = await open(url);
+    expect(await page.locator('#matrix thead th.target-head').count()).toBe(6 * 3);
+    expect(await page.locator('.target .flag.bad').allTextContents()).toEqual(['incomplete']);
+    const linux = page.locator('#matrix th.profile-head', { hasText: 'Linux' });
+    expect(await linux.getAttribute('colspan')).toBe('3');
+    await page.locator('input[data-filter="target"][value="1"]').uncheck();
+    expect(await page.locator('#matrix td[data-t="1"]:visible').count()).toBe(0);
+    expect(await page.locator('#matrix td[data-t="0"]:visible').count()).toBe(37 * 6);
+    expect(await linux.getAttribute('colspan')).toBe('2');
+    // The partial target ran no munlock case: its cells say so and open nothing.
+    expect(await page.locator('#matrix td.none[data-t="2"]').count()).toBe(16 * 6);
+    await page.click('#matrix tr[data-c="0"] td[data-p="3"][data-t="0"] button');
+    expect(await page.locator('#details .others').textContent()).toContain('linux-x86_64-glibc-partial: conforms');
+    await page.screenshot({ path: join(artifacts, 'report-matrix.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('HTML report in Chromium: the constructed hostile file', () => {
+  const results = load('constructed-hostile.json');
+  for (const csp of [true, false]) {
+    // Without the Content-Security-Policy the escaping alone has to hold.
+    it(`runs nothing from the file and shows it as text (${csp ? 'with' : 'without'} the CSP)`, async () => {
+      const url = writeReport(`hostile-${csp}.html`, renderHtml(single(results), { required: ['hpux'], csp }));
+      const { page, dialogs, errors, requests } = await open(url);
+      const counts = await page.evaluate(() => ({
+        scripts: document.scripts.length,
+        images: document.images.length,
+        injected: document.querySelectorAll('svg, iframe, b, [onerror], [onload], [onmouseover]').length,
+      }));
+      expect(counts).toEqual({ scripts: 2, images: 0, injected: 0 });
+      expect(await page.locator('#matrix tr.case').first().locator('th code').textContent()).toBe('mlock.<img src=x onerror=alert(7)>');
+      expect(await page.locator('#matrix tr.case').first().locator('th span').textContent()).toBe(results.cases[0]?.title);
+      expect(await page.locator('.target').textContent()).toContain('<iframe src="javascript:alert(4)"></iframe>');
+      // Every cell of every row opens; the hostile quotes land as text.
+      await page.click('#matrix tr[data-c="0"] td[data-p="1"] button');
+      expect(await page.locator('#details blockquote p').first().textContent()).toContain('</script><script>alert(3)</script> "><img src=x onerror=alert(2)>');
+      await page.click('#details-close');
+      const hostileFn = results.cases.find((c) => c.function.includes('alert(8)'));
+      const row = results.cases.findIndex((c) => c === hostileFn);
+      await page.click(`#matrix tr[data-c="${row}"] td[data-p="3"] button`);
+      expect(await page.locator('#details table.pages td').first().textContent()).toBe('<b onmouseover=alert(9)>buf</b>');
+      expect(await page.locator('#details dl.facts').last().textContent()).toContain('callmlock(</script><script>alert(3)</script>, 0)');
+      await page.locator('#details table.pages td').first().hover();
+      await page.click('#details-close');
+      await page.locator('input[data-filter="function"]').nth(1).uncheck();
+      expect(await visibleRows(page)).toBe(36);
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      if (!csp) await page.screenshot({ path: join(artifacts, 'report-hostile.png') });
+      await page.close();
+    });
+  }
+});

@@ -1,0 +1,140 @@
+// semconf merge on real results files (native, gVisor, a --filter subset, a run against a changed spec; the
+// constructed copies only carry other target ids so they can sit side by side).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Matrix, readMatrix, readReportInput } from '../src/matrix.js';
+import { merge, type MergeInput, referenceDigest } from '../src/merge.js';
+import { ResultsFileError } from '../src/results.js';
+import { fixture, load, scratch, semconf } from './report-fixtures.js';
+
+const input = (name: string): MergeInput => ({ source: name, path: fixture(name), results: load(name) });
+const options = { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0.0.0' };
+
+describe('merge', () => {
+  it('keeps every target whole, sorted by id, with its environment and probes', () => {
+    const m = merge([input('constructed-gvisor-relabelled.json'), input('native.json')], options);
+    expect(Matrix.parse(m)).toEqual(m);
+    expect(m.targets.map((t) => t.id)).toEqual(['linux-x86_64-glibc', 'linux-x86_64-glibc-gvisor']);
+    expect(m.targets[1]?.results.target).toMatchObject({ release: '4.4.0', runtime: 'gvisor' });
+    expect(m.targets[1]?.results.probes.residency.available).toBe(false);
+    expect(m.targets[0]?.results).toEqual(load('native.json'));
+    expect(m).toMatchObject({ complete: true, specDigest: { basis: 'majority', value: load('native.json').specDigest } });
+  });
+
+  it('refuses two results for one target id unless --prefer names the winner', () => {
+    expect(() => merge([input('native.json'), input('gvisor.json')], options)).toThrow(
+      new ResultsFileError('native.json and gvisor.json both hold results for target "linux-x86_64-glibc"; pass --prefer FILE to say which one wins'),
+    );
+    const m = merge([input('native.json'), input('gvisor.json')], { ...options, prefer: [fixture('gvisor.json')] });
+    expect(m.targets).toHaveLength(1);
+    expect(m.targets[0]).toMatchObject({ source: 'gvisor.json', notes: ['preferred over native.json (results for the same target)'] });
+    expect(() => merge([input('native.json'), input('gvisor.json')], { ...options, prefer: [fixture('gvisor.json'), fixture('native.json')] })).toThrow(
+      /--prefer names more than one of them/,
+    );
+    expect(() => merge([input('native.json')], { ...options, prefer: [fixture('gvisor.json')] })).toThrow(/not one of the files being merged/);
+  });
+
+  it('marks a target run against another spec stale, and one lacking cases incomplete, without dropping either', () => {
+    const m = merge(
+      [input('native.json'), input('constructed-gvisor-relabelled.json'), input('constructed-partial-relabelled.json'), input('constructed-oldspec-relabelled.json')],
+      options,
+    );
+    const byId = Object.fromEntries(m.targets.map((t) => [t.id, t]));
+    expect(m.specDigest).toEqual({ value: load('native.json').specDigest, basis: 'majority', detail: 'held by 3 of 4 targets' });
+    expect(byId['linux-x86_64-glibc-oldspec']).toMatchObject({ stale: true, complete: true });
+    expect(byId['linux-x86_64-glibc-oldspec']?.notes[0]).toMatch(/^stale: run against spec sha256:\w+, not the reference/);
+    expect(byId['linux-x86_64-glibc-partial']).toMatchObject({ stale: false, complete: false });
+    expect(byId['linux-x86_64-glibc-partial']?.notes[0]).toMatch(/^incomplete: 16 case\(s\) of the reference set missing: munlock\.whole-mapping, /);
+    expect(byId['linux-x86_64-glibc']).toMatchObject({ stale: false, complete: true, notes: [] });
+    expect(m.complete).toBe(false);
+  });
+
+  it('the reference digest: the catalog’s when given, else the majority, else the newest run on a tie', () => {
+    const native = load('native.json');
+    const changed = load('spec-changed.json');
+    expect(referenceDigest([native, changed]).basis).toBe('newest');
+    const newest = [native, changed].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))[0];
+    expect(referenceDigest([native, changed]).value).toBe(newest?.specDigest);
+    expect(referenceDigest([native, changed], 'sha256:catalog')).toMatchObject({ value: 'sha256:catalog', basis: 'specs' });
+    const m = merge([input('native.json')], { ...options, specsDigest: 'sha256:catalog' });
+    expect(m.targets[0]).toMatchObject({ stale: true, complete: true });
+  });
+
+  it('a run that did not complete stays, marked incomplete', () => {
+    const r = load('native.json');
+    const m = merge([{ source: 'x', path: 'x', results: { ...r, complete: false } }], options);
+    expect(m.targets[0]).toMatchObject({ complete: false, notes: ['incomplete: the run did not complete (complete: false in its results file)'] });
+  });
+});
+
+describe('semconf merge (CLI)', () => {
+  it('writes a valid matrix that reads back and feeds the reports', () => {
+    const dir = scratch();
+    const out = join(dir, 'matrix.json');
+    const r = semconf('merge', fixture('native.json'), fixture('constructed-gvisor-relabelled.json'), fixture('constructed-partial-relabelled.json'), '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${out}: 3 target(s), spec reference sha256:`);
+    expect(r.stdout).toContain('linux-x86_64-glibc-partial  linux 6.18.44-fc-v669, glibc 2.36, x86_64, runtime native: 21 cases, INCOMPLETE');
+    expect(readdirSync(dir)).toEqual(['matrix.json']);
+    const m = readMatrix(out);
+    expect(m.schema).toBe('semconf-matrix/1');
+    expect(m.targets.map((t) => t.source)).toEqual([fixture('native.json'), fixture('constructed-gvisor-relabelled.json'), fixture('constructed-partial-relabelled.json')]);
+    expect(semconf('report', '--format', 'html', '--out', join(dir, 'm.html'), out).status).toBe(0);
+    const md = semconf('report', '--format', 'md', out);
+    expect(md.stdout).toContain('| linux-x86\\_64-glibc-partial | linux 6.18.44-fc-v669 | glibc 2.36 | x86\\_64 | native | 21 | INCOMPLETE |');
+  });
+
+  it('merges a matrix again with more results', () => {
+    const dir = scratch();
+    const first = join(dir, 'a.json');
+    const second = join(dir, 'b.json');
+    expect(semconf('merge', fixture('native.json'), '--out', first).status).toBe(0);
+    expect(semconf('merge', first, fixture('constructed-gvisor-relabelled.json'), '--out', second).status).toBe(0);
+    expect(readMatrix(second).targets.map((t) => [t.id, t.source])).toEqual([
+      ['linux-x86_64-glibc', `${first}#linux-x86_64-glibc`],
+      ['linux-x86_64-glibc-gvisor', fixture('constructed-gvisor-relabelled.json')],
+    ]);
+  });
+
+  it('--prefer settles a clash; --specs compares with the catalog', () => {
+    const dir = scratch();
+    const out = join(dir, 'm.json');
+    const r = semconf('merge', fixture('native.json'), fixture('gvisor.json'), '--prefer', fixture('native.json'), '--out', out);
+    expect(r.status).toBe(0);
+    expect(readMatrix(out).targets[0]?.notes).toEqual([`preferred over ${fixture('gvisor.json')} (results for the same target)`]);
+    const specs = fixture('../cli/good');
+    const s = semconf('merge', fixture('native.json'), '--specs', specs, '--out', out);
+    expect(s.status).toBe(0);
+    expect(readMatrix(out)).toMatchObject({ specDigest: { basis: 'specs' }, complete: false, targets: [{ stale: true }] });
+  });
+
+  it.each([
+    [['merge', fixture('native.json'), fixture('gvisor.json'), '--out', 'OUT'], 'both hold results for target "linux-x86_64-glibc"; pass --prefer FILE to say which one wins'],
+    [['merge', fixture('native.json'), fixture('native.json'), '--out', 'OUT'], 'native.json: given twice'],
+    [['merge', fixture('native.json'), fixture('constructed-truncated.json'), '--out', 'OUT'], 'constructed-truncated.json: not a readable JSON results file'],
+    [['merge', fixture('native.json')], 'merge needs --out MATRIX.json'],
+    [['merge', '--out', 'OUT'], 'merge takes one or more results files'],
+    [['merge', fixture('native.json'), '--prefer', fixture('gvisor.json'), '--out', 'OUT'], 'not one of the files being merged'],
+  ])('exit 2 and nothing written: %j', (args, message) => {
+    const dir = scratch();
+    const r = semconf(...args.map((a) => (a === 'OUT' ? join(dir, 'm.json') : a)));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a matrix that fails validation is named with the field', () => {
+    const dir = scratch();
+    const bad = join(dir, 'bad.json');
+    const out = join(dir, 'm.json');
+    expect(semconf('merge', fixture('native.json'), '--out', out).status).toBe(0);
+    const m = JSON.parse(readFileSync(out, 'utf8')) as { targets: { id: string }[] };
+    m.targets[0] = { ...m.targets[0], id: 'somebody-else' };
+    writeFileSync(bad, JSON.stringify(m));
+    expect(() => readReportInput(bad)).toThrow(`${bad}: not a valid semconf-matrix/1 file: at targets.0.id: "somebody-else" is not the id of its results ("linux-x86_64-glibc")`);
+    expect(semconf('report', '--format', 'md', bad).status).toBe(2);
+  });
+});

@@ -1,12 +1,14 @@
 // npm run bench: speed figures, each as a ratio against a baseline measured in the same invocation, never as a timed
-// assertion in a test. Figures: the full native suite against a bare node start-up, and the marginal cost of one case
-// in a shared worker (the slope between running N and 2N cases).
+// assertion in a test. Figures: the full native suite against a bare node start-up; the marginal cost of one case in
+// a shared worker (the slope between running N and 2N cases); the gVisor run; `semconf merge` of 1,000 synthetic
+// results files of 100 cases each (time and peak memory), and how each figure grows when the work doubles.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plan, type PlanItem } from '../src/plan.js';
+import { type CaseResult, readResults, type Results, writeResults } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { runItems } from '../src/worker/pool.js';
 
@@ -32,8 +34,33 @@ function repeat(n: number, f: () => number): number {
 async function timeItems(items: PlanItem[]): Promise<number> {
   const t = performance.now();
   const r = await runItems(items, { jobs: 1 });
-  if (!r.reports.every((x) => x.outcome.status === 'ran')) throw new Error('a benchmark case did not run');
+  if (r.reports.some((x) => x.outcome.status === 'error')) throw new Error('a benchmark case broke');
   return performance.now() - t;
+}
+
+/** SYNTHETIC results files for the merge benchmark: one real case result copied to `cases` cases, per target. */
+function writeSyntheticResults(dir: string, template: Results, files: number, cases: number): string[] {
+  mkdirSync(dir, { recursive: true });
+  const base = template.cases[0] as CaseResult;
+  const caseList = Array.from({ length: cases }, (_, i): CaseResult => ({ ...base, id: `${base.function}.synthetic-${i}` }));
+  return Array.from({ length: files }, (_, k) => {
+    const file = join(dir, `t${k}.json`);
+    writeResults(file, { ...template, target: { ...template.target, id: `synthetic-${k}` }, cases: caseList });
+    return file;
+  });
+}
+
+/** Run `semconf merge` in its own process; its wall time and peak resident memory. */
+function timeMerge(files: string[], out: string): { ms: number; maxRssMiB: number } {
+  const script = `const { main } = await import(${JSON.stringify(CLI)});
+const code = await main(${JSON.stringify(['merge', ...files, '--out', out])});
+process.stdout.write(JSON.stringify({ code, maxRss: process.resourceUsage().maxRSS }));`;
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const ms = performance.now() - t;
+  const last = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{'))) as { code: number; maxRss: number };
+  if (last.code !== 0) throw new Error(`merge exited ${last.code}: ${r.stderr}`);
+  return { ms, maxRssMiB: last.maxRss / 1024 };
 }
 
 async function main(): Promise<void> {
@@ -54,12 +81,25 @@ async function main(): Promise<void> {
     const twice = median([await timeItems(copies(2 * n)), await timeItems(copies(2 * n)), await timeItems(copies(2 * n))]);
     const perCase = (twice - once) / n;
 
+    const template = readResults(join(dir, 'r.json'));
+    const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
+    const mergeHalf = timeMerge(many.slice(0, 500), join(dir, 'm500.json'));
+    const mergeAll = timeMerge(many, join(dir, 'm1000.json'));
+
+    const runsc = existsSync('/usr/bin/runsc');
+    const gvisor = runsc ? repeat(1, () => timeCommand([CLI, 'run', '--target', 'gvisor', '--out', join(dir, 'g.json')])) : NaN;
+
     const ms = (x: number): string => `${x.toFixed(1)} ms`;
     console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
     console.log(`baseline  bare node start-up (median of 5):           ${ms(nodeStart)}`);
     console.log(`suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: whole suite within 1500 ms)`);
     console.log(`worker    ${n} vs ${2 * n} cases in one shared worker:       ${ms(once)} vs ${ms(twice)}  growth x${(twice / once).toFixed(2)} for x2 work`);
     console.log(`marginal  cost of one more case in a shared worker:    ${ms(perCase)}  = ${(perCase / nodeStart).toFixed(3)} x node start-up  (target: under 5 ms)`);
+    console.log(runsc
+      ? `gvisor    semconf run --target gvisor, ${cases} cases:      ${ms(gvisor)}  = ${(gvisor / suite).toFixed(1)} x the native suite`
+      : 'gvisor    not measured: /usr/bin/runsc is not installed');
+    console.log(`merge     500 vs 1,000 synthetic results x 100 cases:  ${ms(mergeHalf.ms)} vs ${ms(mergeAll.ms)}  growth x${(mergeAll.ms / mergeHalf.ms).toFixed(2)} for x2 work  (target: under 3000 ms)`);
+    console.log(`merge     peak memory, 500 vs 1,000 files:             ${mergeHalf.maxRssMiB.toFixed(0)} MiB vs ${mergeAll.maxRssMiB.toFixed(0)} MiB  = ${(mergeAll.ms / nodeStart).toFixed(1)} x node start-up in time  (target: under 512 MiB)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

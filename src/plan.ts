@@ -2,7 +2,8 @@
 import { parseCall } from './spec/call.js';
 import { allCases, type Catalog } from './spec/catalog.js';
 import { PROCESS_WIDE, isCallable } from './spec/functions.js';
-import { LOCK_BUDGET_BYTES } from './spec/lint.js';
+import { contextName } from './spec/context-name.js';
+import { LOCK_BUDGET_BYTES } from './spec/memory.js';
 import type { Case, Context } from './spec/schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -26,10 +27,6 @@ export interface PlanItem {
   processBudgetBytes: number;
   /** observations only some expectations ask for, because they cost a process each */
   observe: { child: boolean; exec: boolean };
-}
-
-export function contextName(context: Context): string {
-  return context === 'privileged' ? 'privileged' : `unprivileged(memlock=${context.memlock})`;
 }
 
 /** Which costly observations any profile's expectation (or one of its alternatives) asks for. */

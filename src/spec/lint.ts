@@ -4,17 +4,10 @@ import { CallSyntaxError, namesIn, parseCall, type ParsedCall } from './call.js'
 import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { CALLABLES, isCallable, isConstantName } from './functions.js';
-import { type Expectation, type Mapping, type PageSet } from './schema.js';
-
-/** The default per-case lock budget, checked at lint against 4 KiB pages and by the worker against the real size. */
-export const LOCK_BUDGET_BYTES = 64 * 1024 * 1024;
-export const LINT_PAGE_SIZE = 4096;
+import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
+import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
-
-export function pagesOf(m: Mapping): number {
-  return m.layout?.length ?? m.pages ?? 0;
-}
 
 /** Every call text of a case with its key path: the before list, then the call under test. */
 function callsOf(ref: CaseRef): { text: string; path: (string | number)[] }[] {

@@ -3,7 +3,7 @@
 import type { Runner } from '../../runners/types.js';
 import type { ContextRecord } from '../results.js';
 import type { Context } from '../spec/schema.js';
-import { contextName } from '../plan.js';
+import { contextName } from '../spec/context-name.js';
 
 /** The uid an unprivileged context drops to: `nobody` on Linux and the BSDs. */
 export const UNPRIVILEGED_UID = 65534;

@@ -5,7 +5,7 @@ import type { PlanItem } from '../plan.js';
 import type { CallRecord, MappingEffects, Observation } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { isCallable, isConstantName } from '../spec/functions.js';
-import { pagesOf } from '../spec/lint.js';
+import { pagesOf } from '../spec/memory.js';
 import type { Mapping, PageKind } from '../spec/schema.js';
 import type { CaseOutcome } from './protocol.js';
 

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Run the suite on this machine and validate the results file it wrote. Used by .ci/run and by every job of the
-# multi-OS matrix. Usage: ci/conform.sh [OUT_DIR]   (default results/)
+# multi-OS matrix (.github/workflows/conformance.yml).
+# Usage: ci/conform.sh [OUT_DIR] [--target native|gvisor]   (default results/, native)
+# The file is OUT_DIR/<target-id>.json, the gVisor target's OUT_DIR/<target-id>-gvisor.json.
+# SEMCONF_FILTER=PATTERN runs only the matching cases (quick checks of this script; the matrix runs everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-results}
+target=native
+if [ "${2:-}" = "--target" ]; then target=${3:?--target needs a value: native or gvisor}; fi
 mkdir -p "$out_dir"
 id=$(node -e "import('./dist/runners/index.js').then(m => console.log(m.createRunner().facts.id))")
-node dist/src/cli.js run --out "$out_dir/$id.json"
-node dist/src/cli.js validate "$out_dir/$id.json"
+suffix=""
+[ "$target" = native ] || suffix="-$target"
+filter=()
+[ -z "${SEMCONF_FILTER:-}" ] || filter=(--filter "$SEMCONF_FILTER")
+node dist/src/cli.js run --target "$target" "${filter[@]}" --out "$out_dir/$id$suffix.json"
+node dist/src/cli.js validate "$out_dir/$id$suffix.json"

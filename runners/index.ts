@@ -1,9 +1,17 @@
 // Chooses the adapter for the running operating system. Adding an OS = adding one file here and one line below.
+// Importing an adapter loads no library: each one calls koffi.load only when its create function runs.
+import { createDarwinRunner } from './darwin.js';
+import { createFreebsdRunner } from './freebsd.js';
+import { createIllumosRunner } from './illumos.js';
 import { createLinuxRunner } from './linux.js';
 import type { Runner } from './types.js';
 
-const ADAPTERS: Partial<Record<NodeJS.Platform, () => Runner>> = {
+/** process.platform → adapter. illumos reports itself as "sunos", like Solaris. */
+export const ADAPTERS: Partial<Record<NodeJS.Platform, () => Runner>> = {
   linux: createLinuxRunner,
+  freebsd: createFreebsdRunner,
+  darwin: createDarwinRunner,
+  sunos: createIllumosRunner,
 };
 
 export class UnsupportedOsError extends Error {}

@@ -6,6 +6,7 @@ import koffi from 'koffi';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
 import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
+import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import type { CallResult, Credentials, PageResidency, ProbeInfo, Runner } from './types.js';
 
 export { parseSmaps } from './linux-proc.js';
@@ -109,8 +110,16 @@ export function createLinuxRunner(): Runner {
 
   // Probe calibration: a probe counts as available only if it can tell the difference it is asked about.
   const smapsWorks = parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) !== null;
+  // gVisor or Linux: decided from inside (kernel log, uname, VmLck), recorded with its basis in the facts.
+  const runtime = classifyRuntime(gatherRuntimeEvidence(libc));
+  // gVisor writes "lo" from the VMA's mlock mode in its own memory manager, which does not ask the host to lock
+  // anything (pkg/sentry/memmap MLockEager: "does not cause memory-locking to be requested from the host").
+  const lockSource =
+    runtime.runtime === 'gvisor'
+      ? "; under gVisor this is the sandbox kernel's mlock mode of the VMA: gVisor does not lock its memory on the host"
+      : '';
   const lockState: ProbeInfo = smapsWorks
-    ? { available: true, method: '/proc/self/smaps VmFlags "lo" of the VMA holding each page' }
+    ? { available: true, method: `/proc/self/smaps VmFlags "lo" of the VMA holding each page${lockSource}` }
     : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
   const residency = calibrateResidency(memory, pageResidency);
   const lockedTotal: ProbeInfo =
@@ -131,13 +140,14 @@ export function createLinuxRunner(): Runner {
   const arch = os.machine();
   return {
     facts: {
-      id: `linux-${arch}-glibc`,
+      id: `linux-${arch}-glibc${runtime.runtime === 'native' ? '' : `-${runtime.runtime}`}`,
       os: 'linux',
       release: os.release(),
       kernel: os.version(),
       arch,
       libc: `glibc ${libcVersion}`,
-      runtime: 'native',
+      runtime: runtime.runtime,
+      runtimeBasis: runtime.basis,
       pageSize,
       node: process.version,
       koffi: koffi.version,
@@ -160,6 +170,13 @@ export function createLinuxRunner(): Runner {
       lockedBytes: () => lockedBytesIn(ownStatus()),
       lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
       ...processProbes,
+      // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.
+      ...(lockedTotal.available
+        ? {}
+        : {
+            forkChild: { ...processProbes.forkChild, method: `${processProbes.forkChild.method}; its locked total cannot be read here: ${lockedTotal.method}` },
+            execChild: { available: false, method: `an exec'd program's locked total cannot be read here: ${lockedTotal.method}` },
+          }),
     },
     credentials(): Credentials {
       const capEff = statusField('CapEff');

@@ -12,6 +12,8 @@ export interface TargetFacts {
   libc: string;
   /** what executes the system calls: "native", or e.g. "gvisor" */
   runtime: string;
+  /** how `runtime` was determined (what the runner saw inside, and what started it) */
+  runtimeBasis?: string;
   pageSize: number;
   node: string;
   koffi: string;

@@ -112,6 +112,8 @@ export const TargetFacts = z.strictObject({
   arch: z.string(),
   libc: z.string(),
   runtime: z.string(),
+  /** how `runtime` was determined (what the runner saw inside, and what started it) */
+  runtimeBasis: z.string().optional(),
   pageSize: z.int().min(1),
   node: z.string(),
   koffi: z.string(),

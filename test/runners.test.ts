@@ -45,6 +45,6 @@ describe('errno names', () => {
 describe('adapter selection', () => {
   it('an OS without an adapter gets one clear sentence', () => {
     expect(() => createRunner('aix')).toThrow(UnsupportedOsError);
-    expect(() => createRunner('aix')).toThrow(/no runner for the operating system "aix"; supported: linux \(add one in runners\/\)\./);
+    expect(() => createRunner('aix')).toThrow(/no runner for the operating system "aix"; supported: linux, freebsd, darwin, sunos \(add one in runners\/\)\./);
   });
 });

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderTerminal } from '../report/terminal.js';
 import { type Results, writeResults } from '../results.js';
-import { runCatalog } from '../run.js';
+import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
 import { loadCatalog } from '../spec/lint.js';
+import type { WorkerReport } from '../worker/pool.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
@@ -25,14 +26,17 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json]
+  usage: `semconf run [--target native|gvisor] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json] [--progress]
 
+  --target T        where the system calls run: native (default, this machine's kernel) or gvisor (the whole suite
+                    inside gVisor: runsc --network=none --ignore-cgroups do; results/<target-id>-gvisor.json)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
   --out FILE        results file (default: results/<target-id>.json)
   --jobs N          worker lanes run in parallel (default 2)
-  --json            print the results JSON instead of the terminal report`,
+  --json            print the results JSON instead of the terminal report
+  --progress        print each case to stderr as it completes`,
   options: {
     specs: { type: 'string' },
     profile: { type: 'string', multiple: true },
@@ -40,9 +44,16 @@ export const runCommand: Command = {
     out: { type: 'string' },
     jobs: { type: 'string' },
     json: { type: 'boolean' },
+    progress: { type: 'boolean' },
+    target: { type: 'string' },
   },
   async run(values) {
-    const catalog = loadCatalog(str(values.specs) ?? DEFAULT_SPECS);
+    const target = str(values.target) ?? 'native';
+    if (!isTarget(target)) throw new UsageError(`unknown target "${target}"; expected one of ${TARGETS.join(', ')}`);
+    const unavailable = targetProblem(target);
+    if (unavailable !== null) throw new UsageError(unavailable);
+    const specs = str(values.specs) ?? DEFAULT_SPECS;
+    const catalog = loadCatalog(specs);
     const profiles = values.profile as string[] | undefined;
     const known = catalog.profiles.map((p) => p.value.id);
     for (const p of profiles ?? []) {
@@ -53,9 +64,17 @@ export const runCommand: Command = {
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort();
     process.once('SIGINT', onSigint);
-    const results = await runCatalog(catalog, {
+    let planned = 0;
+    let done = 0;
+    const results = await runOnTarget(target, catalog, resolve(specs), {
       jobs,
-      onStart: (n) => process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`),
+      onStart: (n) => {
+        planned = n;
+        process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`);
+      },
+      ...(values.progress === true
+        ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status}\n`) }
+        : {}),
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
       ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),

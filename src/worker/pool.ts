@@ -11,6 +11,7 @@ import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.
 const HELLO_TIMEOUT_MS = 15_000;
 /** How long a worker asked to leave may take before it is killed. */
 const STOP_GRACE_MS = 2_000;
+/** How much of a worker's stderr to keep: its start (where V8 and Node say what went wrong) and its end. */
 const STDERR_KEEP = 4096;
 
 export interface WorkerReport {
@@ -46,9 +47,18 @@ export function defaultChildScript(): string {
 
 type Hello = Extract<FromWorker, { type: 'hello' }>;
 
+/** The lines that say what went wrong: V8's "# Fatal error" block or the first error line, else the last lines. */
+export function summariseStderr(head: string, tail: string): string {
+  const lines = head.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^#\s*$/.test(l));
+  const firstError = lines.findIndex((l) => /^#|fatal|error|abort|assert|terminate/i.test(l) && !/^\d+: 0x/.test(l));
+  if (firstError >= 0) return lines.slice(firstError, firstError + 3).join(' | ');
+  return tail.trim().split('\n').slice(-3).join(' | ');
+}
+
 class WorkerProcess {
   private readonly child: ChildProcess;
-  private stderr = '';
+  private stderrHead = '';
+  private stderrTail = '';
   private readonly results = new Map<string, (o: CaseOutcome) => void>();
   readonly hello: Promise<Hello | { failed: string }>;
   /** resolves when the process has exited and its stdio and IPC channel are closed */
@@ -57,6 +67,10 @@ class WorkerProcess {
 
   constructor(start: WorkerStart, script: string) {
     this.child = fork(script, [JSON.stringify(start)], {
+      // Never inherit the parent's flags (a test runner's loaders, say). A worker that locks its whole address space
+      // runs V8 without a JIT: after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it
+      // compiles hot code, and aborts ("Check failed: 0 == ret").
+      execArgv: start.isolated ? ['--jitless'] : [],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
@@ -65,14 +79,16 @@ class WorkerProcess {
     // (EPIPE, channel closed) needs no handling of its own beyond not crashing the parent.
     this.child.on('error', () => undefined);
     this.child.stderr?.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-STDERR_KEEP);
+      const text = d.toString();
+      if (this.stderrHead.length < STDERR_KEEP) this.stderrHead += text.slice(0, STDERR_KEEP - this.stderrHead.length);
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_KEEP);
     });
     this.closed = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
         this.isClosed = true;
         const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
-        const tail = this.stderr.trim().split('\n').slice(-3).join(' | ');
-        resolve(tail ? `${how}; stderr: ${tail}` : how);
+        const said = summariseStderr(this.stderrHead, this.stderrTail);
+        resolve(said ? `${how}; stderr: ${said}` : how);
       });
     });
     this.hello = new Promise((resolve) => {

@@ -1,0 +1,376 @@
+// What the FreeBSD, macOS and illumos adapters share: binding the allowlisted calls with koffi, the memory the
+// worker places cases in, residency through mincore, resource limits, and the calibration every probe must pass
+// before it counts as available. Each OS file supplies only data (constants, errno numbers, layouts) and its own
+// lock-state probe. Nothing here loads a library at import time: koffi.load happens in createPosixRunner, so tests
+// on any machine can import the tables and layouts.
+import os from 'node:os';
+import koffi, { type LibraryHandle } from 'koffi';
+import { CALLABLES, type CallableName, type ConstantName, type ParamKind } from '../src/spec/functions.js';
+import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner, TargetFacts } from './types.js';
+
+/** Everything about one OS that is plain data, so it can be unit-tested on a machine that is not that OS. */
+export interface PosixPlatform {
+  /** facts.os */
+  os: string;
+  /** the C library koffi loads */
+  library: string;
+  /** short name of the C library in the target id, e.g. "libc" in freebsd-amd64-libc */
+  libcId: string;
+  constants: Partial<Record<ConstantName, bigint>>;
+  /** errno name → number, from the OS's own <sys/errno.h> (aliases included, e.g. EWOULDBLOCK) */
+  errno: Readonly<Record<string, number>>;
+  /** <sys/mman.h> values the worker's own memory handling needs */
+  mman: { PROT_NONE: number; PROT_READ: number; PROT_WRITE: number; MAP_PRIVATE: number; MAP_ANON: number; MAP_NORESERVE: number };
+  /** the bit of a mincore(2) vector entry that means "resident" (MINCORE_INCORE, or 1 where it has no name) */
+  mincoreResident: number;
+  /** RLIMIT_MEMLOCK and RLIM_INFINITY; null where the OS has no such limit (illumos) */
+  rlimit: { memlock: number; infinity: bigint } | null;
+}
+
+/** Where two names share a number, the POSIX spelling is the name reported. */
+const PREFERRED_ERRNO = ['EAGAIN', 'ENOTSUP', 'EDEADLK'];
+
+/** number → names, POSIX spelling first (EAGAIN over EWOULDBLOCK, ENOTSUP over EOPNOTSUPP where they are equal). */
+export function errnoNames(table: Readonly<Record<string, number>>): Map<number, string[]> {
+  const byNumber = new Map<number, string[]>();
+  for (const [name, n] of Object.entries(table)) byNumber.set(n, [...(byNumber.get(n) ?? []), name]);
+  for (const names of byNumber.values()) {
+    names.sort((a, b) => Number(PREFERRED_ERRNO.includes(b)) - Number(PREFERRED_ERRNO.includes(a)) || a.localeCompare(b));
+  }
+  return byNumber;
+}
+
+/** koffi type of each parameter kind of the allowlist: addresses and sizes are 64-bit, flags are C int. */
+const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', int: 'int' };
+
+/** The C prototype of an allowlisted function, e.g. "int mlock(uintptr_t a0, size_t a1)". */
+export function prototypeOf(fn: CallableName): string {
+  const params = CALLABLES[fn].map((kind, i) => `${C_TYPE[kind]} a${i}`);
+  return `int ${fn}(${params.join(', ')})`;
+}
+
+/** A spec argument (always a 64-bit value) converted for the parameter's C type: ints wrap like a C cast. */
+export function convertArgs(fn: CallableName, args: readonly bigint[]): (bigint | number)[] {
+  return CALLABLES[fn].map((kind, i) => {
+    const v = args[i] ?? 0n;
+    return kind === 'int' ? Number(BigInt.asIntN(32, v)) : BigInt.asUintN(64, v);
+  });
+}
+
+/** The synchronous calls every POSIX adapter binds the same way; aio_mlock is per OS. */
+export const SYNC_CALLABLES = ['mlock', 'munlock', 'mlockall', 'munlockall', 'munmap', 'mprotect'] as const satisfies readonly CallableName[];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Asynchronous requests: submit, poll the error status until the request leaves EINPROGRESS, read the return.
+
+export interface AioDriver {
+  /** submit the request; returns the call's own result (-1 with errno when it was refused) */
+  submit(): { ret: number; errno: number | null };
+  /** aio_error(3): EINPROGRESS, 0, an errno value, or -1 (with errno in the second member) */
+  status(): { value: number; errno: number | null };
+  /** aio_return(3), called once after the request left EINPROGRESS */
+  result(): { ret: number; errno: number | null };
+  /** release the control block (only after the request has finished) */
+  release(): void;
+  /** keep the control block alive for good: a request still in flight may write to it */
+  abandon(): void;
+  einprogress: number;
+}
+
+export class AioTimeout extends Error {}
+
+/** Run one asynchronous request to its end, waiting at most `deadlineMs` (polled every `pollMs`). */
+export function runAio(d: AioDriver, deadlineMs = 2000, pollMs = 1, sleep: (ms: number) => void = sleepMs): CallResult {
+  const submitted = d.submit();
+  if (submitted.ret === -1) {
+    d.release();
+    return { ret: -1, errno: submitted.errno };
+  }
+  const deadline = performance.now() + deadlineMs;
+  let st = d.status();
+  while (st.value === d.einprogress) {
+    if (performance.now() > deadline) {
+      d.abandon();
+      throw new AioTimeout(`the request was still in progress after ${deadlineMs} ms (aio_error kept returning EINPROGRESS)`);
+    }
+    sleep(pollMs);
+    st = d.status();
+  }
+  if (st.value === -1) {
+    d.release();
+    throw new Error(`aio_error failed with errno ${st.errno ?? '?'}: the submitted request is unknown to the kernel`);
+  }
+  const r = d.result();
+  d.release();
+  // aio_return gives the request's return value; when the request failed, aio_error's value is its errno.
+  return { ret: submitted.ret, errno: null, completion: { ret: r.ret, errno: st.value === 0 ? null : st.value } };
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Probe calibration: a probe counts as available only when it shows, on a page of this process, the very
+// difference it is asked about. A probe written from headers for an OS this code was never run on proves itself
+// here, or declares itself blind, with the reason.
+
+export interface LockProbe {
+  /** how it observes, e.g. "sysctl kern.proc.vmmap KVME_FLAG_USER_WIRED" */
+  method: string;
+  pageLocks(addr: bigint, pages: number): PageLock[] | null;
+}
+
+export interface TotalProbe {
+  method: string;
+  lockedBytes(): number | null;
+}
+
+export interface CalibrationTools {
+  memory: Runner['memory'];
+  pageSize: number;
+  lock(addr: bigint, bytes: bigint): { ret: number; errno: number | null };
+  unlock(addr: bigint, bytes: bigint): void;
+  errnoName(n: number): string;
+}
+
+/** Lock one page of a fenced three-page mapping: the probe must see exactly that page locked, then none. */
+export function calibrateLocks(probe: LockProbe, t: CalibrationTools): ProbeInfo {
+  const fenced = withFencedPage(t, (page) => {
+    const before = probe.pageLocks(page, 1)?.join('');
+    const r = t.lock(page, BigInt(t.pageSize));
+    if (r.ret !== 0) return `could not calibrate: mlock of a test page failed with ${r.errno === null ? 'no errno' : t.errnoName(r.errno)}`;
+    const locked = probe.pageLocks(page, 1)?.join('');
+    t.unlock(page, BigInt(t.pageSize));
+    const after = probe.pageLocks(page, 1)?.join('');
+    if (before === 'U' && locked === 'L' && after === 'U') return null;
+    return `calibration failed: a test page read ${before ?? 'null'} before mlock, ${locked ?? 'null'} after it and ${after ?? 'null'} after munlock (expected U, L, U)`;
+  });
+  return fenced === null ? { available: true, method: `${probe.method} (calibrated)` } : { available: false, method: `${probe.method}: ${fenced}` };
+}
+
+/** Locking one page must raise the total by one page, and unlocking must bring it back. */
+export function calibrateTotal(probe: TotalProbe, t: CalibrationTools): ProbeInfo {
+  const fenced = withFencedPage(t, (page) => {
+    const before = probe.lockedBytes();
+    const r = t.lock(page, BigInt(t.pageSize));
+    if (r.ret !== 0) return `could not calibrate: mlock of a test page failed with ${r.errno === null ? 'no errno' : t.errnoName(r.errno)}`;
+    const locked = probe.lockedBytes();
+    t.unlock(page, BigInt(t.pageSize));
+    const after = probe.lockedBytes();
+    if (before !== null && locked === before + t.pageSize && after === before) return null;
+    return `calibration failed: ${before ?? 'null'} B before locking a test page, ${locked ?? 'null'} B after, ${after ?? 'null'} B after unlocking (expected a difference of one page, ${t.pageSize} B)`;
+  });
+  return fenced === null ? { available: true, method: `${probe.method} (calibrated)` } : { available: false, method: `${probe.method}: ${fenced}` };
+}
+
+/** A fresh untouched page must read not resident, the same page after a write resident. */
+export function calibrateResidency(
+  pageResidency: (addr: bigint, pages: number) => PageResidency[],
+  t: Pick<CalibrationTools, 'memory' | 'pageSize'>,
+): ProbeInfo {
+  const fenced = withFencedPage(t, (page) => {
+    const fresh = pageResidency(page, 1)[0];
+    t.memory.touch(page, 1);
+    const touched = pageResidency(page, 1)[0];
+    if (fresh === 'N' && touched === 'R') return null;
+    return `it reports an untouched page as ${fresh ?? '?'} and a written one as ${touched ?? '?'}, so it cannot tell`;
+  });
+  return fenced === null
+    ? { available: true, method: 'mincore, calibrated: an untouched page reads as not resident, a written one as resident' }
+    : { available: false, method: `mincore ${fenced}` };
+}
+
+/** Run `check` on the middle, read-write page of guard + page + guard; returns its complaint or null. */
+function withFencedPage(t: Pick<CalibrationTools, 'memory' | 'pageSize'>, check: (page: bigint) => string | null): string | null {
+  const base = t.memory.reserve(3);
+  if (base === null) return 'could not map calibration pages';
+  const page = base + BigInt(t.pageSize);
+  try {
+    if (!t.memory.protect(page, 1, 'rw')) return 'could not make a calibration page writable';
+    return check(page);
+  } finally {
+    t.memory.unmap(base, 3);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The runner.
+
+/** What an OS file adds to the shared part, given the loaded library. */
+export interface PosixHooks {
+  /** the C library's version for the facts, e.g. "FreeBSD libc (osreldate 1402000)" */
+  libcVersion(libc: LibraryHandle): string;
+  /** whether this process may lock memory beyond RLIMIT_MEMLOCK (root, or a privilege) */
+  canLockMemory(libc: LibraryHandle, euid: number): boolean;
+  lockProbe(ctx: PosixContext): LockProbe;
+  totalProbe(ctx: PosixContext): TotalProbe;
+  /** bytes in readable or writable mappings (what mlockall(MCL_CURRENT) would pin); null when unknown */
+  lockableBytes?(ctx: PosixContext): number | null;
+  /** calls this OS binds itself (aio_mlock on FreeBSD) */
+  extraCallables?(ctx: PosixContext): Partial<Record<CallableName, (args: readonly bigint[]) => CallResult>>;
+}
+
+export interface PosixContext {
+  libc: LibraryHandle;
+  pageSize: number;
+  memory: Runner['memory'];
+}
+
+const showLimit = (v: bigint, infinity: bigint): string => (v === infinity ? 'unlimited' : String(v));
+
+/** struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } with a 64-bit rlim_t (FreeBSD, macOS). Anonymous: koffi's
+ * type names are process-wide, and this module may be evaluated more than once in one process (tests). */
+const Rlimit = koffi.struct({ cur: 'uint64', max: 'uint64' });
+
+export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): Runner {
+  let libc: LibraryHandle;
+  try {
+    libc = koffi.load(platform.library);
+  } catch (e) {
+    throw new Error(`the ${platform.os} runner cannot load ${platform.library}: ${(e as Error).message}`);
+  }
+  const m = platform.mman;
+  const sys = {
+    getpagesize: libc.func('int getpagesize()'),
+    mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)'),
+    munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
+    mprotect: libc.func('int mprotect(uintptr_t addr, size_t len, int prot)'),
+    mincore: libc.func('int mincore(uintptr_t addr, size_t len, _Out_ uint8_t *vec)'),
+    memset: libc.func('uintptr_t memset(uintptr_t s, int c, size_t n)'),
+    getrlimit: libc.func('getrlimit', 'int', ['int', koffi.out(koffi.pointer(Rlimit))]),
+    setrlimit: libc.func('setrlimit', 'int', ['int', koffi.pointer(Rlimit)]),
+    exit: libc.func('void _exit(int status)'),
+  };
+  const pageSize = Number(sys.getpagesize());
+  const ps = BigInt(pageSize);
+  const MAP_FAILED = (1n << 64n) - 1n;
+  const prot = { none: m.PROT_NONE, r: m.PROT_READ, rw: m.PROT_READ | m.PROT_WRITE } as const;
+
+  const memory: Runner['memory'] = {
+    reserve(pages) {
+      const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, prot.none, m.MAP_PRIVATE | m.MAP_ANON | m.MAP_NORESERVE, -1, 0n));
+      return addr === MAP_FAILED ? null : addr;
+    },
+    protect: (addr, pages, p) => sys.mprotect(addr, BigInt(pages) * ps, prot[p]) === 0,
+    unmap: (addr, pages) => sys.munmap(addr, BigInt(pages) * ps) === 0,
+    touch(addr, pages) {
+      sys.memset(addr, 0, BigInt(pages) * ps);
+    },
+    isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
+  };
+
+  const callables = new Map<CallableName, (args: readonly bigint[]) => CallResult>();
+  for (const fn of SYNC_CALLABLES) {
+    let f: (...a: unknown[]) => unknown;
+    try {
+      f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
+    } catch {
+      continue; // not in this libc: cases calling it are `unsupported`
+    }
+    callables.set(fn, (args) => {
+      const ret = Number(f(...convertArgs(fn, args)));
+      // koffi keeps the last errno even after success: read it only when the call reported failure.
+      return { ret, errno: ret === -1 ? koffi.errno() : null };
+    });
+  }
+  const ctx: PosixContext = { libc, pageSize, memory };
+  for (const [fn, f] of Object.entries(hooks.extraCallables?.(ctx) ?? {})) if (f) callables.set(fn as CallableName, f);
+
+  const names = errnoNames(platform.errno);
+  const errnoName = (n: number): string => names.get(n)?.[0] ?? `errno ${n}`;
+
+  const pageResidency = (addr: bigint, pages: number): PageResidency[] => {
+    const vec = Buffer.alloc(1);
+    return Array.from({ length: pages }, (_, i) =>
+      sys.mincore(addr + BigInt(i) * ps, ps, vec) === -1 ? '-' : (vec[0] ?? 0) & platform.mincoreResident ? 'R' : 'N',
+    );
+  };
+  const mlock = callables.get('mlock');
+  const munlock = callables.get('munlock');
+  const tools: CalibrationTools = {
+    memory,
+    pageSize,
+    lock: (addr, bytes) => mlock?.([addr, bytes]) ?? { ret: -1, errno: null },
+    unlock: (addr, bytes) => void munlock?.([addr, bytes]),
+    errnoName,
+  };
+  const lockProbe = hooks.lockProbe(ctx);
+  const totalProbe = hooks.totalProbe(ctx);
+  const lockState = calibrateLocks(lockProbe, tools);
+  const lockedTotal = calibrateTotal(totalProbe, tools);
+  const residency = calibrateResidency(pageResidency, tools);
+  const notYet: ProbeInfo = { available: false, method: `not implemented for ${platform.os} (the Linux runner inspects /proc of a clone(&pause) child)` };
+
+  const rlimit = (): { cur: bigint; max: bigint } | null => {
+    if (platform.rlimit === null) return null;
+    const out: { cur?: bigint | number; max?: bigint | number } = {};
+    if (sys.getrlimit(platform.rlimit.memlock, out) !== 0) return null;
+    return { cur: BigInt(out.cur ?? 0), max: BigInt(out.max ?? 0) };
+  };
+
+  const arch = os.machine().toLowerCase();
+  const facts: TargetFacts = {
+    id: `${platform.os}-${arch}-${platform.libcId}`.replace(/[^a-z0-9._-]/g, '_'),
+    os: platform.os,
+    release: os.release(),
+    kernel: os.version(),
+    arch,
+    libc: hooks.libcVersion(libc),
+    runtime: 'native',
+    runtimeBasis: `the ${platform.os} adapter knows no sandbox that reimplements its system calls; taken as native`,
+    pageSize,
+    node: process.version,
+    koffi: koffi.version,
+  };
+
+  return {
+    facts,
+    pageSize,
+    constants: platform.constants,
+    errnoName,
+    has: (fn) => callables.has(fn),
+    call(fn, args) {
+      const f = callables.get(fn);
+      if (f === undefined) throw new Error(`${fn} is not bound on ${platform.os}`);
+      return f(args);
+    },
+    memory,
+    probes: {
+      lockState,
+      residency,
+      lockedTotal,
+      forkChild: notYet,
+      execChild: notYet,
+      pageLocks: (addr, pages) => (lockState.available ? lockProbe.pageLocks(addr, pages) : null),
+      pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
+      lockedBytes: () => (lockedTotal.available ? totalProbe.lockedBytes() : null),
+      lockableBytes: () => hooks.lockableBytes?.(ctx) ?? null,
+      inspectForkedChild: () => null,
+      execChildLockedBytes: () => null,
+    },
+    credentials(): Credentials {
+      const euid = process.geteuid?.() ?? -1;
+      const lim = rlimit();
+      const inf = platform.rlimit?.infinity ?? 0n;
+      return {
+        uid: process.getuid?.() ?? -1,
+        euid,
+        gid: process.getgid?.() ?? -1,
+        capEff: null,
+        canLockMemory: hooks.canLockMemory(libc, euid),
+        memlock: lim === null ? { soft: 'n/a', hard: 'n/a' } : { soft: showLimit(lim.cur, inf), hard: showLimit(lim.max, inf) },
+      };
+    },
+    setMemlockLimit(bytes) {
+      if (platform.rlimit === null) return false;
+      const v = bytes ?? platform.rlimit.infinity;
+      return sys.setrlimit(platform.rlimit.memlock, { cur: v, max: v }) === 0;
+    },
+    exitNow(code): never {
+      sys.exit(code);
+      throw new Error('_exit returned');
+    },
+  };
+}

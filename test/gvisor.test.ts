@@ -1,0 +1,214 @@
+// The gVisor target. The pure parts (how gVisor is recognised from inside, how results cross the sandbox wall, the
+// --target option) run everywhere. The live part runs the real suite, filtered, inside runsc and checks what gVisor's
+// probes can and cannot see; it needs runsc (gVisor) and root, and is skipped, with that reason, only where runsc is
+// genuinely not installed (every machine of this project has it: .ci/run installs the Debian package "runsc").
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classifyRuntime, GVISOR_UNAME_VERSION } from '../runners/linux-runtime.js';
+import { type CaseResult, type Results, RESULTS_SCHEMA } from '../src/results.js';
+import { loadCatalog } from '../src/spec/lint.js';
+import { isTarget, TARGETS } from '../src/target.js';
+import { adoptResults, findRunsc, type GvisorRun, GvisorRunError, processesMentioning, runInGvisor } from '../src/targets/gvisor.js';
+import { extractResults, RESULTS_BEGIN, RESULTS_END } from '../src/targets/gvisor-protocol.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist/src/cli.js');
+const SPECS = join(ROOT, 'specs');
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+
+describe('recognising gVisor from inside', () => {
+  const gvisorLog = '<6>[   0.000000] Starting gVisor...\n<6>[   0.220602] Waiting for children...\n';
+
+  it('the kernel log\'s first line decides, and the basis says what was seen', () => {
+    const v = classifyRuntime({ kernelLog: gvisorLog, unameVersion: GVISOR_UNAME_VERSION, hasVmLck: false });
+    expect(v.runtime).toBe('gvisor');
+    expect(v.basis).toBe(
+      `detected inside: the kernel log says "Starting gVisor..."; uname version "${GVISOR_UNAME_VERSION}"; /proc/self/status has no VmLck`,
+    );
+  });
+
+  it('a native kernel log is native', () => {
+    const v = classifyRuntime({ kernelLog: '<6>[    0.251442] x2apic enabled\n', unameVersion: '#1 SMP PREEMPT_DYNAMIC', hasVmLck: true });
+    expect(v).toEqual({
+      runtime: 'native',
+      basis: 'no sign of gVisor: the kernel log has no "Starting gVisor" line; uname version "#1 SMP PREEMPT_DYNAMIC"; /proc/self/status has VmLck',
+    });
+  });
+
+  it('without a readable log, gVisor\'s fixed uname version and a missing VmLck together still say gVisor', () => {
+    expect(classifyRuntime({ kernelLog: null, kernelLogError: 'EPERM', unameVersion: GVISOR_UNAME_VERSION, hasVmLck: false }).runtime).toBe('gvisor');
+    expect(classifyRuntime({ kernelLog: null, kernelLogError: 'EPERM', unameVersion: GVISOR_UNAME_VERSION, hasVmLck: true }).runtime).toBe('native');
+    expect(classifyRuntime({ kernelLog: null, kernelLogError: 'EPERM', unameVersion: '#1 SMP', hasVmLck: false }).basis).toMatch(
+      /^no sign of gVisor: the kernel log is unreadable \(EPERM\)/,
+    );
+  });
+});
+
+describe('results across the sandbox wall', () => {
+  it('are taken from between the markers, whatever else was printed', () => {
+    const out = `runsc says hello\n${RESULTS_BEGIN}\n{"a":1}\n${RESULTS_END}\ntrailing noise`;
+    expect(extractResults(out)).toBe('{"a":1}');
+    expect(extractResults('no markers at all')).toBeNull();
+    expect(extractResults(`${RESULTS_BEGIN}\n{"cut":`)).toBeNull();
+  });
+
+  it('are refused when the runner inside did not itself see gVisor', () => {
+    const probe = { available: true, method: 'm' };
+    const results: Results = {
+      schema: RESULTS_SCHEMA,
+      tool: { name: 'semconf', version: '0' },
+      target: { id: 'linux-x86_64-glibc', os: 'linux', release: '6', kernel: '#1', arch: 'x86_64', libc: 'glibc', runtime: 'native', pageSize: 4096, node: 'v20', koffi: '3' },
+      probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
+      specDigest: 'x',
+      profiles: [],
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:00:01.000Z',
+      complete: true,
+      cases: [],
+      summary: {},
+    };
+    expect(() => adoptResults(JSON.stringify(results), 'started by a test')).toThrow(
+      /runsc ran the suite, but the runner inside saw runtime "native" .*refusing to label these results gvisor/,
+    );
+    const inside = { ...results, target: { ...results.target, id: `${results.target.id}-gvisor`, runtime: 'gvisor', runtimeBasis: 'detected inside: x' } };
+    expect(adoptResults(JSON.stringify(inside), 'started by a test').target.runtimeBasis).toBe('started by a test; detected inside: x');
+  });
+});
+
+describe('semconf run --target', () => {
+  it('knows native and gvisor', () => {
+    expect(TARGETS).toEqual(['native', 'gvisor']);
+    expect(isTarget('gvisor')).toBe(true);
+    expect(isTarget('qemu')).toBe(false);
+  });
+
+  it('an unknown target is one sentence and exit 2, before anything runs', () => {
+    const r = cli('run', '--target', 'qemu', '--out', join(tmpdir(), 'never-written.json'));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('semconf: unknown target "qemu"; expected one of native, gvisor\n');
+    expect(existsSync(join(tmpdir(), 'never-written.json'))).toBe(false);
+  });
+
+  it('--help names the option and its values', () => {
+    const r = cli('run', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/semconf run \[--target native\|gvisor\]/);
+    expect(r.stdout).toMatch(/--target T +where the system calls run: native \(default/);
+  });
+
+  it('looks for runsc on PATH, then in /usr/bin', () => {
+    expect(findRunsc('/nonexistent-dir')).toBe(existsSync('/usr/bin/runsc') ? '/usr/bin/runsc' : null);
+  });
+});
+
+const canRunGvisor = existsSync('/usr/bin/runsc') && process.platform === 'linux' && process.geteuid?.() === 0;
+
+// Cases chosen for what they need to see: lock state (smaps), residency (mincore), the locked total (VmLck), a
+// failing call (nothing to see but the errno), and a forked child.
+const FILTER = '/^mlock\\.(whole-mapping|first-page-only|unmapped-range|not-inherited-by-child)$/';
+
+describe.runIf(canRunGvisor)('the real suite inside gVisor (runsc)', () => {
+  let run: GvisorRun;
+  let byId: Map<string, CaseResult>;
+
+  beforeAll(async () => {
+    run = await runInGvisor({ catalog: loadCatalog(SPECS), specs: SPECS, jobs: 2, filter: FILTER, onMessage: () => {} });
+    byId = new Map(run.results.cases.map((c) => [c.id, c]));
+  }, 120_000);
+
+  it('ran every case inside, in gVisor, and says how that was determined', () => {
+    expect(run.results.complete).toBe(true);
+    expect(run.results.cases.every((c) => c.status === 'ran')).toBe(true);
+    expect(byId.has('mlock.whole-mapping')).toBe(true);
+    const t = run.results.target;
+    expect(t.runtime).toBe('gvisor');
+    expect(t.id).toMatch(/^linux-.+-gvisor$/);
+    expect(t.runtimeBasis).toMatch(/^semconf run --target gvisor started it with "runsc --network=none --ignore-cgroups do" \(runsc version /);
+    expect(t.runtimeBasis).toMatch(/detected inside: the kernel log says "Starting gVisor\.\.\."/);
+    expect(t.release).toBe('4.4.0'); // gVisor's own kernel release, not the host's
+  });
+
+  it('lock state is visible (smaps VmFlags "lo"), and the method says it is the sandbox kernel\'s, not the host\'s', () => {
+    expect(run.results.probes.lockState.available).toBe(true);
+    expect(run.results.probes.lockState.method).toMatch(/under gVisor .* does not lock its memory on the host/);
+    expect(byId.get('mlock.whole-mapping')?.observed?.effects.mappings.buf?.locked).toBe('LL');
+    expect(byId.get('mlock.first-page-only')?.observed?.effects.mappings.buf?.locked).toBe('LU');
+    expect(byId.get('mlock.unmapped-range')?.observed?.call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+  });
+
+  it('residency is not: mincore calls every page resident, so the calibration declares it blind', () => {
+    expect(run.results.probes.residency).toEqual({ available: false, method: 'mincore reports an untouched page as resident, so it cannot tell' });
+    for (const c of run.results.cases) {
+      for (const m of Object.values(c.observed?.effects.mappings ?? {})) expect(m.resident).toBeNull();
+    }
+  });
+
+  it('nor is the locked total: gVisor has no VmLck', () => {
+    expect(run.results.probes.lockedTotal).toEqual({ available: false, method: '/proc/self/status has no VmLck line' });
+    expect(run.results.probes.execChild.available).toBe(false);
+    for (const c of run.results.cases) expect(c.observed?.effects.lockedBytes).toBeNull();
+  });
+
+  it('an expected effect it cannot see makes the verdict inconclusive, never conforms', () => {
+    const whole = byId.get('mlock.whole-mapping');
+    expect(whole?.verdicts.linux).toMatchObject({ verdict: 'inconclusive' });
+    expect(whole?.verdicts.linux?.reason).toMatch(/cannot observe resident buf: mincore reports an untouched page as resident/);
+    for (const c of run.results.cases) {
+      for (const v of Object.values(c.verdicts)) {
+        if (/resident|locked total/.test(v.expected)) expect(v.verdict, `${c.id}: ${v.expected}`).not.toBe('conforms');
+      }
+    }
+  });
+
+  it('left nothing behind: no runsc process, no sandbox state', () => {
+    expect(run.cleanup.leftoverProcesses).toEqual([]);
+    expect(run.cleanup.leftoverState).toEqual([]);
+    expect(existsSync(run.cleanup.stateDir)).toBe(false);
+    expect(processesMentioning(run.cleanup.stateDir)).toEqual([]);
+  });
+});
+
+describe.runIf(canRunGvisor)('semconf run --target gvisor, end to end', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'semconf-gvisor-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a valid results file for the -gvisor target and exits 0', () => {
+    const out = join(dir, 'g.json');
+    const r = cli('run', '--target', 'gvisor', '--filter', 'mlock.zero-length', '--out', out);
+    expect(r.stderr).toMatch(/semconf: gVisor run took [\d.]+ s/);
+    expect(r.status, r.stderr).toBe(0);
+    const v = cli('validate', out);
+    expect(v.status, v.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).target).toMatchObject({ runtime: 'gvisor', os: 'linux' });
+  });
+
+  it('an interrupted run reports what completed and still cleans up', async () => {
+    const stop = new AbortController();
+    const run = await runInGvisor({
+      catalog: loadCatalog(SPECS),
+      specs: SPECS,
+      jobs: 1,
+      filter: '/^mlock\\./',
+      signal: stop.signal,
+      onMessage: () => stop.abort(), // the first message comes from inside, once the run there has started
+    });
+    expect(run.results.complete).toBe(false);
+    expect(run.cleanup).toMatchObject({ leftoverProcesses: [], leftoverState: [] });
+    expect(existsSync(run.cleanup.stateDir)).toBe(false);
+  }, 60_000);
+
+  it('a run that overruns its time limit is stopped, fails with the reason, and still cleans up', async () => {
+    const err = await runInGvisor({ catalog: loadCatalog(SPECS), specs: SPECS, jobs: 1, timeoutMs: 50, onMessage: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GvisorRunError);
+    const e = err as GvisorRunError;
+    expect(e.message).toBe('the run inside gVisor reported no results (the gVisor run did not finish within 50 ms)');
+    expect(e.cleanup.leftoverProcesses).toEqual([]);
+    expect(existsSync(e.cleanup.stateDir)).toBe(false);
+    expect(processesMentioning(e.cleanup.stateDir)).toEqual([]);
+  }, 60_000);
+});

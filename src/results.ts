@@ -1,6 +1,6 @@
 // The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as z from 'zod';
 import { Context } from './spec/schema.js';
 
@@ -170,16 +170,25 @@ export function readResults(file: string): Results {
   return parsed.data;
 }
 
-/** Write a whole file or nothing: a temporary file beside the target, renamed over it. */
-export function writeFileAtomic(file: string, text: string): void {
+/** Write a whole file or nothing: a temporary file beside the target, written chunk by chunk, renamed over it. */
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string>): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, text);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const chunk of chunks) writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+export function writeFileAtomic(file: string, text: string): void {
+  writeFileAtomicChunks(file, [text]);
 }
 
 /** Validate, then write atomically. */

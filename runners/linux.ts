@@ -143,14 +143,19 @@ export function createLinuxRunner(): Runner {
       throw new Error(`lock-state probe: msync(MS_INVALIDATE) failed with errno ${errno}, which says nothing about locks`);
     });
   const smapsMethod = `/proc/self/smaps VmFlags "lo" of the VMA holding each page${lockSource}`;
-  const msyncAgrees = smapsWorks && calibrateLockProbe(memory, (a) => call('mlock', [a, ps]).ret === 0, (a) => call('munlock', [a, ps]).ret === 0, (a) => [
-    msyncPageLocks(a, 1)[0],
-    pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], a, 1, ps)[0],
-  ]);
+  const msyncAgrees =
+    smapsWorks &&
+    calibrateLockProbe(
+      memory,
+      (a, n) => call('mlock', [a, BigInt(n) * ps]).ret === 0,
+      (a, n) => call('munlock', [a, BigInt(n) * ps]).ret === 0,
+      (a, n) => [msyncPageLocks(a, n).join(''), pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], a, n, ps).join('')],
+      ps,
+    );
   const lockState: ProbeInfo = msyncAgrees
     ? { available: true, method: `msync(MS_INVALIDATE) per page (EBUSY where locked), calibrated against ${smapsMethod}` }
     : smapsWorks
-      ? { available: true, method: smapsMethod }
+      ? { available: true, method: `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)` }
       : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
   const residency = calibrateResidency(memory, pageResidency);
   const lockedTotal: ProbeInfo =
@@ -233,21 +238,24 @@ export function createLinuxRunner(): Runner {
   };
 }
 
-/** The msync probe must read a page as the kernel's smaps does: unlocked, then locked, then unlocked again. */
+/** The msync probe must read pages as the kernel's smaps does, in the shapes cases produce: a page before, during
+ * and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole locked). */
 function calibrateLockProbe(
   memory: Runner['memory'],
-  lock: (addr: bigint) => boolean,
-  unlock: (addr: bigint) => boolean,
-  both: (addr: bigint) => [PageLock | undefined, PageLock | undefined],
+  lock: (addr: bigint, pages: number) => boolean,
+  unlock: (addr: bigint, pages: number) => boolean,
+  both: (addr: bigint, pages: number) => [string, string],
+  pageSize: bigint,
 ): boolean {
-  const addr = memory.reserve(1);
+  const addr = memory.reserve(3);
   if (addr === null) return false;
   try {
-    if (!memory.protect(addr, 1, 'rw')) return false;
-    const agree = (want: PageLock): boolean => both(addr).every((seen) => seen === want);
-    return agree('U') && lock(addr) && agree('L') && unlock(addr) && agree('U');
+    if (!memory.protect(addr, 3, 'rw') || !memory.unmap(addr + pageSize, 1)) return false;
+    const agree = (want: string): boolean => both(addr, 3).every((seen) => seen === want);
+    const lockOuter = (): boolean => lock(addr, 1) && lock(addr + 2n * pageSize, 1);
+    return agree('U-U') && lockOuter() && agree('L-L') && unlock(addr, 1) && unlock(addr + 2n * pageSize, 1) && agree('U-U');
   } finally {
-    memory.unmap(addr, 1);
+    memory.unmap(addr, 3);
   }
 }
 

@@ -33,7 +33,9 @@ export interface CaseBrief {
   title: string;
 }
 
-export type ObservationPart = 'status' | 'outcome' | 'setup' | 'effect' | 'call';
+/** `visibility`: an effect one side could observe and the other could not (a blind probe, e.g. under gVisor). It
+ * says nothing about behaviour, so it is shown but never counted as an observation change. */
+export type ObservationPart = 'status' | 'outcome' | 'setup' | 'effect' | 'visibility' | 'call';
 
 export interface ObservationChange {
   /** what the part is about: `status`, `call buf` … */
@@ -116,7 +118,9 @@ function factChanges(a: Results, b: Results): FactChange[] {
 export function observationChanges(a: CaseResult, b: CaseResult): ObservationChange[] {
   const out: ObservationChange[] = [];
   const push = (part: ObservationPart, what: string, x: string, y: string): void => {
-    if (x !== y) out.push({ part, what, old: x, new: y });
+    if (x === y) return;
+    const unseen = part === 'effect' && (x === '?' || y === '?');
+    out.push({ part: unseen ? 'visibility' : part, what, old: x, new: y });
   };
   push('status', 'status', a.status, b.status);
   const oa = a.observed;
@@ -143,14 +147,17 @@ export function observationChanges(a: CaseResult, b: CaseResult): ObservationCha
     push('effect', `${name} resident`, x ? (x.resident ?? '?') : '-', y ? (y.resident ?? '?') : '-');
   }
   push('effect', 'locked total', String(oa.effects.lockedBytes ?? '?'), String(ob.effects.lockedBytes ?? '?'));
-  // Effects this module does not know by name (a child's locks, an exec'd program's total, ...): compared whole.
-  const rest = (o: NonNullable<CaseResult['observed']>): Record<string, unknown> => {
-    const { mappings: _m, lockedBytes: _l, ...others } = o.effects;
-    return others;
-  };
-  const ra = rest(oa);
-  const rb = rest(ob);
-  for (const k of [...new Set([...Object.keys(ra), ...Object.keys(rb)])]) push('effect', k, json(ra[k]), json(rb[k]));
+  // A forked child and an exec'd program, piece by piece, so that a blind probe (null) is visibility, not behaviour.
+  const ca = oa.effects.child;
+  const cb = ob.effects.child;
+  if (ca != null || cb != null) {
+    const names = [...new Set([...Object.keys(ca?.mappings ?? {}), ...Object.keys(cb?.mappings ?? {})])];
+    for (const name of names) push('effect', `child ${name} locked`, ca?.mappings[name] ?? '?', cb?.mappings[name] ?? '?');
+    push('effect', 'child locked total', String(ca?.lockedBytes ?? '?'), String(cb?.lockedBytes ?? '?'));
+  }
+  const ea = oa.effects.exec;
+  const eb = ob.effects.exec;
+  if (ea != null || eb != null) push('effect', "exec'd program locked total", String(ea?.lockedBytes ?? '?'), String(eb?.lockedBytes ?? '?'));
   return out;
 }
 
@@ -199,7 +206,7 @@ export function diffResults(
         regression,
       });
     }
-    const observed = observation.some((o) => o.part !== 'call');
+    const observed = observation.some((o) => o.part !== 'call' && o.part !== 'visibility');
     if (observation.length === 0 && verdicts.length === 0 && a.title === b.title) continue;
     const unexplained = observed && !specChanged && !expectationChanged;
     changed.push({ ...brief(b), observation, verdicts, expectationChanged, unexplained });

@@ -89,7 +89,8 @@ describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
       c('mlock.b-hang', 'mlock(buf, 1p)'),
       c('mlock.c-crash', 'mlock(buf, 1p)'),
       c('mlock.d-exit', 'mlock(buf, 1p)'),
-      c('mlock.e-ok', 'mlock(buf, 1p)'),
+      c('mlock.e-called-then-crash', 'mlock(buf, 1p)'),
+      c('mlock.f-ok', 'mlock(buf, 1p)'),
     ], 500);
     const result = await runItems(items, { jobs: 1, childScript: script });
     const status = Object.fromEntries(result.reports.map((r) => [r.item.case.id, [r.outcome.status, r.outcome.reason ?? '']]));
@@ -99,7 +100,8 @@ describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
     expect(status['mlock.c-crash']?.[0]).toBe('error');
     expect(status['mlock.c-crash']?.[1]).toMatch(/killed by SIGKILL while running the case/);
     expect(status['mlock.d-exit']?.[1]).toMatch(/exited with code 3 while running the case/);
-    expect(status['mlock.e-ok']).toEqual(['ran', '']);
+    expect(status['mlock.e-called-then-crash']?.[1]).toMatch(/killed by SIGKILL after the call under test mlock\(buf, 1p\) returned 0 while running the case/);
+    expect(status['mlock.f-ok']).toEqual(['ran', '']);
   });
 });
 

@@ -8,7 +8,9 @@ const arrow = (a: string, b: string): string => `${mdCode(a)} → ${mdCode(b)}`;
 function caseLines(c: CaseChange): string[] {
   const out = [`- **${mdText(c.id)}**: ${mdText(c.title)}`];
   if (c.unexplained) out.push('  - ⚠️ **the observation changed with the same spec and the same expectations: the target behaves differently**');
-  for (const o of c.observation) out.push(`  - ${mdText(o.what)}: ${arrow(o.old, o.new)}${o.part === 'call' ? ' (the case changed)' : ''}`);
+  const note = (o: (typeof c.observation)[number]): string =>
+    o.part === 'call' ? ' (the case changed)' : o.part === 'visibility' ? ' (not observable on one side: not a change of behaviour)' : '';
+  for (const o of c.observation) out.push(`  - ${mdText(o.what)}: ${arrow(o.old, o.new)}${note(o)}`);
   for (const v of c.verdicts) {
     const tags = [v.required ? 'required' : '', v.regression ? '**regression**' : '', v.expectationChanged ? 'expectation changed' : '']
       .filter((t) => t !== '')

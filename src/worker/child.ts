@@ -6,6 +6,7 @@ import { createRunner } from '../../runners/index.js';
 import type { Runner } from '../../runners/types.js';
 import { establishContext } from './context.js';
 import { executeCase } from './execute.js';
+import type { CallRecord } from '../results.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
 function send(msg: FromWorker): Promise<void> {
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
       process.disconnect?.();
       return;
     }
-    let outcome: CaseOutcome = executeCase(runner, msg.item);
+    // An isolated case may leave the process unable to go on (mlockall(MCL_FUTURE) with no room left to map):
+    // tell the parent what the call did before observing anything else.
+    const onCalled = start.isolated ? (call: CallRecord) => void send({ type: 'called', key: msg.item.key, call }).catch(() => undefined) : undefined;
+    let outcome: CaseOutcome = executeCase(runner, msg.item, onCalled);
     if (!start.isolated) {
       const now = baselineOf(runner);
       if (now !== baseline) {

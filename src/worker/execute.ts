@@ -32,10 +32,12 @@ class CaseError extends Error {
   }
 }
 
-export function executeCase(runner: Runner, item: PlanItem): CaseOutcome {
+/** `onCalled` hears the call under test's outcome as soon as it returns, before any effect is observed: a process
+ * whose state the call broke (it can no longer allocate memory, say) may die before it reports the whole case. */
+export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: CallRecord) => void): CaseOutcome {
   const started = performance.now();
   const placed: Placed[] = [];
-  const outcome = runPlaced(runner, item, placed);
+  const outcome = runPlaced(runner, item, placed, onCalled);
   for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
   const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
   const durationMs = performance.now() - started;
@@ -51,7 +53,12 @@ function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
 }
 
 /** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
-function runPlaced(runner: Runner, item: PlanItem, placed: Placed[]): Omit<CaseOutcome, 'durationMs'> {
+function runPlaced(
+  runner: Runner,
+  item: PlanItem,
+  placed: Placed[],
+  onCalled: ((call: CallRecord) => void) | undefined,
+): Omit<CaseOutcome, 'durationMs'> {
   try {
     const calls = [...(item.case.before ?? []), item.case.call].map((t) => parseCall(t));
     checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
@@ -84,6 +91,7 @@ function runPlaced(runner: Runner, item: PlanItem, placed: Placed[]): Omit<CaseO
       if (rec.ret === -1) throw new CaseError('error', `setup call ${rec.text} failed with ${rec.errno ?? 'no errno'}`);
     }
     const call = invoke(calls[calls.length - 1] as ParsedCall);
+    onCalled?.(call);
     placeAll(true);
     const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
     assertHolesIntact(runner, placed);

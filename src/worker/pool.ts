@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PlanItem } from '../plan.js';
-import type { ContextRecord, Probes, TargetFacts } from '../results.js';
+import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
 /** How long a fresh worker may take to load Node, koffi and libc and say hello. */
@@ -60,6 +60,8 @@ class WorkerProcess {
   private stderrHead = '';
   private stderrTail = '';
   private readonly results = new Map<string, (o: CaseOutcome) => void>();
+  /** what the call under test returned, as reported before the case finished (isolated workers) */
+  private readonly called = new Map<string, CallRecord>();
   readonly hello: Promise<Hello | { failed: string }>;
   /** resolves when the process has exited and its stdio and IPC channel are closed */
   readonly closed: Promise<string>;
@@ -101,7 +103,8 @@ class WorkerProcess {
           clearTimeout(timer);
           resolve(msg);
         } else {
-          this.results.get(msg.key)?.(msg.outcome);
+          if (msg.type === 'called') this.called.set(msg.key, msg.call);
+          else this.results.get(msg.key)?.(msg.outcome);
         }
       });
       void this.closed.then((how) => {
@@ -131,7 +134,11 @@ class WorkerProcess {
       }, item.timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.results.set(item.key, finish);
-      void this.closed.then((how) => finish(fail(`worker ${how} while running the case`)));
+      void this.closed.then((how) => {
+        const call = this.called.get(item.key);
+        const after = call === undefined ? '' : ` after the call under test ${call.text} ${call.ret === -1 ? `failed with ${call.errno ?? 'no errno'}` : `returned ${call.ret}`}`;
+        finish(fail(`worker ${how}${after} while running the case`));
+      });
       this.send({ type: 'run', item });
     });
   }

@@ -1,6 +1,6 @@
 // Messages between the parent (pool.ts) and a worker process (child.ts), over Node's IPC channel.
 import type { PlanItem } from '../plan.js';
-import type { CaseStatus, ContextRecord, Observation, Probes, TargetFacts } from '../results.js';
+import type { CallRecord, CaseStatus, ContextRecord, Observation, Probes, TargetFacts } from '../results.js';
 import type { Context } from '../spec/schema.js';
 
 /** How a worker process is started: argv[2] of child.js, as JSON. */
@@ -26,4 +26,6 @@ export type ToWorker = { type: 'run'; item: PlanItem } | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'hello'; facts: TargetFacts; probes: Probes; context: ContextRecord; contextProblem?: string }
-  | { type: 'result'; key: string; outcome: CaseOutcome };
+  | { type: 'result'; key: string; outcome: CaseOutcome }
+  /** isolated workers: the call under test returned; sent before its effects are observed */
+  | { type: 'called'; key: string; call: CallRecord };

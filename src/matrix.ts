@@ -1,9 +1,8 @@
 // The cross-target matrix, `semconf-matrix/1`: results files from many machines in one file, each kept whole (so
 // every report can read a target exactly as it reads a results file), with what the merge found about it: whether
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { Results, RESULTS_SCHEMA, ResultsFileError, writeFileAtomicChunks } from './results.js';
+import { readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
 
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
 
@@ -64,33 +63,16 @@ export type Matrix = z.infer<typeof Matrix>;
 /** What a report reads: one results file, or a matrix of many. */
 export type ReportInput = { kind: 'results'; results: Results } | { kind: 'matrix'; matrix: Matrix };
 
-function firstIssue(file: string, schema: string, error: z.ZodError): ResultsFileError {
-  const first = error.issues[0];
-  const where = first ? first.path.join('.') || '(top level)' : '';
-  return new ResultsFileError(`${file}: not a valid ${schema} file: at ${where}: ${first?.message ?? 'invalid'}`);
-}
-
 /** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
 export function readReportInput(file: string): ReportInput {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
-  }
+  const data = readJsonFile(file);
   const schema = typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
-  if (schema === MATRIX_SCHEMA) {
-    const parsed = Matrix.safeParse(data);
-    if (!parsed.success) throw firstIssue(file, MATRIX_SCHEMA, parsed.error);
-    return { kind: 'matrix', matrix: parsed.data };
-  }
+  if (schema === MATRIX_SCHEMA) return { kind: 'matrix', matrix: validateFile(file, MATRIX_SCHEMA, Matrix, data) };
   if (schema !== RESULTS_SCHEMA) {
     const got = typeof schema === 'string' ? `"${schema}"` : 'no schema field';
     throw new ResultsFileError(`${file}: not a semconf file: ${got}; expected "${RESULTS_SCHEMA}" or "${MATRIX_SCHEMA}"`);
   }
-  const parsed = Results.safeParse(data);
-  if (!parsed.success) throw firstIssue(file, RESULTS_SCHEMA, parsed.error);
-  return { kind: 'results', results: parsed.data };
+  return { kind: 'results', results: validateFile(file, RESULTS_SCHEMA, Results, data) };
 }
 
 /** Read a matrix and nothing else. */

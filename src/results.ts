@@ -153,21 +153,27 @@ export function summarise(cases: readonly CaseResult[], profiles: readonly strin
 
 export class ResultsFileError extends Error {}
 
-/** Read and validate a results file; refuses truncated or hand-edited files with a message naming the problem. */
-export function readResults(file: string): Results {
-  let data: unknown;
+/** The JSON in a file, or a ResultsFileError naming the file (a truncated or non-JSON file). */
+export function readJsonFile(file: string): unknown {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
   }
-  const parsed = Results.safeParse(data);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first ? first.path.join('.') || '(top level)' : '';
-    throw new ResultsFileError(`${file}: not a valid ${RESULTS_SCHEMA} file: at ${where}: ${first?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+}
+
+/** `data` validated by `schema`, or a ResultsFileError naming the file and the first field that is wrong. */
+export function validateFile<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0];
+  const where = first ? first.path.join('.') || '(top level)' : '';
+  throw new ResultsFileError(`${file}: not a valid ${name} file: at ${where}: ${first?.message ?? 'invalid'}`);
+}
+
+/** Read and validate a results file; refuses truncated or hand-edited files with a message naming the problem. */
+export function readResults(file: string): Results {
+  return validateFile(file, RESULTS_SCHEMA, Results, readJsonFile(file));
 }
 
 /** Write a whole file or nothing: a temporary file beside the target, written chunk by chunk, renamed over it. */

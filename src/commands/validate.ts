@@ -1,17 +1,23 @@
-// semconf validate: is this a valid results file?
-import { readResults } from '../results.js';
+// semconf validate: is this a valid results file or matrix?
+import { readReportInput } from '../matrix.js';
 import { type Command, EXIT, UsageError } from './command.js';
 
 export const validateCommand: Command = {
-  summary: 'check that results files are valid semconf-results/1 files (and say what is wrong if not)',
-  usage: 'semconf validate RESULTS.json...',
+  summary: 'check that files are valid semconf-results/1 files or semconf-matrix/1 matrices (and say what is wrong if not)',
+  usage: 'semconf validate FILE...',
   positionals: true,
   options: {},
   async run(_values, positionals) {
-    if (positionals.length === 0) throw new UsageError('validate takes one or more results files');
+    if (positionals.length === 0) throw new UsageError('validate takes one or more results files or matrices');
     for (const file of positionals) {
-      const r = readResults(file);
-      process.stdout.write(`${file}: valid ${r.schema}, target ${r.target.id}, ${r.cases.length} cases, ${r.complete ? 'complete' : 'incomplete'}\n`);
+      const input = readReportInput(file);
+      if (input.kind === 'results') {
+        const r = input.results;
+        process.stdout.write(`${file}: valid ${r.schema}, target ${r.target.id}, ${r.cases.length} cases, ${r.complete ? 'complete' : 'incomplete'}\n`);
+      } else {
+        const m = input.matrix;
+        process.stdout.write(`${file}: valid ${m.schema}, ${m.targets.length} target(s), ${m.complete ? 'complete' : 'incomplete or stale'}\n`);
+      }
     }
     return EXIT.ok;
   },

@@ -6,6 +6,7 @@ import koffi from 'koffi';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
 import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
+import { calibrateResidency, convertArgs, errnoNames, prototypeOf, SYNC_CALLABLES } from './posix-common.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner } from './types.js';
 
@@ -34,24 +35,13 @@ const CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   NULL: 0n,
 };
 
-/** Prefer the POSIX spelling where Linux gives two names one number. */
-const PREFERRED_ERRNO = ['EAGAIN', 'ENOTSUP', 'EDEADLK'];
-
-export function errnoNamesByNumber(table: Readonly<Record<string, number>>): Map<number, string[]> {
-  const byNumber = new Map<number, string[]>();
-  for (const [name, n] of Object.entries(table)) byNumber.set(n, [...(byNumber.get(n) ?? []), name]);
-  for (const names of byNumber.values()) {
-    names.sort((a, b) => Number(PREFERRED_ERRNO.includes(b)) - Number(PREFERRED_ERRNO.includes(a)) || a.localeCompare(b));
-  }
-  return byNumber;
-}
-
 const ownStatus = (): string => readFileSync('/proc/self/status', 'utf8');
 const statusField = (name: string): string | null => statusFieldIn(ownStatus(), name);
 
 export function createLinuxRunner(): Runner {
   const libc = koffi.load('libc.so.6');
-  const Rlimit = koffi.struct('semconf_rlimit', { cur: 'uint64', max: 'uint64' });
+  // Registered by name: the getrlimit/setrlimit prototypes below refer to "semconf_rlimit".
+  koffi.struct('semconf_rlimit', { cur: 'uint64', max: 'uint64' });
   // Internal bindings: never reachable from specs.
   const sys = {
     sysconf: libc.func('long sysconf(int name)'),
@@ -68,18 +58,12 @@ export function createLinuxRunner(): Runner {
   };
   // The spec-callable allowlist (src/spec/functions.ts), bound with 64-bit integer parameters for addresses.
   // glibc has no aio_mlock (a FreeBSD extension): cases calling it are `unsupported` here.
-  const callables: Partial<Record<CallableName, (...args: bigint[]) => number>> = {
-    mlock: libc.func('int mlock(uintptr_t addr, size_t len)'),
-    munlock: libc.func('int munlock(uintptr_t addr, size_t len)'),
-    mlockall: libc.func('int mlockall(int flags)'),
-    munlockall: libc.func('int munlockall()'),
-    munmap: sys.munmap,
-    mprotect: sys.mprotect,
-  };
+  const callables = new Map<CallableName, (...args: (bigint | number)[]) => unknown>(
+    SYNC_CALLABLES.map((fn) => [fn, libc.func(prototypeOf(fn))]),
+  );
   const pageSize = Number(sys.sysconf(SC_PAGESIZE));
   const ps = BigInt(pageSize);
-  const errnoNames = errnoNamesByNumber(os.constants.errno);
-  const toInt = (v: bigint): number => Number(BigInt.asIntN(32, v));
+  const errnoTable = errnoNames(os.constants.errno);
 
   // Reading smaps makes the kernel walk every VMA of this (large) process, so the lock-state probe reads it once per
   // observation. Every change to the test mappings goes through `call` or `memory`, which drop the cached reading.
@@ -92,10 +76,9 @@ export function createLinuxRunner(): Runner {
 
   const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
     vmaReading = null;
-    const f = callables[fn];
+    const f = callables.get(fn);
     if (f === undefined) throw new Error(`${fn} is not bound on Linux`);
-    const converted = fn === 'mlockall' ? args.map((a) => toInt(a)) : fn === 'mprotect' ? [args[0], args[1], toInt(args[2] ?? 0n)] : args;
-    const ret = Number((f as (...a: unknown[]) => number | bigint)(...converted));
+    const ret = Number(f(...convertArgs(fn, args)));
     // koffi keeps the last errno even after success: read it only when the call reported failure.
     return { ret, errno: ret === -1 ? koffi.errno() : null };
   };
@@ -157,7 +140,7 @@ export function createLinuxRunner(): Runner {
     : smapsWorks
       ? { available: true, method: `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)` }
       : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
-  const residency = calibrateResidency(memory, pageResidency);
+  const residency = calibrateResidency(pageResidency, { memory, pageSize });
   const lockedTotal: ProbeInfo =
     statusField('VmLck') !== null
       ? { available: true, method: '/proc/self/status VmLck' }
@@ -190,8 +173,8 @@ export function createLinuxRunner(): Runner {
     },
     pageSize,
     constants: CONSTANTS,
-    errnoName: (n) => errnoNames.get(n)?.[0] ?? `errno ${n}`,
-    has: (fn) => fn in callables,
+    errnoName: (n) => errnoTable.get(n)?.[0] ?? `errno ${n}`,
+    has: (fn) => callables.has(fn),
     call,
     memory,
     probes: {
@@ -259,20 +242,3 @@ function calibrateLockProbe(
   }
 }
 
-/** gVisor reports every page resident: check that a fresh, untouched page reads as not resident. */
-function calibrateResidency(
-  memory: Runner['memory'],
-  pageResidency: (addr: bigint, pages: number) => PageResidency[],
-): ProbeInfo {
-  const addr = memory.reserve(1);
-  if (addr === null) return { available: false, method: 'could not map a calibration page' };
-  try {
-    memory.protect(addr, 1, 'rw');
-    const seen = pageResidency(addr, 1)[0];
-    return seen === 'N'
-      ? { available: true, method: 'mincore, calibrated: an untouched page reads as not resident' }
-      : { available: false, method: `mincore reports an untouched page as ${seen === 'R' ? 'resident' : 'unmapped'}, so it cannot tell` };
-  } finally {
-    memory.unmap(addr, 1);
-  }
-}

@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { createRunner, UnsupportedOsError } from '../runners/index.js';
-import { errnoNamesByNumber, parseSmaps } from '../runners/linux.js';
+import { parseSmaps } from '../runners/linux.js';
+import { errnoNames } from '../runners/posix-common.js';
 
 describe('Linux smaps parsing', () => {
   const smaps = [
@@ -29,14 +30,14 @@ describe('Linux smaps parsing', () => {
 
 describe('errno names', () => {
   it('prefers the POSIX spelling where two names share a number', () => {
-    const names = errnoNamesByNumber({ EWOULDBLOCK: 11, EAGAIN: 11, ENOMEM: 12, EOPNOTSUPP: 95, ENOTSUP: 95 });
+    const names = errnoNames({ EWOULDBLOCK: 11, EAGAIN: 11, ENOMEM: 12, EOPNOTSUPP: 95, ENOTSUP: 95 });
     expect(names.get(11)?.[0]).toBe('EAGAIN');
     expect(names.get(95)?.[0]).toBe('ENOTSUP');
     expect(names.get(12)).toEqual(['ENOMEM']);
   });
 
   it('on this machine, maps the numbers of Node\'s own table back to names', () => {
-    const names = errnoNamesByNumber(os.constants.errno);
+    const names = errnoNames(os.constants.errno);
     expect(names.get(os.constants.errno.ENOMEM)?.[0]).toBe('ENOMEM');
     expect(names.get(os.constants.errno.EINVAL)?.[0]).toBe('EINVAL');
   });

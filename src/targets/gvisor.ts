@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledScript } from '../package-info.js';
 import { plan } from '../plan.js';
 import { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog.js';
@@ -86,13 +86,9 @@ export function gvisorProblem(runsc: string | null = findRunsc()): string | null
   return null;
 }
 
-/** The compiled gvisor-inner.js: beside this module when running from dist/, else in dist/ (tests run the sources). */
+/** The compiled script that runs inside the sandbox (gvisor-inner.js). */
 export function innerScript(): string {
-  const sibling = fileURLToPath(new URL('./gvisor-inner.js', import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = fileURLToPath(new URL('../../dist/src/targets/gvisor-inner.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new Error(`no compiled gvisor-inner.js at ${sibling} or ${built}: run "npm run build" first`);
+  return compiledScript(import.meta.url, 'gvisor-inner.js', 'src/targets');
 }
 
 export function runscVersion(runsc: string): string {

@@ -1,8 +1,7 @@
 // Parent side of the workers: starts worker processes, sends them plan items, enforces each case's timeout, turns a
 // crash or hang into that case's `error`, and reaps every child before returning.
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { compiledScript } from '../package-info.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
@@ -36,13 +35,9 @@ export interface PoolOptions {
   onReport?: (report: WorkerReport) => void;
 }
 
-/** The compiled child.js: beside this module when running from dist/, else in dist/ (tests run the sources). */
+/** The compiled worker entry (child.js). */
 export function defaultChildScript(): string {
-  const sibling = fileURLToPath(new URL('./child.js', import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = fileURLToPath(new URL('../../dist/src/worker/child.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new Error(`no compiled worker at ${sibling} or ${built}: run "npm run build" first`);
+  return compiledScript(import.meta.url, 'child.js', 'src/worker');
 }
 
 type Hello = Extract<FromWorker, { type: 'hello' }>;

@@ -175,7 +175,8 @@ export function calibrateResidency(
     t.memory.touch(page, 1);
     const touched = pageResidency(page, 1)[0];
     if (fresh === 'N' && touched === 'R') return null;
-    return `it reports an untouched page as ${fresh ?? '?'} and a written one as ${touched ?? '?'}, so it cannot tell`;
+    const word = (r: PageResidency | undefined): string => (r === 'R' ? 'resident' : r === 'N' ? 'not resident' : r === '-' ? 'unmapped' : '?');
+    return `reports an untouched page as ${word(fresh)} and a written one as ${word(touched)}, so it cannot tell`;
   });
   return fenced === null
     ? { available: true, method: 'mincore, calibrated: an untouched page reads as not resident, a written one as resident' }

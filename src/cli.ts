@@ -17,6 +17,7 @@ import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ResultsFileError } from './results.js';
 import { InputError } from './spec/diagnostics.js';
+import { LaunchError } from './targets/launcher.js';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -72,6 +73,13 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || e instanceof ResultsFileError || e instanceof UnsupportedOsError) {
       process.stderr.write(`semconf: ${e.message}\n`);
       return EXIT.usage;
+    }
+    if (e instanceof LaunchError) {
+      // A target's run failed somewhere else: one sentence, what clean-up found, exit 1 (no results were written).
+      const { leftoverProcesses, leftoverState } = e.cleanup;
+      const left = leftoverProcesses.length + leftoverState.length > 0 ? ` (left behind and removed: ${leftoverProcesses.length} process(es), ${leftoverState.join(', ') || 'no state'})` : '';
+      process.stderr.write(`semconf: ${e.message}${left}; no results were written\n`);
+      return EXIT.failed;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`semconf ${name}: ${(e as Error).message}\nusage: ${command?.usage ?? ''}\n`);

@@ -117,6 +117,11 @@ export const TargetFacts = z.strictObject({
   pageSize: z.int().min(1),
   node: z.string(),
   koffi: z.string(),
+  /** the ABI the calls went through, where it is not the kernel's own (ia32 on an x86_64 kernel) */
+  abi: z.string().optional(),
+  /** a run started somewhere else by `semconf run --target T` (src/targets/): which launcher, and what it knows
+   * about the system it started (qemu version, accelerator, kernel image, root directory ...) */
+  launch: z.strictObject({ target: z.string(), facts: z.record(z.string(), z.string()) }).optional(),
 });
 export type TargetFacts = z.infer<typeof TargetFacts>;
 

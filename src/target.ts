@@ -1,27 +1,40 @@
-// Targets: where the system calls of a run are executed. `native` runs the workers on this machine's kernel;
-// `gvisor` runs the whole suite inside gVisor's runsc, a second, independent implementation of the Linux system
-// calls (src/targets/gvisor.ts). Other operating systems are not targets but runners (runners/), run natively there.
+// Targets: where the system calls of a run are executed. `native` runs the workers on this machine's kernel; every
+// other target is one launcher (src/targets/<name>.ts) over one shared mechanism (src/targets/launcher.ts) that
+// starts the inner run somewhere else and brings its results back. Other operating systems are not targets but
+// runners (runners/), run natively there.
 import type { Results } from './results.js';
 import { type RunOptions, runCatalog } from './run.js';
 import type { Catalog } from './spec/catalog.js';
-import { gvisorProblem, runInGvisor } from './targets/gvisor.js';
+import { gvisorLauncher } from './targets/gvisor.js';
+import { launch, type Launcher } from './targets/launcher.js';
 
-export const TARGETS = ['native', 'gvisor'] as const;
-export type TargetName = (typeof TARGETS)[number];
+/** Every launcher, by --target name. A new target is one file in src/targets/ and one line here. */
+const LAUNCHERS: Record<string, () => Launcher> = {
+  gvisor: () => gvisorLauncher(),
+};
+
+export const TARGETS = ['native', ...Object.keys(LAUNCHERS)] as const;
+export type TargetName = string;
 
 export function isTarget(name: string): name is TargetName {
   return (TARGETS as readonly string[]).includes(name);
 }
 
-/** One sentence saying why the target cannot run on this machine, or null when it can. */
-export function targetProblem(target: TargetName): string | null {
-  return target === 'gvisor' ? gvisorProblem() : null;
+export function launcherFor(target: TargetName): Launcher | null {
+  const make = Object.hasOwn(LAUNCHERS, target) ? LAUNCHERS[target] : undefined;
+  return make ? make() : null;
 }
 
-/** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the sandbox reloads it). */
+/** One sentence saying why the target cannot run on this machine, or null when it can. */
+export function targetProblem(target: TargetName): string | null {
+  return launcherFor(target)?.problem() ?? null;
+}
+
+/** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the inner run reloads it). */
 export async function runOnTarget(target: TargetName, catalog: Catalog, specs: string, options: RunOptions): Promise<Results> {
-  if (target === 'native') return runCatalog(catalog, options);
-  const run = await runInGvisor({
+  const launcher = launcherFor(target);
+  if (launcher === null) return runCatalog(catalog, options);
+  const run = await launch(launcher, {
     catalog,
     specs,
     jobs: options.jobs ?? 2,
@@ -33,12 +46,13 @@ export async function runOnTarget(target: TargetName, catalog: Catalog, specs: s
   const { leftoverProcesses, leftoverState } = run.cleanup;
   if (leftoverProcesses.length > 0 || leftoverState.length > 0) {
     process.stderr.write(
-      `semconf: runsc left ${leftoverProcesses.length} process(es) and ${leftoverState.length} state entr(ies) behind; killed and removed\n`,
+      `semconf: the ${target} run left ${leftoverProcesses.length} process(es) and ${leftoverState.length} state entr(ies) behind; killed and removed\n`,
     );
   }
+  const facts = Object.entries(run.launch.facts).map(([k, v]) => `${k} ${v}`).join(', ');
   process.stderr.write(
-    `semconf: gVisor run took ${(run.wallMs / 1000).toFixed(1)} s` +
-      `${run.startupMs !== null ? ` (sandbox and Node started in ${(run.startupMs / 1000).toFixed(1)} s)` : ''}; ${run.runsc.version}\n`,
+    `semconf: ${target} run took ${(run.wallMs / 1000).toFixed(1)} s` +
+      `${run.startupMs !== null ? ` (started in ${(run.startupMs / 1000).toFixed(1)} s)` : ''}; ${facts}\n`,
   );
   return run.results;
 }

@@ -12,8 +12,12 @@ import { classifyRuntime, GVISOR_UNAME_VERSION } from '../runners/linux-runtime.
 import { type CaseResult, type Results, RESULTS_SCHEMA } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS } from '../src/target.js';
-import { adoptResults, findRunsc, type GvisorRun, GvisorRunError, processesMentioning, runInGvisor } from '../src/targets/gvisor.js';
-import { extractResults, RESULTS_BEGIN, RESULTS_END } from '../src/targets/gvisor-protocol.js';
+import { adoptGvisor, findRunsc, gvisorLauncher } from '../src/targets/gvisor.js';
+import { type Launch, launch, type LaunchedRun, LaunchError, type LaunchOptions, processesMentioning } from '../src/targets/launcher.js';
+import { extractResults, RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
+
+const runInGvisor = (options: LaunchOptions): Promise<LaunchedRun> => launch(gvisorLauncher(), options);
+const started = (startedWith: string): Launch => ({ command: 'runsc', args: [], env: {}, startedWith, facts: {} });
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -71,17 +75,19 @@ describe('results across the sandbox wall', () => {
       cases: [],
       summary: {},
     };
-    expect(() => adoptResults(JSON.stringify(results), 'started by a test')).toThrow(
+    expect(() => adoptGvisor(results, started('started by a test'))).toThrow(
       /runsc ran the suite, but the runner inside saw runtime "native" .*refusing to label these results gvisor/,
     );
     const inside = { ...results, target: { ...results.target, id: `${results.target.id}-gvisor`, runtime: 'gvisor', runtimeBasis: 'detected inside: x' } };
-    expect(adoptResults(JSON.stringify(inside), 'started by a test').target.runtimeBasis).toBe('started by a test; detected inside: x');
+    const adopted = adoptGvisor(inside, started('started by a test')).target;
+    expect(adopted.runtimeBasis).toBe('started by a test; detected inside: x');
+    expect(adopted.launch).toEqual({ target: 'gvisor', facts: {} });
   });
 });
 
 describe('semconf run --target', () => {
   it('knows native and gvisor', () => {
-    expect(TARGETS).toEqual(['native', 'gvisor']);
+    expect(TARGETS.slice(0, 2)).toEqual(['native', 'gvisor']);
     expect(isTarget('gvisor')).toBe(true);
     expect(isTarget('qemu')).toBe(false);
   });
@@ -90,14 +96,14 @@ describe('semconf run --target', () => {
     const r = cli('run', '--target', 'qemu', '--out', join(tmpdir(), 'never-written.json'));
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('semconf: unknown target "qemu"; expected one of native, gvisor\n');
+    expect(r.stderr).toBe(`semconf: unknown target "qemu"; expected one of ${TARGETS.join(', ')}\n`);
     expect(existsSync(join(tmpdir(), 'never-written.json'))).toBe(false);
   });
 
   it('--help names the option and its values', () => {
     const r = cli('run', '--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/semconf run \[--target native\|gvisor\]/);
+    expect(r.stdout).toContain(`semconf run [--target ${TARGETS.join('|')}]`);
     expect(r.stdout).toMatch(/--target T +where the system calls run: native \(default/);
   });
 
@@ -113,7 +119,7 @@ const canRunGvisor = existsSync('/usr/bin/runsc') && process.platform === 'linux
 const FILTER = '/^mlock\\.(whole-mapping|first-page-only|unmapped-range|not-inherited-by-child)$/';
 
 describe.runIf(canRunGvisor)('the real suite inside gVisor (runsc)', () => {
-  let run: GvisorRun;
+  let run: LaunchedRun;
   let byId: Map<string, CaseResult>;
 
   beforeAll(async () => {
@@ -180,7 +186,7 @@ describe.runIf(canRunGvisor)('semconf run --target gvisor, end to end', () => {
   it('writes a valid results file for the -gvisor target and exits 0', () => {
     const out = join(dir, 'g.json');
     const r = cli('run', '--target', 'gvisor', '--filter', 'mlock.zero-length', '--out', out);
-    expect(r.stderr).toMatch(/semconf: gVisor run took [\d.]+ s/);
+    expect(r.stderr).toMatch(/semconf: gvisor run took [\d.]+ s/);
     expect(r.status, r.stderr).toBe(0);
     const v = cli('validate', out);
     expect(v.status, v.stderr).toBe(0);
@@ -204,9 +210,9 @@ describe.runIf(canRunGvisor)('semconf run --target gvisor, end to end', () => {
 
   it('a run that overruns its time limit is stopped, fails with the reason, and still cleans up', async () => {
     const err = await runInGvisor({ catalog: loadCatalog(SPECS), specs: SPECS, jobs: 1, timeoutMs: 50, onMessage: () => {} }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GvisorRunError);
-    const e = err as GvisorRunError;
-    expect(e.message).toBe('the run inside gVisor reported no results (the gVisor run did not finish within 50 ms)');
+    expect(err).toBeInstanceOf(LaunchError);
+    const e = err as LaunchError;
+    expect(e.message).toBe('the run inside gVisor reported no results (the gvisor run did not finish within 50 ms)');
     expect(e.cleanup.leftoverProcesses).toEqual([]);
     expect(existsSync(e.cleanup.stateDir)).toBe(false);
     expect(processesMentioning(e.cleanup.stateDir)).toEqual([]);

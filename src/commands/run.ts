@@ -26,10 +26,10 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target native|gvisor] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json] [--progress]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json] [--progress]
 
-  --target T        where the system calls run: native (default, this machine's kernel) or gvisor (the whole suite
-                    inside gVisor: runsc --network=none --ignore-cgroups do; results/<target-id>-gvisor.json)
+  --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
+                    inside gVisor: runsc --network=none --ignore-cgroups do) or another launcher (docs/targets.md)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/

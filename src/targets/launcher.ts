@@ -1,0 +1,298 @@
+// One way to run a suite somewhere else. gVisor, a virtual machine and a 32-bit userland are the same idea: start
+// the inner run (inner.ts) there, bring one results file back, validate it, reap everything that was started, and
+// report an incomplete run as incomplete. A Launcher says only what differs: whether it can run here, the command
+// that starts `node inner.js REQUEST` there, how to check and label what came back, and any clean-up of its own.
+// Everything else (time limit, stop and kill, bounded output, markers, validation, reaping) is here, once.
+//
+// Reaping: the command is started in its own process group, and the inner run carries the launcher's private state
+// directory on its command line (protocol.ts). After it ends, the group is killed, and so is every process that
+// still mentions the state directory (runsc's sandbox, a qemu, a chroot's node): nothing started is left running.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compiledScript } from '../package-info.js';
+import { plan } from '../plan.js';
+import { Results } from '../results.js';
+import type { Catalog } from '../spec/catalog.js';
+import { extract, type InnerRequest } from './protocol.js';
+
+/** How a launcher starts the inner run. */
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** one sentence for the results' runtime basis: "semconf run --target gvisor started it with ..." */
+  startedWith: string;
+  /** what the results file records about the launch (qemu version, accelerator, kernel image, ABI ...) */
+  facts: Record<string, string>;
+}
+
+export interface PrepareContext {
+  /** private, empty, removed afterwards */
+  stateDir: string;
+  /** the compiled inner script, as the host sees it */
+  inner: string;
+  request: InnerRequest;
+  /** where the launcher's own messages go */
+  say: (text: string) => void;
+}
+
+export interface Launcher {
+  /** the --target name */
+  readonly target: string;
+  /** how the inner run names where it runs ("inside gVisor") */
+  readonly where: string;
+  /** one sentence: why this target cannot run on this machine, or null */
+  problem(): string | null;
+  /** set up (if needed) and say how to start `node inner.js REQUEST` there */
+  prepare(ctx: PrepareContext): Promise<Launch> | Launch;
+  /** check what came back against what was started (e.g. the runner inside must have seen gVisor) and label it;
+   * throws with one sentence when the results cannot be what they claim */
+  adopt(results: Results, launch: Launch): Results;
+  /** on top of every planned case's own timeout: start-up of the system and of Node there */
+  readonly marginMs: number;
+  /** how an interrupt reaches the inner run (default: SIGINT to the started command) */
+  interrupt?(child: ChildProcess): void;
+  /** the launcher's own clean-up after the command ended (unmounts ...): what it found left behind */
+  cleanup?(stateDir: string): Promise<string[]> | string[];
+}
+
+export interface LaunchOptions {
+  catalog: Catalog;
+  /** absolute path of the spec directory the catalog was loaded from (the inner run loads it again) */
+  specs: string;
+  jobs: number;
+  profiles?: string[];
+  filter?: string;
+  signal?: AbortSignal;
+  /** limit for the whole run (default: the launcher's margin plus every planned case's timeout) */
+  timeoutMs?: number;
+  /** where the inner run's and the launcher's messages go (default: this process's stderr) */
+  onMessage?: (text: string) => void;
+}
+
+export interface CleanupReport {
+  /** the private state directory; removed afterwards */
+  stateDir: string;
+  /** processes of the run still alive after it ended (killed) */
+  leftoverProcesses: number[];
+  /** what was left in the state directory or found by the launcher's own clean-up (removed) */
+  leftoverState: string[];
+}
+
+/** The run failed; what clean-up found is still reported. */
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly cleanup: CleanupReport,
+  ) {
+    super(message);
+  }
+}
+
+export interface LaunchedRun {
+  results: Results;
+  launch: Launch;
+  /** from starting the command to its exit */
+  wallMs: number;
+  /** from starting the command to the inner run's first message (the system's and Node's start), or null */
+  startupMs: number | null;
+  /** why the run was stopped before it ended by itself (interrupted, over its time limit), or null */
+  stopped: string | null;
+  cleanup: CleanupReport;
+}
+
+/** After SIGINT/SIGTERM, how long the inner run may take to report what completed before it is killed. */
+export const STOP_GRACE_MS = 15_000;
+/** After the command exited, how long its output streams may stay open (a grandchild holding them) before they are
+ * cut: never wait on a stream without a limit. */
+const CLOSE_GRACE_MS = 5_000;
+/** The most a run may print on stdout; past it the run is stopped (a results file of 1,000 cases is ~6 MB). */
+export const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/** The compiled script that runs somewhere else (inner.js). */
+export function innerScript(): string {
+  return compiledScript(import.meta.url, 'inner.js', 'src/targets');
+}
+
+/** Processes whose command line mentions `needle`. */
+export function processesMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+const killGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is gone
+  }
+};
+
+/** Kill what the run left behind (it should leave nothing), run the launcher's clean-up, remove the state
+ * directory; say what was found. */
+export async function cleanUp(launcher: Pick<Launcher, 'cleanup'>, stateDir: string, group?: number): Promise<CleanupReport> {
+  killGroup(group, 'SIGKILL');
+  // A sandbox or VM dies with its launcher command, but not always at the same instant.
+  await waitUntil(() => processesMentioning(stateDir).length === 0, 3000);
+  const leftoverProcesses = processesMentioning(stateDir);
+  for (const pid of leftoverProcesses) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitUntil(() => processesMentioning(stateDir).length === 0, 5000);
+  const own = (await launcher.cleanup?.(stateDir)) ?? [];
+  const leftoverState = [...own, ...(existsSync(stateDir) ? readdirSync(stateDir) : [])];
+  rmSync(stateDir, { recursive: true, force: true });
+  return { stateDir, leftoverProcesses, leftoverState };
+}
+
+const seconds = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
+
+/** Run the catalog somewhere else through `launcher`. */
+export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
+  const problem = launcher.problem();
+  if (problem !== null) throw new Error(problem);
+  const planned = plan(options.catalog, options.filter !== undefined ? { filter: options.filter } : {});
+  const timeoutMs = options.timeoutMs ?? launcher.marginMs + planned.reduce((n, i) => n + i.timeoutMs, 0);
+  const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
+  const stateDir = mkdtempSync(join(tmpdir(), `semconf-${launcher.target}-`));
+  const request: InnerRequest = {
+    specs: options.specs,
+    jobs: options.jobs,
+    where: launcher.where,
+    stateDir,
+    ...(options.profiles ? { profiles: options.profiles } : {}),
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+  };
+  let how: Launch;
+  try {
+    how = await launcher.prepare({ stateDir, inner: innerScript(), request, say });
+  } catch (e) {
+    const cleanup = await cleanUp(launcher, stateDir);
+    throw new LaunchError(`could not prepare --target ${launcher.target}: ${(e as Error).message}`, cleanup);
+  }
+
+  const started = performance.now();
+  let startupMs: number | null = null;
+  let stopped: string | null = null;
+  // Its own process group: a terminal's Ctrl-C reaches semconf, which forwards it once, and the whole group can be
+  // killed at the end.
+  const child = spawn(how.command, how.args, { stdio: ['ignore', 'pipe', 'pipe'], env: how.env, detached: true });
+  const out: Buffer[] = [];
+  let outBytes = 0;
+  let errTail = '';
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (why: string, signal: NodeJS.Signals | 'interrupt'): void => {
+    if (stopped !== null) return;
+    stopped = why;
+    if (signal === 'interrupt' && launcher.interrupt) launcher.interrupt(child);
+    else child.kill(signal === 'interrupt' ? 'SIGINT' : signal);
+    killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), STOP_GRACE_MS);
+  };
+  child.stdout?.on('data', (d: Buffer) => {
+    outBytes += d.length;
+    if (outBytes > MAX_OUTPUT_BYTES) {
+      stop(`the run printed more than ${MAX_OUTPUT_BYTES} bytes`, 'SIGTERM');
+      return;
+    }
+    out.push(d);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    startupMs ??= performance.now() - started;
+    errTail = (errTail + d.toString()).slice(-4096);
+    say(d.toString());
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => {
+      // Output still buffered arrives before 'close'; a grandchild holding the pipes must not hold us forever.
+      const cut = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ code, signal });
+      }, CLOSE_GRACE_MS);
+      child.once('close', () => {
+        clearTimeout(cut);
+        resolve({ code, signal });
+      });
+    });
+  });
+  const overall = setTimeout(() => stop(`the ${launcher.target} run did not finish within ${seconds(timeoutMs)}`, 'SIGTERM'), timeoutMs);
+  const onAbort = (): void => stop('interrupted', 'interrupt');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let end: Awaited<typeof exited>;
+  try {
+    end = await exited;
+  } finally {
+    clearTimeout(overall);
+    clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const wallMs = performance.now() - started;
+  const cleanup = await cleanUp(launcher, stateDir, child.pid);
+
+  const came = extract(Buffer.concat(out).toString('utf8'));
+  const exit = end.error
+    ? `could not start ${how.command}: ${end.error.message}`
+    : end.signal !== null
+      ? `${how.command} was killed by ${end.signal}`
+      : `${how.command} exited with code ${end.code ?? '?'}`;
+  const tail = errTail.trim().split('\n').slice(-3).join(' | ');
+  const last = tail ? `; its last messages: ${tail}` : '';
+  if (came.kind === 'absent') throw new LaunchError(`the run ${launcher.where} reported no results (${stopped ?? exit})${last}`, cleanup);
+  if (came.kind === 'truncated') {
+    throw new LaunchError(`the results from ${launcher.where} came back truncated after ${came.bytes} bytes (${stopped ?? exit})${last}`, cleanup);
+  }
+  let results: Results;
+  try {
+    const parsed = Results.safeParse(JSON.parse(came.json));
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new Error(`not valid results: at ${first?.path.join('.') || '(top level)'}: ${first?.message ?? 'invalid'}`);
+    }
+    results = launcher.adopt(parsed.data, how);
+  } catch (e) {
+    throw new LaunchError(`the results from ${launcher.where} were refused: ${(e as Error).message}`, cleanup);
+  }
+  return { results, launch: how, wallMs, startupMs, stopped, cleanup };
+}
+
+/** The label every launcher gives its results: the runtime basis says how it was started, and the launch facts are
+ * recorded beside the facts the runner inside saw. */
+export function labelled(results: Results, launcher: Pick<Launcher, 'target'>, how: Launch, id: string): Results {
+  const inside = results.target;
+  return {
+    ...results,
+    target: {
+      ...inside,
+      id,
+      runtimeBasis: `${how.startedWith}; ${inside.runtimeBasis ?? ''}`.replace(/; $/, ''),
+      launch: { target: launcher.target, facts: how.facts },
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
-import { ResultsFileError } from './results.js';
+import { OutputError, ResultsFileError } from './results.js';
 import { InputError } from './spec/diagnostics.js';
 import { LaunchError } from './targets/launcher.js';
 
@@ -73,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || e instanceof ResultsFileError || e instanceof UnsupportedOsError) {
       process.stderr.write(`semconf: ${e.message}\n`);
       return EXIT.usage;
+    }
+    if (e instanceof OutputError) {
+      process.stderr.write(`semconf: ${e.message}\n`);
+      return EXIT.failed;
     }
     if (e instanceof LaunchError) {
       // A target's run failed somewhere else: one sentence, what clean-up found, exit 1 (no results were written).

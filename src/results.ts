@@ -1,6 +1,7 @@
 // The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { Context } from './spec/schema.js';
 
@@ -140,7 +141,27 @@ export const Results = z.strictObject({
   complete: z.boolean(),
   cases: z.array(CaseResult),
   summary: Summary,
-});
+})
+  // Every case is judged against exactly the profiles the file lists, and the summary counts exactly those: a file
+  // whose verdict keys do not match would show empty cells in every report.
+  .superRefine((r, ctx) => {
+    const ids = r.profiles.map((p) => p.id);
+    const want = JSON.stringify([...ids].sort());
+    r.cases.forEach((c, i) => {
+      const got = Object.keys(c.verdicts).sort();
+      if (JSON.stringify(got) !== want) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cases', i, 'verdicts'],
+          message: `case ${c.id} is judged against ${got.join(', ') || 'no profile'}, but the file lists the profiles ${ids.join(', ') || '(none)'}`,
+        });
+      }
+    });
+    const summarised = Object.keys(r.summary).sort();
+    if (JSON.stringify(summarised) !== want) {
+      ctx.addIssue({ code: 'custom', path: ['summary'], message: `the summary counts ${summarised.join(', ') || 'no profile'}, but the file lists ${ids.join(', ')}` });
+    }
+  });
 export type Results = z.infer<typeof Results>;
 
 export function summarise(cases: readonly CaseResult[], profiles: readonly string[]): Summary {
@@ -181,20 +202,81 @@ export function readResults(file: string): Results {
   return validateFile(file, RESULTS_SCHEMA, Results, readJsonFile(file));
 }
 
-/** Write a whole file or nothing: a temporary file beside the target, written chunk by chunk, renamed over it. */
-export function writeFileAtomicChunks(file: string, chunks: Iterable<string>): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+/** An output could not be written; the file that was there is as it was. One sentence, exit 1 (cli.ts). */
+export class OutputError extends Error {}
+
+/** What an existing path is, when it is not a regular file (a device node, a FIFO, a symlink, a directory). */
+function specialKind(file: string): string | null {
+  let st: Stats;
   try {
-    const fd = openSync(tmp, 'w');
+    st = lstatSync(file);
+  } catch {
+    return null; // not there yet: it will be created
+  }
+  if (st.isFile()) return null;
+  if (st.isSymbolicLink()) return 'symbolic link';
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device node';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
+}
+
+const tempName = (file: string, pid: number): string => join(dirname(file), `.${basename(file)}.${pid}.semconf.tmp`);
+
+/** Temporary files a killed writer left beside `file` (their pid is gone): removed, so a SIGKILL leaves at most one
+ * such file, and only until the next write. */
+function removeStaleTemps(file: string): void {
+  const prefix = `.${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.semconf.tmp') ? Number(name.slice(prefix.length, -'.semconf.tmp'.length)) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+    rmSync(join(dirname(file), name), { force: true });
+  }
+}
+
+/** Write a whole file or nothing: a temporary file beside the target, every byte written (writeSync may write fewer
+ * than asked on a nearly full disk), flushed to disk, then renamed over the target and the directory flushed. On any
+ * failure the old file stays as it was and an OutputError says why. An existing target that is not a regular file
+ * (a device node, a FIFO, a symlink) is refused: renaming over it would replace it. */
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string>): void {
+  const kind = specialKind(file);
+  if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
+  removeStaleTemps(file);
+  const tmp = tempName(file, process.pid);
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
     try {
-      for (const chunk of chunks) writeSync(fd, chunk);
+      for (const chunk of chunks) {
+        const bytes = Buffer.from(chunk, 'utf8');
+        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      }
+      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw new OutputError(`could not write ${file} (${(e as Error).message}); ${existsSync(file) ? 'the file that was there is unchanged' : 'nothing was written'}`);
+  }
+  // The rename is durable only once the directory is on disk too; a file system that cannot flush a directory
+  // (EINVAL) has nothing to flush.
+  try {
+    const dfd = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // nothing more to make durable
   }
 }
 

@@ -1,7 +1,7 @@
 // Faults a run must survive: an interrupt in the middle, a results path that cannot be written, and leaving nothing
 // behind (no locked memory, no child processes). Real runs of the CLI and of the worker pool.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ describe.runIf(live)('faults (real system calls)', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code).toBe(130);
-    expect(stderr).toMatch(/interrupted; \d+ completed case\(s\) saved in .* with complete: false/);
+    expect(stderr).toMatch(/interrupted by SIGINT; \d+ completed case\(s\) saved in .* with complete: false/);
     const results = readResults(out);
     expect(results.complete).toBe(false);
     expect(results.cases.length).toBeGreaterThanOrEqual(3);
@@ -83,6 +83,177 @@ describe.runIf(live)('faults (real system calls)', () => {
     expect(result.complete).toBe(false);
     expect(result.reports).toHaveLength(1);
     expect(childrenOf(process.pid).filter((pid) => !isVitestWorker(pid))).toEqual([]);
+  });
+});
+
+/** Start `semconf run` over the 120-case fixture in its own process group (as a shell runs a foreground job), and
+ * call `act` with its pid once `after` cases have completed. */
+function runUntil(
+  out: string,
+  after: number,
+  act: (pid: number) => void,
+  selection: string[] = ['--specs', fixture('many')],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; workers: number[] }> {
+  const child = spawn(process.execPath, [cli, 'run', ...selection, '--out', out, '--jobs', '1', '--progress'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  let acted = false;
+  const workers = new Set<number>();
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const pid of childrenOf(child.pid ?? -1)) workers.add(pid);
+    if (!acted && new RegExp(`\\[${after}/\\d+\\]`).test(stderr)) {
+      acted = true;
+      act(child.pid ?? -1);
+    }
+  });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, workers: [...workers] })));
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+describe.runIf(live)('signals: a results file is never lost (real runs of the CLI)', () => {
+  const previous = (dir: string): string => {
+    // a complete, valid results file from an earlier run, which a killed run must leave as it is
+    const out = join(dir, 'r.json');
+    const r = spawnSync(process.execPath, [cli, 'run', '--specs', fixture('good'), '--out', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return out;
+  };
+
+  it('Ctrl-C as a terminal sends it (SIGINT to the whole process group): completed cases saved, none recorded as broken', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'semconf-pgint-')), 'r.json');
+    // mlockall cases each run in a fresh worker (~150 ms to start): the signal lands while one is in flight.
+    const r = await runUntil(out, 3, (pid) => process.kill(-pid, 'SIGINT'), ['--filter', '/^mlockall\\./']);
+    expect(r.code, r.stderr).toBe(130);
+    const results = readResults(out);
+    expect(results.complete).toBe(false);
+    expect(results.cases.length).toBeGreaterThanOrEqual(3);
+    expect(results.cases.filter((x) => x.status !== 'ran').map((x) => `${x.id}: ${x.reason ?? ''}`)).toEqual([]);
+  });
+
+  it('a second SIGINT soon after the first still saves every completed case', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'semconf-int2-')), 'r.json');
+    const r = await runUntil(out, 3, (pid) => {
+      process.kill(-pid, 'SIGINT');
+      setTimeout(() => process.kill(-pid, 'SIGINT'), 20);
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(readResults(out).cases.length).toBeGreaterThanOrEqual(3);
+    expect(r.stderr).toMatch(/interrupted by SIGINT; \d+ completed case\(s\) saved/);
+  });
+
+  it('SIGTERM is treated like SIGINT: saved, complete: false, exit 143', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'semconf-term-')), 'r.json');
+    const r = await runUntil(out, 3, (pid) => process.kill(pid, 'SIGTERM'));
+    expect(r.code, r.stderr).toBe(143);
+    const results = readResults(out);
+    expect(results.complete).toBe(false);
+    expect(results.cases.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('SIGKILL leaves the old results file as it was, and no worker behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-kill-'));
+    const out = previous(dir);
+    const before = readFileSync(out, 'utf8');
+    const r = await runUntil(out, 3, (pid) => process.kill(pid, 'SIGKILL'));
+    expect(r.signal).toBe('SIGKILL');
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    expect(r.workers.length).toBeGreaterThan(0);
+    // a worker whose parent is gone leaves by itself (its IPC channel closed)
+    expect(await eventually(() => r.workers.every((pid) => !alive(pid))), `workers still alive: ${r.workers.filter(alive).join(', ')}`).toBe(true);
+  });
+});
+
+describe.runIf(live)('outputs: every byte or nothing, and never over a special file', () => {
+  /** Run `script` in a private mount namespace with a 64 KiB tmpfs at $D: the mount vanishes with the namespace. */
+  const onFullDisk = (script: string, env: Record<string, string>): { status: number | null; stdout: string; stderr: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-full-'));
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k semconf-full "$D" && ${script}`], {
+      encoding: 'utf8',
+      env: { ...process.env, D: dir, NODE: process.execPath, CLI: cli, ...env },
+      timeout: 120_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const native = fileURLToPath(new URL('./fixtures/results/native.json', import.meta.url));
+
+  it('run --out on a nearly full disk keeps the old file, saves the new one elsewhere and exits 1', () => {
+    // The old results (a small valid file) fill most of the disk; the new run's file does not fit beside it.
+    const r = onFullDisk(
+      [
+        '"$NODE" "$CLI" run --specs "$GOOD" --out "$D/r.json" >/dev/null 2>&1',
+        'head -c 40000 /dev/zero > "$D/filler"',
+        'cp "$D/r.json" "$D/before.json"',
+        '"$NODE" "$CLI" run --specs "$MANY" --out "$D/r.json" >/dev/null; echo "exit=$?"',
+        'cmp "$D/r.json" "$D/before.json" && echo unchanged',
+        '"$NODE" "$CLI" validate "$D/r.json" >/dev/null && echo valid',
+        'ls -a "$D"',
+      ].join('; '),
+      { GOOD: fixture('good'), MANY: fixture('many') },
+    );
+    expect(r.stdout).toMatch(/exit=1\nunchanged\nvalid\n/);
+    expect(r.stderr).toMatch(/could not write .*r\.json \(.*ENOSPC.*\); the file that was there is unchanged; the results are saved in (\S+)/);
+    expect(r.stdout).not.toMatch(/semconf\.tmp/); // no temporary file left
+  });
+
+  it('report --out and merge --out on a full disk: one sentence, exit 1, the old file unchanged', () => {
+    const r = onFullDisk(
+      [
+        'echo old > "$D/report.md"',
+        'head -c 60000 /dev/zero > "$D/filler"',
+        '"$NODE" "$CLI" report --format md --out "$D/report.md" "$NATIVE"; echo "report=$?"',
+        '"$NODE" "$CLI" merge "$NATIVE" "$NATIVE2" --out "$D/m.json"; echo "merge=$?"',
+        'cat "$D/report.md"; ls "$D"',
+      ].join('; '),
+      { NATIVE: native, NATIVE2: fileURLToPath(new URL('./fixtures/results/constructed-gvisor-relabelled.json', import.meta.url)) },
+    );
+    expect(r.stdout).toMatch(/report=1\nmerge=1\nold\nfiller\nreport\.md\n$/);
+    expect(r.stderr).toMatch(/^semconf: could not write .*report\.md \(.*ENOSPC.*\); the file that was there is unchanged$/m);
+    expect(r.stderr).toMatch(/^semconf: could not write .*m\.json \(.*ENOSPC.*\); nothing was written$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('an --out that is a device node, a FIFO or a symbolic link is refused and left as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-special-'));
+    const node = join(dir, 'full');
+    const fifo = join(dir, 'fifo');
+    const link = join(dir, 'link');
+    expect(spawnSync('mknod', [node, 'c', '1', '7']).status).toBe(0); // the same device as /dev/full
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    writeFileSync(join(dir, 'target'), 'kept');
+    symlinkSync(join(dir, 'target'), link);
+    for (const [path, kind] of [[node, 'device node'], [fifo, 'FIFO'], [link, 'symbolic link']] as const) {
+      const r = spawnSync(process.execPath, [cli, 'report', '--format', 'md', '--out', path, native], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toBe(`semconf: ${path} is a ${kind}, not a regular file; refusing to replace it\n`);
+    }
+    expect(lstatSync(node).isCharacterDevice()).toBe(true);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('kept');
+    const run = spawnSync(process.execPath, [cli, 'run', '--specs', fixture('good'), '--out', node], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/is a device node, not a regular file; refusing to replace it; the results are saved in \S+/);
+    expect(lstatSync(node).isCharacterDevice()).toBe(true);
   });
 });
 

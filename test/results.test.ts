@@ -70,3 +70,26 @@ describe('results files (fake results object)', () => {
     });
   });
 });
+
+describe('a results file must judge every case against exactly its profiles (constructed results)', () => {
+  const file = (r: unknown): string => {
+    const f = join(mkdtempSync(join(tmpdir(), 'semconf-prof-')), 'r.json');
+    writeFileSync(f, JSON.stringify(r));
+    return f;
+  };
+
+  it('a verdict for a profile the file does not list is refused, naming the case', () => {
+    const r = fakeResults();
+    const c0 = r.cases[0];
+    if (c0 === undefined) throw new Error('fixture has a case');
+    c0.verdicts = { beta: c0.verdicts.alpha ?? { verdict: 'conforms', expected: 'x' } };
+    const f = file(r);
+    expect(() => readResults(f)).toThrow(`${f}: not a valid semconf-results/1 file: at cases.0.verdicts: case mlock.x is judged against beta, but the file lists the profiles alpha`);
+  });
+
+  it('a summary of other profiles is refused', () => {
+    const r = { ...fakeResults(), profiles: [{ id: 'alpha', name: 'Alpha', version: '1', kind: 'live' }] };
+    const f = file({ ...r, summary: {} });
+    expect(() => readResults(f)).toThrow(/at summary: the summary counts no profile, but the file lists alpha/);
+  });
+});

@@ -1,5 +1,8 @@
 // The runner and workers against the REAL libc of this machine: every assertion here is a documented live Linux fact
 // (Linux man-pages mlock(2) and the kernel's behaviour), observed through real system calls in real worker processes.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runItems, type WorkerReport } from '../src/worker/pool.js';
@@ -102,6 +105,34 @@ describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
     expect(status['mlock.d-exit']?.[1]).toMatch(/exited with code 3 while running the case/);
     expect(status['mlock.e-called-then-crash']?.[1]).toMatch(/killed by SIGKILL after the call under test mlock\(buf, 1p\) returned 0 while running the case/);
     expect(status['mlock.f-ok']).toEqual(['ran', '']);
+  });
+
+  it('a worker killed at its timeout takes the processes it started with it, and the pool does not wait on the streams they held', async () => {
+    const pids = join(mkdtempSync(join(tmpdir(), 'semconf-orphan-')), 'pids');
+    writeFileSync(pids, '');
+    process.env.SEMCONF_TEST_ORPHAN_PIDS = pids;
+    try {
+      const items = itemsFor('mlock', [c('mlock.a-orphan-hang', 'mlock(buf, 1p)'), c('mlock.b-ok', 'mlock(buf, 1p)')], 500);
+      const result = await runItems(items, { jobs: 1, childScript: script });
+      expect(result.reports.map((r) => [r.item.case.id, r.outcome.status])).toEqual([
+        ['mlock.a-orphan-hang', 'error'],
+        ['mlock.b-ok', 'ran'],
+      ]);
+    } finally {
+      delete process.env.SEMCONF_TEST_ORPHAN_PIDS;
+    }
+    const orphans = readFileSync(pids, 'utf8').split('\n').filter((l) => l !== '').map(Number);
+    expect(orphans).toHaveLength(1);
+    // dead: gone, or a zombie waiting for init to reap it (its parent, the worker, is gone)
+    const state = (pid: number): string => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] ?? '?';
+      } catch {
+        return 'gone';
+      }
+    };
+    for (const pid of orphans) expect(['gone', 'Z'], `process ${pid} the worker started is still running`).toContain(state(pid));
   });
 });
 

@@ -4,8 +4,9 @@ import type { ParseArgsConfig } from 'node:util';
 import { PACKAGE_ROOT } from '../package-info.js';
 
 /** 0 the command completed (divergences are findings); 1 a case broke or the run did not complete; 2 bad input;
- * 130 interrupted by SIGINT (128 + 2, as shells report it), after saving every completed case. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+ * 130 interrupted by SIGINT (128 + 2, as shells report it), 143 stopped by SIGTERM (128 + 15), each after saving
+ * every completed case. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
 export { PACKAGE_ROOT };
 export const DEFAULT_SPECS = join(PACKAGE_ROOT, 'specs');

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderTerminal } from '../report/terminal.js';
-import { type Results, writeResults } from '../results.js';
+import { OutputError, type Results, writeResults } from '../results.js';
 import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
 import { loadCatalog } from '../spec/lint.js';
 import type { WorkerReport } from '../worker/pool.js';
@@ -19,7 +19,8 @@ function saveResults(wanted: string, results: Results): string {
   } catch (e) {
     const fallback = join(mkdtempSync(join(tmpdir(), 'semconf-results-')), basename(wanted));
     writeResults(fallback, results);
-    process.stderr.write(`semconf: could not write ${wanted} (${(e as Error).message}); the results are saved in ${fallback}\n`);
+    const why = e instanceof OutputError ? e.message : `could not write ${wanted} (${(e as Error).message})`;
+    process.stderr.write(`semconf: ${why}; the results are saved in ${fallback}\n`);
     return fallback;
   }
 }
@@ -61,9 +62,22 @@ export const runCommand: Command = {
     }
     const jobs = Number(str(values.jobs) ?? 2);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
+    // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
+    // completed case is saved. A second signal cannot skip the save (the handlers stay until it is written).
     const interrupt = new AbortController();
-    const onSigint = (): void => interrupt.abort();
-    process.once('SIGINT', onSigint);
+    let stoppedBy: NodeJS.Signals | null = null;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stoppedBy === null) {
+        stoppedBy = signal;
+        interrupt.abort();
+      } else process.stderr.write(`semconf: ${signal} again; still saving the completed cases, one moment\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const unhook = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
     let planned = 0;
     let done = 0;
     const results = await runOnTarget(target, catalog, resolve(specs), {
@@ -78,15 +92,19 @@ export const runCommand: Command = {
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
       ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
-    }).finally(() => process.off('SIGINT', onSigint));
+    }).catch((e: unknown) => {
+      unhook();
+      throw e;
+    });
     const wanted = str(values.out) ?? join('results', `${results.target.id}.json`);
     const out = saveResults(wanted, results);
+    unhook();
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
     const broken = results.cases.some((c) => c.status === 'error');
-    if (interrupt.signal.aborted) {
-      process.stderr.write(`semconf: interrupted; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
-      return EXIT.interrupted;
+    if (stoppedBy !== null) {
+      process.stderr.write(`semconf: interrupted by ${stoppedBy}; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
+      return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     }
     if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
     return broken || !results.complete || out !== wanted ? EXIT.failed : EXIT.ok;

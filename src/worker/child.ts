@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const probes = { lockState, residency, lockedTotal, forkChild, execChild };
   await send({ type: 'hello', facts: runner.facts, probes, context, ...(problem !== undefined ? { contextProblem: problem } : {}) });
 
+  // The parent is gone (or asked us to leave): leave at once, through _exit, whatever this process locked.
+  process.on('disconnect', () => runner.exitNow(0));
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'exit') {
       process.disconnect?.();

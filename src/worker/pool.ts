@@ -10,6 +10,9 @@ import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.
 const HELLO_TIMEOUT_MS = 15_000;
 /** How long a worker asked to leave may take before it is killed. */
 const STOP_GRACE_MS = 2_000;
+/** After a worker exited, how long its stderr and IPC channel may stay open (held by a process it started, such as
+ * the fork probe's child) before they are cut: the pool never waits on a stream without a limit. */
+const CLOSE_GRACE_MS = 2_000;
 /** How much of a worker's stderr to keep: its start (where V8 and Node say what went wrong) and its end. */
 const STDERR_KEEP = 4096;
 
@@ -71,6 +74,11 @@ class WorkerProcess {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
+      // Its own process group: a terminal's Ctrl-C (sent to the foreground group) reaches only semconf, which stops
+      // the run and saves what completed instead of recording killed workers as broken cases; and a worker's own
+      // children (the fork probe's clone(&pause) child, an exec'd program) die with it when the group is killed.
+      // If semconf itself dies, the worker's IPC channel closes and the worker leaves (child.ts).
+      detached: true,
     });
     // A worker can die between our check and our write; its death is reported through 'close', so a failed send
     // (EPIPE, channel closed) needs no handling of its own beyond not crashing the parent.
@@ -81,11 +89,29 @@ class WorkerProcess {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_KEEP);
     });
     this.closed = new Promise((resolve) => {
-      this.child.on('close', (code, signal) => {
+      let done = false;
+      const report = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (done) return;
+        done = true;
         this.isClosed = true;
+        // Whatever the worker started and left behind goes with it.
+        this.killGroup();
         const how = signal !== null ? `killed by ${signal}` : `exited with code ${code ?? '?'}`;
         const said = summariseStderr(this.stderrHead, this.stderrTail);
         resolve(said ? `${how}; stderr: ${said}` : how);
+      };
+      this.child.on('exit', (code, signal) => {
+        // 'close' follows once stdio and IPC are closed; a process the worker started may hold them open.
+        const cut = setTimeout(() => {
+          this.killGroup();
+          this.child.stderr?.destroy();
+          if (this.child.connected) this.child.disconnect();
+          report(code, signal);
+        }, CLOSE_GRACE_MS);
+        this.child.once('close', () => {
+          clearTimeout(cut);
+          report(code, signal);
+        });
       });
     });
     this.hello = new Promise((resolve) => {
@@ -143,7 +169,18 @@ class WorkerProcess {
   }
 
   kill(): void {
-    if (!this.isClosed) this.child.kill('SIGKILL');
+    if (!this.isClosed) this.killGroup();
+  }
+
+  /** SIGKILL to the worker's process group: the worker and anything it started. */
+  private killGroup(): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   }
 
   /** Ask the worker to leave, kill it if it does not, and wait until it is reaped. */

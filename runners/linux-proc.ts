@@ -46,6 +46,14 @@ export function lockedBytesIn(statusText: string): number | null {
   return kb === undefined ? null : Number(kb) * 1024;
 }
 
+/** The `Locked:` total of /proc/<pid>/smaps_rollup in bytes: resident pages of locked mappings, the memory a lock
+ * really pins. VmLck also charges locked mappings that pin nothing (Node's PROT_NONE reservations: ~500 MiB of VmLck
+ * after mlockall(MCL_CURRENT) for ~200 MiB resident). null when the line is missing. */
+export function pinnedBytesIn(rollupText: string): number | null {
+  const kb = /^Locked:\s*(\d+)\s*kB$/m.exec(rollupText)?.[1];
+  return kb === undefined ? null : Number(kb) * 1024;
+}
+
 /** Bytes in mappings that are readable or writable: what mlockall(MCL_CURRENT) would fault in and pin. */
 export function accessibleBytesIn(mapsText: string): number {
   let total = 0n;

@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
+import { addressSpaceOf, linuxMmapMinAddr } from './address-space.js';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
-import { accessibleBytesIn, lockedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
+import { accessibleBytesIn, lockedBytesIn, pinnedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
 import { calibrateResidency, convertArgs, errnoNames, prototypeOf, SYNC_CALLABLES } from './posix-common.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
@@ -172,6 +173,7 @@ export function createLinuxRunner(): Runner {
       koffi: koffi.version,
     },
     pageSize,
+    addressSpace: addressSpaceOf(koffi.sizeof('uintptr_t') * 8, pageSize, linuxMmapMinAddr(pageSize)),
     constants: CONSTANTS,
     errnoName: (n) => errnoTable.get(n)?.[0] ?? `errno ${n}`,
     has: (fn) => callables.has(fn),
@@ -187,6 +189,13 @@ export function createLinuxRunner(): Runner {
       },
       pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
       lockedBytes: () => lockedBytesIn(ownStatus()),
+      pinnedBytes: () => {
+        try {
+          return pinnedBytesIn(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+        } catch {
+          return null; // no smaps_rollup (before Linux 4.14; gVisor)
+        }
+      },
       lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
       ...processProbes,
       // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.

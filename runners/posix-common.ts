@@ -4,6 +4,7 @@
 // lock-state probe. Nothing here loads a library at import time: koffi.load happens in createPosixRunner, so tests
 // on any machine can import the tables and layouts.
 import os from 'node:os';
+import { addressSpaceOf } from './address-space.js';
 import koffi, { type LibraryHandle } from 'koffi';
 import { CALLABLES, type CallableName, type ConstantName, type ParamKind } from '../src/spec/functions.js';
 import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner, TargetFacts } from './types.js';
@@ -329,6 +330,7 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
   return {
     facts,
     pageSize,
+    addressSpace: addressSpaceOf(koffi.sizeof('uintptr_t') * 8, pageSize),
     constants: platform.constants,
     errnoName,
     has: (fn) => callables.has(fn),

@@ -1,5 +1,6 @@
 // The runner contract: what one operating system's adapter gives the worker. One file per OS in runners/
 // implements it (as eshost has one adapter per host). Runners are loaded only inside worker processes.
+import type { AddressSpace } from '../src/worker/confine.js';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
 
 export interface TargetFacts {
@@ -43,6 +44,9 @@ export interface Probes {
   pageResidency(addr: bigint, pages: number): PageResidency[] | null;
   /** bytes of locked memory the kernel charges to this process; null when unavailable */
   lockedBytes(): number | null;
+  /** bytes of memory locks really pin (resident locked pages), where the OS tells them apart from what it charges;
+   * the lock budgets are held to this (else to lockedBytes) after every step */
+  pinnedBytes?(): number | null;
   /** bytes a whole-process lock (mlockall MCL_CURRENT) would pin: every accessible mapping; null when unknown */
   lockableBytes(): number | null;
   /** fork a child that runs nothing but a pre-bound libc call, read its lock state, kill and reap it */
@@ -72,6 +76,8 @@ export interface Credentials {
 export interface Runner {
   readonly facts: TargetFacts;
   readonly pageSize: number;
+  /** for the confinement check: address width, the NULL page, the end of user space (runners/address-space.ts) */
+  readonly addressSpace: AddressSpace;
   /** values of the spec constants this target defines; a missing one makes a case using it unsupported */
   readonly constants: Partial<Record<ConstantName, bigint>>;
   errnoName(errno: number): string;

@@ -216,3 +216,67 @@ describe.runIf(isLinuxRootWithIpcLock)('lock-state probe (real system calls)', (
     ]);
   });
 });
+
+describe.runIf(isLinuxRootWithIpcLock)('confinement: a spec reaches only its own memory (real system calls, cases that bypass lint)', () => {
+  const vmLck = (): string => /^VmLck:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?';
+  /** The first executable mapping of the node binary: Node's own code, the same in every worker when node is not PIE,
+   * and refused either way (it is not the case's memory). */
+  const nodeCode = (): string => {
+    const line = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => / r-xp .*\/node$/.test(l) || / r-xp .*\/nodejs$/.test(l));
+    return `0x${(line ?? '400000-').split('-')[0]}`;
+  };
+
+  it('a range that leaves the case\'s mapping is refused before the call: nothing locked, the worker replaced, the next case unharmed', async () => {
+    const items = itemsFor('mlock', [
+      c('mlock.t-escape', 'mlock(buf, 0x10000000)', {
+        memory: { buf: { pages: 1024 } },
+        before: ['mprotect(buf, 0x10000000, PROT_READ | PROT_WRITE | PROT_EXEC)'],
+      }),
+      c('mlock.t-unmap-node', 'mlock(buf, 1p)', { before: [`munmap(${nodeCode()}, 1p)`] }),
+      c('mlock.t-after', 'mlock(buf, 2p)'),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    const [escape, unmap, after] = result.reports;
+    expect(escape?.outcome.status).toBe('error');
+    expect(escape?.outcome.reason).toMatch(/^refused mprotect\(buf, 0x10000000, PROT_READ \| PROT_WRITE \| PROT_EXEC\): mprotect's range starts in "buf" and reaches 64511 page\(s\) past its fenced region/);
+    expect(escape?.outcome.observed).toBeUndefined(); // not even the setup step ran
+    expect(unmap?.outcome.status).toBe('error');
+    expect(unmap?.outcome.reason).toMatch(/^refused munmap\(0x0*[0-9a-f]+, 1p\): munmap's range 0x[0-9a-f]+-0x[0-9a-f]+ is not in the case's mappings, the NULL page \(below 0x[0-9a-f]+\) or the kernel's part/);
+    expect(after?.outcome.status).toBe('ran');
+    expect(after?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+    expect(vmLck()).toBe('0 kB');
+  });
+
+  it('the named forms outside the case run: the NULL page, a wrapping range, the top of the address space', async () => {
+    const items = itemsFor('mlock', [
+      c('mlock.t-null', 'mlock(NULL, 1p)'),
+      c('mlock.t-wrap', 'mlock(buf + 1p, SIZE_MAX - 1p + 1)'),
+      c('mlock.t-top', 'mlock(SIZE_MAX - 1p + 1, 2p)'),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    expect(result.reports.map((r) => [r.item.case.id, r.outcome.status, r.outcome.reason])).toEqual([
+      ['mlock.t-null', 'ran', undefined],
+      ['mlock.t-wrap', 'ran', undefined],
+      ['mlock.t-top', 'ran', undefined],
+    ]);
+  });
+
+  it('a whole-process lock is measured after the steps before it made memory accessible', async () => {
+    // 8192 PROT_NONE pages (32 MiB) pin nothing; the setup step makes them accessible, so mlockall would pin them.
+    const [item] = itemsFor('mlockall', [
+      c('mlockall.t-grown', 'mlockall(MCL_CURRENT)', {
+        memory: { buf: { pages: 8192, prot: 'none' } },
+        before: ['mprotect(buf, 8192p, PROT_READ | PROT_WRITE)'],
+      }),
+    ]);
+    if (item === undefined) throw new Error('planned');
+    // A budget between what the worker would pin without the grown memory and with it. What it would pin without
+    // it is what a zero budget's refusal reports for the same case with the setup step left out.
+    const bare = await runItems([{ ...item, case: { ...item.case, before: [] }, processBudgetBytes: 0 }], { jobs: 1 });
+    const mib = Number(/would pin ([\d.]+) MiB/.exec(bare.reports[0]?.outcome.reason ?? '')?.[1]);
+    expect(mib).toBeGreaterThan(0);
+    const result = await runItems([{ ...item, processBudgetBytes: Math.round((mib + 16) * 1048576) }], { jobs: 1 });
+    expect(result.reports[0]?.outcome.status, result.reports[0]?.outcome.reason).toBe('skipped');
+    expect(result.reports[0]?.outcome.reason).toMatch(/^a whole-process lock would pin [\d.]+ MiB of this worker, over the budget of [\d.]+ MiB$/);
+  });
+});

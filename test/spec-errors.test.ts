@@ -151,6 +151,9 @@ const ROWS: Row[] = [
   { fixture: 'effect-prototype-name', file: 'mlock.yaml', line: 12, col: 19, token: 'constructor', path: 'cases[0].expect.alpha.locked.constructor', message: 'effect names "constructor", which is not a mapping of this case' },
   // The offending value is the index 1 inside [0, 1], not the list.
   { fixture: 'effect-page-out-of-range', file: 'mlock.yaml', line: 12, col: 28, token: '1]', path: 'cases[0].expect.alpha.locked.buf[1]', message: 'page index out of range: "buf" has 1 page(s)' },
+  // --- lint: confinement (src/worker/confine.ts), hostile ranges decided statically ---
+  { fixture: 'call-escapes-region', file: 'mlock.yaml', line: 9, col: 11, token: 'mlock(buf, 0x10000000)', path: 'cases[0].call', message: 'mlock\'s range starts in "buf" and reaches 64511 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
+  { fixture: 'before-outside-case', file: 'mlock.yaml', line: 9, col: 14, token: '"munmap(0xdd3000, 1p)"', path: 'cases[0].before[0]', message: 'munmap\'s range 0xdd3000-0xdd4000 is not in the case\'s mappings, the NULL page (below 0x1000) or the kernel\'s part (from 0x8000000000000000); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'lock-budget', file: 'mlock.yaml', line: 7, col: 7, token: 'm1:', path: 'cases[0].memory', message: 'the case maps 17408 pages, over the lock budget of 16384 pages' },
 
   // --- lint: case ids ---

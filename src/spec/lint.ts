@@ -1,9 +1,10 @@
 // Cross-file lint rules, one small rule per check (as test262's lint does). Each rule sees the whole catalog and
 // returns positioned diagnostics; a rule never throws.
-import { CallSyntaxError, namesIn, parseCall, type ParsedCall } from './call.js';
+import { type AddressSpace, confinementProblem, describeConfinement, type Region } from '../worker/confine.js';
+import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
 import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
-import { CALLABLES, isCallable, isConstantName } from './functions.js';
+import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { type Expectation, type PageSet } from './schema.js';
 
@@ -170,6 +171,40 @@ const lockBudget: Rule = (catalog) =>
       : [];
   });
 
+/** Constant values for the static confinement check: only the address-like ones matter (a flag never lands in an
+ * address argument of a well-formed case); the 64-bit values, the width every 64-bit target shares. */
+const LINT_CONSTANTS: Readonly<Record<string, bigint>> = Object.fromEntries(
+  CONSTANT_NAMES.map((n) => [n, n === 'SIZE_MAX' ? (1n << 64n) - 1n : n === 'NULL' ? 0n : 1n]),
+);
+/** The address space every 64-bit target shares: the first page unmappable, the upper half the kernel's. */
+const LINT_SPACE: AddressSpace = { wordBits: 64, nullEnd: BigInt(LINT_PAGE_SIZE), userEnd: 1n << 63n };
+
+/** Every range a call can touch is the case's own memory or a named form (src/worker/confine.ts), decided with the
+ * case's mappings placed far apart in a made-up address space. What depends on the real layout is checked again in
+ * the worker before every call. */
+const callsConfined: Rule = (catalog) =>
+  allCases(catalog).flatMap((ref) => {
+    const ps = BigInt(LINT_PAGE_SIZE);
+    const placed = Object.entries(ref.case.memory ?? {}).filter(([, m]) => m.after_call !== true);
+    const regions: Region[] = placed.map(([name, m], i) => {
+      const start = (1n << 44n) + BigInt(i) * (1n << 36n);
+      return { name, start, end: start + BigInt(pagesOf(m) + 2) * ps };
+    });
+    const env = { pageSize: ps, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS };
+    return callsOf(ref).flatMap(({ text, path }) => {
+      const call = parsed(text);
+      if (call === undefined || !isCallable(call.fn)) return [];
+      let args: bigint[];
+      try {
+        args = call.args.map((a) => evaluate(a, env));
+      } catch {
+        return []; // an unknown name: callNamesResolve says so
+      }
+      const problem = confinementProblem(call.fn, args, regions, LINT_SPACE, ps);
+      return problem === null ? [] : [ref.spec.source.at(path, `${describeConfinement(problem, false)} (with ${LINT_PAGE_SIZE}-byte pages)`)];
+    });
+  });
+
 const profileIdMatchesFile: Rule = (catalog) =>
   catalog.profiles.flatMap((p) =>
     p.value.id === profileFileId(p.file) ? [] : [p.source.at(['id'], `expected id "${profileFileId(p.file)}" (the file name)`)],
@@ -214,6 +249,7 @@ export const RULES: Record<string, Rule> = {
   clausesExist,
   effectsNameMappings,
   lockBudget,
+  callsConfined,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

@@ -7,6 +7,7 @@ import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
 import type { Mapping, PageKind } from '../spec/schema.js';
+import { confinementProblem, describeConfinement, type Region } from './confine.js';
 import type { CaseOutcome } from './protocol.js';
 
 /** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
@@ -27,6 +28,8 @@ class CaseError extends Error {
   constructor(
     readonly status: 'error' | 'unsupported' | 'skipped',
     message: string,
+    /** the worker cannot be trusted to be at its baseline any more: the parent replaces it */
+    readonly retire = false,
   ) {
     super(message);
   }
@@ -75,13 +78,24 @@ function runPlaced(
       mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
       constants: runner.constants as Record<string, bigint>,
     };
-    if (calls.some((c) => c.fn === 'mlockall')) checkProcessBudget(runner, item);
+    const wholeProcess = calls.some((c) => c.fn === 'mlockall');
+    // What the process had locked before the case (a shared worker at its baseline: nothing), and what the case may
+    // add: its own memory's budget, or for a whole-process lock the process budget. Enforced on what is really
+    // locked after every step, not on what the spec declares.
+    const lockedAtStart = pinned(runner);
+    const lockBudget = wholeProcess ? item.processBudgetBytes : item.budgetBytes;
+    const regions: Region[] = placed.map((p) => ({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * env.pageSize }));
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
+      const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
+      // Measured right before each whole-process lock, after the steps before it changed what is mapped.
+      if (call.fn === 'mlockall') checkProcessBudget(runner, item);
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
       const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
       const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
       if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      checkLocked(runner, rec, lockedAtStart, lockBudget);
       return rec;
     };
     const before: CallRecord[] = [];
@@ -93,11 +107,13 @@ function runPlaced(
     const call = invoke(calls[calls.length - 1] as ParsedCall);
     onCalled?.(call);
     placeAll(true);
+    // Mappings made after the call are locked by an MCL_FUTURE in force: they count too.
+    if (placed.some((p) => item.case.memory?.[p.name]?.after_call === true)) checkLocked(runner, { text: 'placing the mappings made after the call' }, lockedAtStart, lockBudget);
     const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
     assertHolesIntact(runner, placed);
     return { status: 'ran', observed };
   } catch (e) {
-    if (e instanceof CaseError) return { status: e.status, reason: e.message };
+    if (e instanceof CaseError) return { status: e.status, reason: e.message, ...(e.retire ? { retire: e.message } : {}) };
     return { status: 'error', reason: `worker failed: ${(e as Error).stack ?? String(e)}` };
   }
 }
@@ -152,6 +168,17 @@ function checkProcessBudget(runner: Runner, item: PlanItem): void {
   if (lockable > item.processBudgetBytes) {
     throw new CaseError('skipped', `a whole-process lock would pin ${mib(lockable)} of this worker, over the budget of ${mib(item.processBudgetBytes)}`);
   }
+}
+
+const pinned = (runner: Runner): number | null => runner.probes.pinnedBytes?.() ?? runner.probes.lockedBytes();
+
+/** After every step: what is really locked (pinned: smaps_rollup Locked on Linux, else VmLck) may grow by at most the case's budget. Over it, everything is
+ * unlocked at once and the case is an error; the worker is retired. */
+function checkLocked(runner: Runner, rec: { text: string }, atStart: number | null, budget: number): void {
+  const now = pinned(runner);
+  if (now === null || atStart === null || now - atStart <= budget) return;
+  if (runner.has('munlockall')) runner.call('munlockall', []);
+  throw new CaseError('error', `after ${rec.text} the worker had ${mib(now - atStart)} more locked, over the budget of ${mib(budget)}; everything was unlocked`, true);
 }
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;

@@ -1,0 +1,92 @@
+// Confinement: every address range a spec's call can touch lies inside the case's own fenced region (its mappings,
+// their holes and guard pages), or is one of a few named forms outside it whose effect the kernel rejects without
+// touching any memory. Spec files arrive in pull requests and semconf runs as root: a call that could lock, unmap or
+// reprotect the worker's own memory (Node's code, its heap, a thread's stack) is refused before it is made.
+//
+// The named forms, each rejected by the kernel whatever is mapped:
+//   - the NULL page: below the lowest address a process may map (Linux vm.mmap_min_addr; the first page elsewhere);
+//   - the kernel's part: at or above the end of user space (TASK_SIZE), up to the top of the address space;
+//   - a wrapping range (addr + len past the top): the kernel rejects it, or its rounding leaves at most the page at
+//     addr (Linux mlock: PAGE_ALIGN(len + offset) wraps to 0 or one page), so only that page need be the case's.
+// Pure: the worker (execute.ts) checks the real addresses before each call; lint (spec/lint.ts) checks what it can
+// decide statically, with mappings placed far apart in a made-up address space.
+import { CALLABLES, type CallableName, isCallable, type ParamKind } from '../spec/functions.js';
+
+/** What a target's address space looks like to the confinement check (Runner.addressSpace). */
+export interface AddressSpace {
+  /** width of addresses and size_t: 64, or 32 for an ia32 process */
+  wordBits: number;
+  /** the first address a process may map; [0, nullEnd) is the NULL page form */
+  nullEnd: bigint;
+  /** the end of user space, or null where it is not known (then there is no kernel-part form) */
+  userEnd: bigint | null;
+}
+
+/** A case's fenced reservation: guard page, its pages (holes included), guard page. */
+export interface Region {
+  name: string;
+  start: bigint;
+  end: bigint;
+}
+
+/** The pages an (addr, len) call can touch: from the page holding addr to the page holding its last byte, at least
+ * that first page (Linux locks the page of an unaligned zero-length range). */
+export function touchedPages(addr: bigint, len: bigint, pageSize: bigint, wordBits: number): { start: bigint; end: bigint; wraps: boolean } {
+  const top = 1n << BigInt(wordBits);
+  const start = addr - (addr % pageSize);
+  if (addr + len > top) return { start, end: start + pageSize, wraps: true };
+  const last = addr + len;
+  const end = (last + pageSize - 1n) / pageSize * pageSize;
+  return { start, end: end > start ? end : start + pageSize, wraps: false };
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** The (addr, size) parameter pairs of a callable: argument indices. */
+export function rangeParams(fn: CallableName): [number, number][] {
+  const kinds: readonly ParamKind[] = CALLABLES[fn];
+  const pairs: [number, number][] = [];
+  kinds.forEach((k, i) => {
+    if (k === 'addr' && kinds[i + 1] === 'size') pairs.push([i, i + 1]);
+  });
+  return pairs;
+}
+
+/** Why a call may not be made: a range that starts in the case's memory and leaves it, or one that is nowhere of
+ * the case's and in no named form. */
+export type Confinement =
+  | { kind: 'past-region'; fn: string; start: bigint; end: bigint; region: Region; pagesPast: bigint }
+  | { kind: 'outside'; fn: string; start: bigint; end: bigint; wraps: boolean; space: AddressSpace };
+
+/** The first range of the call that is not confined, or null when every range it can touch is. */
+export function confinementProblem(
+  fn: string,
+  args: readonly bigint[],
+  regions: readonly Region[],
+  space: AddressSpace,
+  pageSize: bigint,
+): Confinement | null {
+  if (!isCallable(fn)) throw new Error(`${fn} is not an allowlisted function`);
+  for (const [a, l] of rangeParams(fn)) {
+    const addr = args[a] ?? 0n;
+    const len = args[l] ?? 0n;
+    const t = touchedPages(addr, len, pageSize, space.wordBits);
+    if (regions.some((r) => t.start >= r.start && t.end <= r.end)) continue;
+    if (t.end <= space.nullEnd) continue;
+    if (space.userEnd !== null && t.start >= space.userEnd) continue;
+    const region = regions.find((r) => t.start >= r.start && t.start < r.end);
+    if (region !== undefined) return { kind: 'past-region', fn, start: t.start, end: t.end, region, pagesPast: (t.end - region.end) / pageSize };
+    return { kind: 'outside', fn, start: t.start, end: t.end, wraps: t.wraps, space };
+  }
+  return null;
+}
+
+/** One sentence. `real` addresses are shown for the worker's check; lint's made-up layout is described instead. */
+export function describeConfinement(p: Confinement, real: boolean): string {
+  if (p.kind === 'past-region') {
+    const at = real ? ` (${hex(p.start)}-${hex(p.end)}; its fenced region ends at ${hex(p.region.end)})` : '';
+    return `${p.fn}'s range starts in "${p.region.name}" and reaches ${p.pagesPast} page(s) past its fenced region (its pages and one guard page on each side)${at}; a spec may touch only its own mappings`;
+  }
+  const named = `the NULL page (below ${hex(p.space.nullEnd)})${p.space.userEnd !== null ? ` or the kernel's part (from ${hex(p.space.userEnd)})` : ''}`;
+  return `${p.fn}'s range ${hex(p.start)}-${hex(p.end)}${p.wraps ? ' (it wraps: its first page)' : ''} is not in the case's mappings, ${named}; a spec may touch only its own mappings`;
+}

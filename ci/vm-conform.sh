@@ -10,4 +10,4 @@ fi
 echo "== $(uname -a); node $(node --version)"
 npm ci --no-audit --no-fund
 npm run build
-bash ci/conform.sh out
+sh ci/conform.sh out

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Inside a FreeBSD or OmniOS (illumos) virtual machine of the matrix, as root: install Node 20, npm and bash.
-# On illumos koffi has no prebuilt binary, so npm builds it from its sources: that needs a C/C++ compiler and cmake.
+# Inside a FreeBSD or OmniOS (illumos) virtual machine of the matrix, as root: install Node 20 and npm (the ci/
+# scripts are POSIX sh). On illumos koffi has no prebuilt binary, so its install script builds it from the sources
+# in its npm package: that needs a C++20 compiler (koffi's docs: gcc/g++ 8.3 or newer), CMake 3.11 or newer and
+# GNU make (CMake's Makefile generator looks for gmake first; illumos' own make is not GNU make). Whether koffi
+# then compiles is not proven: its base library has no illumos branch (docs/targets.md, "The CI matrix").
 set -eu
 case "$(uname -s)" in
   FreeBSD)
-    env ASSUME_ALWAYS_YES=yes pkg install -y node20 npm-node20 bash
+    env ASSUME_ALWAYS_YES=yes pkg install -y node20 npm-node20
     ;;
   SunOS)
     # OmniOS keeps Node and cmake in its "extra" publisher, one per release (e.g. r151052).

@@ -1,12 +1,17 @@
 // macOS adapter: libSystem.B.dylib through koffi, with the numbers of Apple's xnu headers (bsd/sys/*.h). macOS has
 // no aio_mlock and no MCL_ONFAULT: cases using them are `unsupported` here. Lock state comes from the VM map entry
 // holding each page, read with proc_pidinfo(PROC_PIDREGIONINFO): its pri_user_wired_count is what mlock(2) raises.
+// The same region answers tell a hole from a mapped page: xnu's mincore(2) cannot (see withRegionHoles).
 import koffi from 'koffi';
 import type { ConstantName } from '../src/spec/functions.js';
 import { createPosixRunner, type PosixContext, type PosixPlatform } from './posix-common.js';
-import type { PageLock, Runner } from './types.js';
+import type { PageLock, PageResidency, Runner } from './types.js';
 
-/** bsd/sys/mman.h (MCL_*, PROT_*), bsd/sys/signal.h (SIGEV_NONE 0, SIGEV_SIGNAL 1, SIGEV_THREAD 3; no SIGEV_KEVENT). */
+/** bsd/sys/mman.h (MCL_*, PROT_*), bsd/sys/signal.h (SIGEV_NONE 0, SIGEV_SIGNAL 1, SIGEV_THREAD 3; no SIGEV_KEVENT).
+ * MCL_CURRENT and MCL_FUTURE are offered although xnu implements neither: bsd/kern/kern_mman.c mlockall() and
+ * munlockall() are `return ENOSYS;` whatever the flags. The cases calling them run, and what they record (ENOSYS,
+ * no lock) is the kernel's own answer, not a stand-in: leaving the constants out would make them `unsupported`
+ * and hide that the header offers what the kernel refuses. */
 export const DARWIN_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   MCL_CURRENT: 0x0001n,
   MCL_FUTURE: 0x0002n,
@@ -128,6 +133,48 @@ export function walkRegions(regionAt: (addr: bigint) => Region | null): Region[]
   return regions;
 }
 
+/** Whether a page is inside a map entry, from "the region at or after this address" answers. */
+export function mappedInRegions(regionAt: (addr: bigint) => Region | null, at: bigint): boolean {
+  const r = regionAt(at);
+  return r !== null && r.userTag !== FAKE_REGION_TAG && r.address <= at && at < r.address + r.size;
+}
+
+/** What the region walk adds to the residency probe's description. */
+export const DARWIN_HOLES_METHOD =
+  'holes from proc_pidinfo PROC_PIDREGIONINFO (xnu\'s mincore reports an unmapped page as not resident, without an error)';
+
+/** xnu's mincore (bsd/kern/kern_mman.c) fills the vector from vm_map_page_range_info_internal and returns 0 for an
+ * unmapped range too: a hole reads "not resident", never as an error, so the shared core's mincore-based isMapped
+ * is always true and a hole's residency reads N. Here both come from the map entries instead: a page outside every
+ * region is unmapped ('-'), and "a hole stays a hole" can fail again. */
+export function withRegionHoles(runner: Runner, regionAt: (addr: bigint) => Region | null): Runner {
+  const ps = BigInt(runner.pageSize);
+  const mapped = (at: bigint): boolean => mappedInRegions(regionAt, at);
+  const { residency } = runner.probes;
+  return {
+    ...runner,
+    memory: { ...runner.memory, isMapped: mapped },
+    probes: {
+      ...runner.probes,
+      residency: { ...residency, method: `${residency.method}; ${DARWIN_HOLES_METHOD}` },
+      pageResidency(addr, pages) {
+        const seen = runner.probes.pageResidency(addr, pages);
+        return seen === null ? null : seen.map((v, i): PageResidency => (mapped(addr + BigInt(i) * ps) ? v : '-'));
+      },
+    },
+  };
+}
+
+/** Who may lock beyond RLIMIT_MEMLOCK on xnu: nobody. osfmk/vm/vm_map.c add_wire_counts() refuses a user wiring
+ * past MIN(map->user_wire_limit, vm_per_task_user_wire_limit) or the global vm_global_user_wire_limit, with no
+ * exception for root; bsd/kern/kern_resource.c dosetrlimit() sets map->user_wire_limit from RLIMIT_MEMLOCK. Root
+ * can only raise its limit (and not past the per-task and global ones). */
+export const DARWIN_LOCK_PRIVILEGE = {
+  canLockMemory: (): boolean => false,
+  privilegedIsRoot:
+    'xnu exempts nobody from RLIMIT_MEMLOCK: add_wire_counts in osfmk/vm/vm_map.c applies it, and the per-task and global wire limits, to root too',
+} as const;
+
 function regionReader(ctx: PosixContext): { at(addr: bigint): Region | null; all(): Region[] | null } {
   const proc_pidinfo = ctx.libc.func('int proc_pidinfo(int pid, int flavor, uint64_t arg, void *buffer, int buffersize)');
   const size = koffi.sizeof(DARWIN_PROC_REGIONINFO);
@@ -144,7 +191,7 @@ function regionReader(ctx: PosixContext): { at(addr: bigint): Region | null; all
 export function createDarwinRunner(): Runner {
   let regions: ReturnType<typeof regionReader> | undefined;
   const read = (ctx: PosixContext): ReturnType<typeof regionReader> => (regions ??= regionReader(ctx));
-  return createPosixRunner(DARWIN, {
+  const runner = createPosixRunner(DARWIN, {
     libcVersion(libc) {
       try {
         const v = libc.func('int32_t NSVersionOfRunTimeLibrary(const char *name)')('System') as number;
@@ -153,11 +200,11 @@ export function createDarwinRunner(): Runner {
         return 'libSystem';
       }
     },
-    canLockMemory: (_libc, euid) => euid === 0,
+    canLockMemory: DARWIN_LOCK_PRIVILEGE.canLockMemory,
     lockProbe(ctx) {
       const r = read(ctx);
       return {
-        method: 'proc_pidinfo PROC_PIDREGIONINFO: pri_user_wired_count of the map entry holding each page',
+        method: 'proc_pidinfo PROC_PIDREGIONINFO: pri_user_wired_count of the map entry holding each page (per map entry: xnu splits an entry where a lock starts or ends)',
         pageLocks: (addr, pages) => pageLocksFromRegions(r.at, addr, pages, BigInt(ctx.pageSize)),
       };
     },
@@ -176,4 +223,8 @@ export function createDarwinRunner(): Runner {
       return all === null ? null : Number(all.filter((x) => x.protection & (VM_PROT_READ | VM_PROT_WRITE)).reduce((n, x) => n + x.size, 0n));
     },
   });
+  // lockProbe ran inside createPosixRunner, so the region reader exists now.
+  const at = regions?.at;
+  if (at === undefined) throw new Error('the macOS runner has no region reader after its probes were set up');
+  return { ...withRegionHoles(runner, at), privilegedIsRoot: DARWIN_LOCK_PRIVILEGE.privilegedIsRoot };
 }

@@ -2,7 +2,8 @@
 // (FreeBSD src, sys/sys/*.h); they differ from Linux's (EAGAIN is 35, not 11). Lock state comes from the kernel's
 // VM map (sysctl kern.proc.vmmap, KVME_FLAG_USER_WIRED per map entry): FreeBSD's mincore(2) has no "wired" bit
 // (sys/sys/mman.h defines MINCORE_INCORE, _REFERENCED, _MODIFIED, _REFERENCED_OTHER, _MODIFIED_OTHER, _SUPER only).
-// aio_mlock(2) is FreeBSD's: it is submitted with a zeroed struct aiocb and polled to completion.
+// aio_mlock(2) is FreeBSD's: it is submitted with a zeroed struct aiocb whose sigevent is filled as the kernel needs
+// for the notification the case names (see sigeventFor), and polled to completion.
 import koffi from 'koffi';
 import type { ConstantName } from '../src/spec/functions.js';
 import { type AioDriver, createPosixRunner, type PosixContext, type PosixPlatform, runAio } from './posix-common.js';
@@ -82,8 +83,59 @@ export const FREEBSD_AIOCB = koffi.struct({
   aio_sigevent: FREEBSD_SIGEVENT,
 });
 
-/** A zeroed aiocb with only aio_buf, aio_nbytes and aio_sigevent.sigev_notify set, as aio_mlock(2) reads it. */
-export function aiocbFor(buf: bigint, nbytes: bigint, sigevNotify: number): Record<string, unknown> {
+/** sys/sys/signal.h: SIGEV_THREAD_ID 4 (FreeBSD's own, not a spec constant), SIGURG 16. */
+export const SIGEV_THREAD_ID = 4;
+export const SIGURG = 16;
+
+/** What filling a sigevent may need from the live system (bound by the adapter, stubbed by tests). */
+export interface SigeventSetup {
+  /** kqueue(2): a new descriptor, or null when it failed */
+  kqueue(): number | null;
+  /** thr_self(2): this thread's id */
+  threadId(): number;
+}
+
+export interface FilledSigevent {
+  /** the struct sigevent fields, for koffi.encode */
+  value: { sigev_notify: number; sigev_signo: number; sigev_value: bigint; _sigev_un: bigint[] };
+  /** the kqueue descriptor made for SIGEV_KEVENT, to close once the request has finished; null otherwise */
+  kqueue: number | null;
+  /** what the adapter chose, for error messages */
+  what: string;
+}
+
+/** struct sigevent for aio_mlock's notification `notify`, filled so that the kernel's answer is about the mode
+ * itself, not about fields left zero. sys/kern/vfs_aio.c aio_aqueue() accepts SIGEV_NONE, SIGEV_SIGNAL,
+ * SIGEV_THREAD_ID and SIGEV_KEVENT and refuses anything else with EINVAL; for SIGEV_SIGNAL and SIGEV_THREAD_ID it
+ * also refuses a sigev_signo that fails _SIG_VALID (0 does), and for SIGEV_KEVENT it registers an EVFILT_AIO event
+ * on the kqueue descriptor sigev_notify_kqueue, which sys/sys/signal.h defines as sigev_signo itself.
+ * - SIGEV_SIGNAL, SIGEV_THREAD_ID: sigev_signo SIGURG, valid and discarded by default (Node installs no handler for
+ *   it), so the completion signal neither ends the worker nor is mistaken for anything; THREAD_ID also names this
+ *   thread (_sigev_un._threadid, from thr_self).
+ * - SIGEV_KEVENT: a fresh kqueue descriptor in sigev_notify_kqueue, _kevent_flags 0.
+ * - SIGEV_THREAD and anything else: passed as they are. SIGEV_THREAD is a C-library mode: lib/librt/aio.c turns it
+ *   into a kernel notification for aio_read, aio_write and aio_fsync only; aio_mlock is the bare system call, so the
+ *   kernel sees SIGEV_THREAD and answers for itself (EINVAL). No function pointer would change that answer. */
+export function sigeventFor(notify: number, setup: SigeventSetup): FilledSigevent {
+  const zero = (): bigint[] => [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
+  const base = { sigev_notify: notify, sigev_signo: 0, sigev_value: 0n, _sigev_un: zero() };
+  const c = FREEBSD_CONSTANTS;
+  if (BigInt(notify) === c.SIGEV_SIGNAL) return { value: { ...base, sigev_signo: SIGURG }, kqueue: null, what: 'sigev_signo SIGURG' };
+  if (notify === SIGEV_THREAD_ID) {
+    const un = zero();
+    un[0] = BigInt(setup.threadId()); // __lwpid_t _threadid, the union's first 4 bytes (little-endian)
+    return { value: { ...base, sigev_signo: SIGURG, _sigev_un: un }, kqueue: null, what: 'sigev_signo SIGURG, this thread' };
+  }
+  if (BigInt(notify) === c.SIGEV_KEVENT) {
+    const kq = setup.kqueue();
+    if (kq === null) throw new Error('aio_mlock with SIGEV_KEVENT needs a kqueue descriptor, and kqueue() failed');
+    return { value: { ...base, sigev_signo: kq }, kqueue: kq, what: `sigev_notify_kqueue ${kq}` };
+  }
+  return { value: base, kqueue: null, what: 'nothing but sigev_notify' };
+}
+
+/** A zeroed aiocb with aio_buf, aio_nbytes and the sigevent set, as aio_mlock(2) reads it. */
+export function aiocbFor(buf: bigint, nbytes: bigint, sigevent: FilledSigevent['value']): Record<string, unknown> {
   return {
     aio_fildes: 0,
     aio_offset: 0n,
@@ -94,7 +146,7 @@ export function aiocbFor(buf: bigint, nbytes: bigint, sigevNotify: number): Reco
     aio_lio_opcode: 0,
     aio_reqprio: 0,
     _aiocb_private: { status: 0n, error: 0n, kernelinfo: 0n },
-    aio_sigevent: { sigev_notify: sigevNotify, sigev_signo: 0, sigev_value: 0n, _sigev_un: [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n] },
+    aio_sigevent: sigevent,
   };
 }
 
@@ -109,13 +161,29 @@ function aioMlock(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<R
       mlock: ctx.libc.func('int aio_mlock(uintptr_t cb)'),
       error: ctx.libc.func('int aio_error(uintptr_t cb)'),
       ret: ctx.libc.func('intptr_t aio_return(uintptr_t cb)'),
+      kqueue: ctx.libc.func('int kqueue()'),
+      close: ctx.libc.func('int close(int fd)'),
+      thrSelf: ctx.libc.func('int thr_self(_Out_ int64_t *id)'),
     };
   } catch {
     return undefined;
   }
+  const setup: SigeventSetup = {
+    kqueue: () => {
+      const kq = Number(f.kqueue());
+      return kq < 0 ? null : kq;
+    },
+    threadId: () => {
+      const id = [0n];
+      f.thrSelf(id);
+      return Number(id[0]);
+    },
+  };
   return (args) => {
+    const sigevent = sigeventFor(Number(BigInt.asIntN(32, args[2] ?? 0n)), setup);
+    const closeKqueue = (): void => void (sigevent.kqueue === null ? 0 : f.close(sigevent.kqueue));
     const cb = koffi.alloc(FREEBSD_AIOCB, 1);
-    koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(args[0] ?? 0n, args[1] ?? 0n, Number(BigInt.asIntN(32, args[2] ?? 0n))));
+    koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(args[0] ?? 0n, args[1] ?? 0n, sigevent.value));
     const at = koffi.address(cb);
     const result = (r: number | bigint): { ret: number; errno: number | null } => {
       const ret = Number(r);
@@ -129,8 +197,12 @@ function aioMlock(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<R
         return { value, errno: value === -1 ? koffi.errno() : null };
       },
       result: () => result(f.ret(at)),
-      release: () => koffi.free(cb),
-      abandon: () => void abandoned.push(cb),
+      release: () => {
+        koffi.free(cb);
+        closeKqueue();
+      },
+      // a request still in flight may yet write to the block and post to the kqueue: keep both
+      abandon: () => void abandoned.push(cb, sigevent.kqueue),
     };
     return runAio(driver);
   };
@@ -222,10 +294,21 @@ function vmmapReader(ctx: PosixContext): () => VmEntry[] | null {
   };
 }
 
+/** Who may lock beyond RLIMIT_MEMLOCK on FreeBSD: nobody. sys/vm/vm_mmap.c kern_mlock() first asks
+ * priv_check_cred(PRIV_VM_MLOCK), which only decides whether the caller may call mlock at all (root holds it;
+ * sys/kern/kern_priv.c grants it to everyone while security.bsd.unprivileged_mlock is 1), and then refuses with
+ * ENOMEM any request that takes the process's wired pages past lim_cur(RLIMIT_MEMLOCK), root included;
+ * sys_mlockall() checks MCL_CURRENT against the same limit. Root can only raise its limit. */
+export const FREEBSD_LOCK_PRIVILEGE = {
+  canLockMemory: (): boolean => false,
+  privilegedIsRoot:
+    'FreeBSD exempts nobody from RLIMIT_MEMLOCK: kern_mlock in sys/vm/vm_mmap.c applies it to root too; PRIV_VM_MLOCK only permits calling mlock',
+} as const;
+
 export function createFreebsdRunner(): Runner {
   let vmmap: (() => VmEntry[] | null) | undefined;
   const read = (ctx: PosixContext): (() => VmEntry[] | null) => (vmmap ??= vmmapReader(ctx));
-  return createPosixRunner(FREEBSD, {
+  const runner = createPosixRunner(FREEBSD, {
     libcVersion(libc) {
       try {
         return `FreeBSD libc (osreldate ${libc.func('int getosreldate()')() as number})`;
@@ -233,12 +316,11 @@ export function createFreebsdRunner(): Runner {
         return 'FreeBSD libc';
       }
     },
-    // mlock(2) beyond RLIMIT_MEMLOCK needs PRIV_VM_MLOCK, which root holds (outside a jail that denies it).
-    canLockMemory: (_libc, euid) => euid === 0,
+    canLockMemory: FREEBSD_LOCK_PRIVILEGE.canLockMemory,
     lockProbe(ctx) {
       const entries = read(ctx);
       return {
-        method: 'sysctl kern.proc.vmmap: KVME_FLAG_USER_WIRED of the map entry holding each page',
+        method: 'sysctl kern.proc.vmmap: KVME_FLAG_USER_WIRED of the map entry holding each page (per map entry: vm_map_wire clips an entry where a lock starts or ends)',
         pageLocks: (addr, pages) => {
           const e = entries();
           return e === null ? null : pageLocksFromVmmap(e, addr, pages, BigInt(ctx.pageSize));
@@ -264,4 +346,5 @@ export function createFreebsdRunner(): Runner {
       return aio ? { aio_mlock: aio } : {};
     },
   });
+  return { ...runner, privilegedIsRoot: FREEBSD_LOCK_PRIVILEGE.privilegedIsRoot };
 }

@@ -50,8 +50,12 @@ export const ILLUMOS: PosixPlatform = {
   libcId: 'libc',
   constants: ILLUMOS_CONSTANTS,
   errno: ILLUMOS_ERRNO,
-  // sys/mman.h: MAP_PRIVATE 2, MAP_NORESERVE 0x40, MAP_ANON 0x100
-  mman: { PROT_NONE: 0x0, PROT_READ: 0x1, PROT_WRITE: 0x2, MAP_PRIVATE: 2, MAP_ANON: 0x100, MAP_NORESERVE: 0x40 },
+  // sys/mman.h: MAP_PRIVATE 2, MAP_ANON 0x100. MAP_NORESERVE (0x40) exists but must not be used: /proc leaves
+  // untouched NORESERVE pages out of xmap (usr/src/uts/common/fs/proc/prsubr.c pr_getprot: "Don't include
+  // MAP_NORESERVE pages in the address range unless their mappings have actually materialized"), so an untouched
+  // page would read as unmapped, the lock probe's calibration would fail and a case's untouched pages read '-'.
+  // Without it the kernel reserves swap for the pages a case makes writable: a few pages, not worth avoiding.
+  mman: { PROT_NONE: 0x0, PROT_READ: 0x1, PROT_WRITE: 0x2, MAP_PRIVATE: 2, MAP_ANON: 0x100, MAP_NORESERVE: 0 },
   // mincore(2): "the least significant bit of each character is set" for a resident page
   mincoreResident: 0x1,
   rlimit: null, // sys/resource.h has no RLIMIT_MEMLOCK
@@ -75,6 +79,8 @@ export const ILLUMOS_PRXMAP = koffi.struct({
   pr_hatpagesize: 'uint64',
   pr_filler: koffi.array('uint64', 7),
 });
+/** sys/mman.h MAP_NORESERVE: named here so tests can check it stays out of the reservations. */
+export const ILLUMOS_MAP_NORESERVE = 0x40;
 /** sys/procfs.h pr_mflags */
 const MA_READ = 0x04;
 const MA_WRITE = 0x02;
@@ -131,7 +137,8 @@ export function createIllumosRunner(): Runner {
       }
     },
     lockProbe: (ctx) => ({
-      method: '/proc/self/xmap pr_locked of the mapping holding each page (a partly locked mapping cannot be read page by page)',
+      method:
+        '/proc/self/xmap pr_locked of the mapping holding each page (a partly locked mapping cannot be read page by page; test memory is mapped without MAP_NORESERVE, whose untouched pages xmap leaves out)',
       pageLocks: (addr, pages) => pageLocksFromXmap(readXmap(), addr, pages, BigInt(ctx.pageSize)),
     }),
     totalProbe: (ctx) => ({

@@ -220,6 +220,10 @@ export interface PosixContext {
   memory: Runner['memory'];
 }
 
+/** The mmap flags of the worker's reservations: private, anonymous, and MAP_NORESERVE where the OS file asks for it
+ * (0 where it must not: illumos' /proc leaves untouched NORESERVE pages out of xmap). */
+export const reserveFlags = (m: PosixPlatform['mman']): number => m.MAP_PRIVATE | m.MAP_ANON | m.MAP_NORESERVE;
+
 const showLimit = (v: bigint, infinity: bigint): string => (v === infinity ? 'unlimited' : String(v));
 
 /** struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } with a 64-bit rlim_t (FreeBSD, macOS). Anonymous: koffi's
@@ -252,7 +256,7 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
 
   const memory: Runner['memory'] = {
     reserve(pages) {
-      const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, prot.none, m.MAP_PRIVATE | m.MAP_ANON | m.MAP_NORESERVE, -1, 0n));
+      const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, prot.none, reserveFlags(m), -1, 0n));
       return addr === MAP_FAILED ? null : addr;
     },
     protect: (addr, pages, p) => sys.mprotect(addr, BigInt(pages) * ps, prot[p]) === 0,

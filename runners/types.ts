@@ -69,6 +69,8 @@ export interface Credentials {
   gid: number;
   /** effective capability set as hex, when the OS has capabilities */
   capEff: string | null;
+  /** exempt from RLIMIT_MEMLOCK: may lock beyond it without raising it (Linux CAP_IPC_LOCK; illumos, which has no
+   * such limit, proc_lock_memory). False for everyone on FreeBSD and macOS, whose kernels limit root too. */
   canLockMemory: boolean;
   memlock: { soft: string; hard: string };
 }
@@ -95,6 +97,10 @@ export interface Runner {
     isMapped(addr: bigint): boolean;
   };
   readonly probes: Probes;
+  /** Set where no process is exempt from RLIMIT_MEMLOCK (canLockMemory is false even for root): the privileged
+   * context is then root alone, and this sentence, from the kernel's source, says why. Absent (Linux, illumos):
+   * the privileged context needs root with canLockMemory. */
+  readonly privilegedIsRoot?: string;
   credentials(): Credentials;
   /** set RLIMIT_MEMLOCK (soft and hard) in bytes, or null for unlimited */
   setMemlockLimit(bytes: bigint | null): boolean;

@@ -22,6 +22,16 @@ const targetFields = {
 export const MatrixTarget = z.strictObject({ ...targetFields, results: Results });
 export type MatrixTarget = z.infer<typeof MatrixTarget>;
 
+/** A target the matrix was expected to hold (a CI job, or a target id): which targets satisfy it; none is
+ * "missing: no results", shown as such rather than silently absent. */
+export const ExpectedTarget = z.strictObject({
+  /** the job or target id as given to merge --expect */
+  name: z.string().min(1),
+  /** ids of the targets holding its results; empty when none arrived */
+  targets: z.array(z.string()),
+});
+export type ExpectedTarget = z.infer<typeof ExpectedTarget>;
+
 export const DigestBasis = z.enum(['specs', 'majority', 'newest']);
 export type DigestBasis = z.infer<typeof DigestBasis>;
 
@@ -35,11 +45,19 @@ function matrixOf<T extends z.ZodType<{ id: string; results: { target: { id: str
       /** the spec every target is compared with: the catalog given to merge (`specs`), else the digest most targets
        * ran (`majority`), else, on a tie, the one of the newest run (`newest`) */
       specDigest: z.strictObject({ value: z.string(), basis: DigestBasis, detail: z.string() }),
-      /** every target complete and none stale */
+      /** every target complete and none stale, and every expected target present */
       complete: z.boolean(),
+      /** what merge --expect named; absent when nothing was expected */
+      expected: z.array(ExpectedTarget).optional(),
       targets: z.array(target).min(1),
     })
     .superRefine((m, ctx) => {
+      const ids = new Set(m.targets.map((t) => t.id));
+      m.expected?.forEach((e, i) => {
+        for (const id of e.targets) {
+          if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['expected', i, 'targets'], message: `expected "${e.name}" names target "${id}", which the matrix lacks` });
+        }
+      });
       const seen = new Set<string>();
       m.targets.forEach((t, i) => {
         if (t.id !== t.results.target.id) {

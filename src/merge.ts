@@ -2,7 +2,7 @@
 // result wins for a target, which spec is the reference, and which targets are stale or incomplete. A target is
 // never dropped for being stale or incomplete: a report that silently loses a machine hides exactly the machine
 // somebody needs to look at.
-import { type DigestBasis, type Matrix, MATRIX_SCHEMA, type MatrixTarget, type ReportInput } from './matrix.js';
+import { type DigestBasis, type ExpectedTarget, type Matrix, MATRIX_SCHEMA, type MatrixTarget, type ReportInput } from './matrix.js';
 import { type Results, ResultsFileError } from './results.js';
 
 export interface MergeInput {
@@ -20,6 +20,26 @@ export interface MergeOptions {
   specsDigest?: string;
   createdAt: string;
   toolVersion: string;
+  /** what the matrix should hold (merge --expect): a name with the files (absolute paths) its results came in, or a
+   * name alone, satisfied by the target of that id. A name may repeat; its files add up. */
+  expect?: readonly { name: string; path?: string }[];
+}
+
+/** Each expected name with the targets that satisfy it, in the order first named. */
+function expectedTargets(expect: readonly { name: string; path?: string }[], inputs: readonly MergeInput[], ids: ReadonlySet<string>): ExpectedTarget[] {
+  const byName = new Map<string, Set<string>>();
+  for (const e of expect) {
+    const found = byName.get(e.name) ?? new Set<string>();
+    byName.set(e.name, found);
+    if (e.path === undefined) {
+      if (ids.has(e.name)) found.add(e.name);
+      continue;
+    }
+    const from = inputs.filter((i) => i.path === e.path);
+    if (from.length === 0) throw new ResultsFileError(`--expect ${e.name}=${e.path}: not one of the files being merged`);
+    for (const i of from) found.add(i.results.target.id);
+  }
+  return [...byName.entries()].map(([name, found]) => ({ name, targets: [...found].sort() }));
 }
 
 const LISTED = 8;
@@ -99,12 +119,14 @@ export function merge(inputs: readonly MergeInput[], options: MergeOptions): Mat
     })
     .sort((a, b) => a.id.localeCompare(b.id));
 
+  const expected = options.expect === undefined ? undefined : expectedTargets(options.expect, inputs, new Set(targets.map((t) => t.id)));
   return {
     schema: MATRIX_SCHEMA,
     tool: { name: 'semconf', version: options.toolVersion },
     createdAt: options.createdAt,
     specDigest: reference,
-    complete: targets.every((t) => t.complete && !t.stale),
+    complete: targets.every((t) => t.complete && !t.stale) && (expected ?? []).every((e) => e.targets.length > 0),
+    ...(expected !== undefined ? { expected } : {}),
     targets,
   };
 }

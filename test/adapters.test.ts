@@ -11,12 +11,16 @@ import {
   DARWIN,
   DARWIN_CONSTANTS,
   DARWIN_ERRNO,
+  DARWIN_HOLES_METHOD,
+  DARWIN_LOCK_PRIVILEGE,
   DARWIN_PROC_REGIONINFO,
   decodeRegion,
   FAKE_REGION_TAG,
+  mappedInRegions,
   pageLocksFromRegions,
   type Region,
   walkRegions,
+  withRegionHoles,
 } from '../runners/darwin.js';
 import {
   aiocbFor,
@@ -25,12 +29,24 @@ import {
   FREEBSD_CONSTANTS,
   FREEBSD_ERRNO,
   FREEBSD_KINFO_VMENTRY,
+  FREEBSD_LOCK_PRIVILEGE,
   FREEBSD_SIGEVENT,
   KVME_FLAG_USER_WIRED,
   pageLocksFromVmmap,
   parseVmmap,
+  SIGEV_THREAD_ID,
+  sigeventFor,
+  SIGURG,
 } from '../runners/freebsd.js';
-import { ILLUMOS, ILLUMOS_CONSTANTS, ILLUMOS_ERRNO, ILLUMOS_PRXMAP, pageLocksFromXmap, parseXmap } from '../runners/illumos.js';
+import {
+  ILLUMOS,
+  ILLUMOS_CONSTANTS,
+  ILLUMOS_ERRNO,
+  ILLUMOS_MAP_NORESERVE,
+  ILLUMOS_PRXMAP,
+  pageLocksFromXmap,
+  parseXmap,
+} from '../runners/illumos.js';
 import { ADAPTERS, createRunner, supportedPlatforms, UnsupportedOsError } from '../runners/index.js';
 import { parseSmaps } from '../runners/linux.js';
 import {
@@ -43,9 +59,11 @@ import {
   errnoNames,
   type PosixPlatform,
   prototypeOf,
+  reserveFlags,
   runAio,
 } from '../runners/posix-common.js';
-import type { Runner } from '../runners/types.js';
+import type { Credentials, PageLock, PageResidency, Runner } from '../runners/types.js';
+import { establishContext } from '../src/worker/context.js';
 import { CALLABLE_NAMES, CONSTANT_NAMES } from '../src/spec/functions.js';
 import { ERRNO_NAMES } from '../src/spec/errno-names.js';
 
@@ -103,19 +121,87 @@ describe('FreeBSD struct aiocb and struct sigevent, amd64/arm64 layout (sys/sys/
     expect(koffi.sizeof(FREEBSD_AIOCB)).toBe(160);
   });
 
-  it('a request carries only aio_buf, aio_nbytes and sigev_notify; every other byte is zero', () => {
+  // The bytes of the control block aio_mlock would submit for a notification mode, with kqueue() and thr_self()
+  // stubbed: kqueue descriptor 7, thread id 100123.
+  const submitted = (notify: number): { bytes: Buffer; kqueue: number | null } => {
+    let made = 0;
+    const sev = sigeventFor(notify, { kqueue: () => (++made, 7), threadId: () => 100123 });
+    expect(made).toBe(sev.kqueue === null ? 0 : 1);
     const cb = koffi.alloc(FREEBSD_AIOCB, 1);
     try {
-      koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(0x7f00_1234_5000n, 8192n, 3));
-      const bytes = Buffer.from(koffi.view(cb, 160));
-      expect(bytes.readBigUInt64LE(16)).toBe(0x7f00_1234_5000n);
-      expect(bytes.readBigUInt64LE(24)).toBe(8192n);
-      expect(bytes.readInt32LE(80)).toBe(3);
-      const rest = Buffer.concat([bytes.subarray(0, 16), bytes.subarray(32, 80), bytes.subarray(84)]);
-      expect(rest.every((b) => b === 0)).toBe(true);
+      koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(0x7f00_1234_5000n, 8192n, sev.value));
+      // copied: Buffer.from(ArrayBuffer) would share the memory freed below
+      return { bytes: Buffer.from(new Uint8Array(koffi.view(cb, 160))), kqueue: sev.kqueue };
     } finally {
       koffi.free(cb);
     }
+  };
+  /** every byte outside aio_buf, aio_nbytes and the sigevent fields the mode needs is zero */
+  const zeroExcept = (bytes: Buffer, ...ranges: [number, number][]): boolean =>
+    [...bytes].every((b, i) => b === 0 || [[16, 32] as [number, number], ...ranges].some(([from, to]) => i >= from && i < to));
+
+  it('SIGEV_NONE: only aio_buf, aio_nbytes and sigev_notify are set', () => {
+    const { bytes, kqueue } = submitted(0);
+    expect(bytes.readBigUInt64LE(16)).toBe(0x7f00_1234_5000n);
+    expect(bytes.readBigUInt64LE(24)).toBe(8192n);
+    expect(bytes.readInt32LE(80)).toBe(0);
+    expect(zeroExcept(bytes)).toBe(true);
+    expect(kqueue).toBeNull();
+  });
+
+  it('SIGEV_SIGNAL: sigev_signo is a valid signal (vfs_aio.c refuses !_SIG_VALID, and 0 is not), SIGURG, discarded by default', () => {
+    const { bytes } = submitted(Number(FREEBSD_CONSTANTS.SIGEV_SIGNAL));
+    expect([bytes.readInt32LE(80), bytes.readInt32LE(84)]).toEqual([1, SIGURG]);
+    expect(SIGURG).toBe(16); // sys/sys/signal.h
+    expect(zeroExcept(bytes, [80, 88])).toBe(true);
+  });
+
+  it('SIGEV_KEVENT: sigev_notify_kqueue, which is sigev_signo itself (sys/sys/signal.h), is a real kqueue descriptor; flags 0', () => {
+    const { bytes, kqueue } = submitted(Number(FREEBSD_CONSTANTS.SIGEV_KEVENT));
+    expect([bytes.readInt32LE(80), bytes.readInt32LE(84)]).toEqual([3, 7]);
+    expect(kqueue).toBe(7); // closed by the adapter once the request has finished
+    expect(bytes.readUInt16LE(96)).toBe(0); // _sigev_un._kevent_flags: aio_aqueue accepts only EV_CLEAR|EV_DISPATCH|EV_ONESHOT
+    expect(zeroExcept(bytes, [80, 88])).toBe(true);
+  });
+
+  it('SIGEV_THREAD_ID (4): a valid signal and this thread in _sigev_un._threadid', () => {
+    const { bytes } = submitted(SIGEV_THREAD_ID);
+    expect([bytes.readInt32LE(80), bytes.readInt32LE(84), bytes.readInt32LE(96)]).toEqual([4, SIGURG, 100123]);
+    expect(zeroExcept(bytes, [80, 88], [96, 100])).toBe(true);
+  });
+
+  it.each([['SIGEV_THREAD', Number(FREEBSD_CONSTANTS.SIGEV_THREAD)], ['99', 99], ['-1', -1]])(
+    '%s is passed as it is, for the kernel to answer (libc\'s aio_mlock is the bare system call; librt wraps SIGEV_THREAD only for read, write, fsync)',
+    (_name, notify) => {
+      const { bytes, kqueue } = submitted(notify);
+      expect([bytes.readInt32LE(80), bytes.readInt32LE(84)]).toEqual([notify, 0]);
+      expect(zeroExcept(bytes, [80, 84])).toBe(true);
+      expect(kqueue).toBeNull();
+    },
+  );
+
+  it('SIGEV_KEVENT without a kqueue descriptor is the case\'s error, not a submission with descriptor 0', () => {
+    expect(() => sigeventFor(3, { kqueue: () => null, threadId: () => 1 })).toThrow(/kqueue\(\) failed/);
+  });
+});
+
+describe('who may lock beyond RLIMIT_MEMLOCK (FreeBSD kern_mlock, xnu add_wire_counts: nobody, root included)', () => {
+  const creds = (euid: number, canLockMemory: boolean): Credentials => ({ uid: euid, euid, gid: 0, capEff: null, canLockMemory, memlock: { soft: '65536', hard: '65536' } });
+  const stub = (euid: number, canLockMemory: boolean, privilegedIsRoot?: string): Runner =>
+    ({ pageSize: 4096, credentials: () => creds(euid, canLockMemory), ...(privilegedIsRoot !== undefined ? { privilegedIsRoot } : {}) }) as unknown as Runner;
+
+  it.each([['FreeBSD', FREEBSD_LOCK_PRIVILEGE], ['macOS', DARWIN_LOCK_PRIVILEGE]])('%s: root is not exempt, and the reason names the kernel function', (_os, p) => {
+    expect(p.canLockMemory()).toBe(false);
+    expect(p.privilegedIsRoot).toMatch(/exempts nobody from RLIMIT_MEMLOCK: (kern_mlock in sys\/vm\/vm_mmap\.c|add_wire_counts in osfmk\/vm\/vm_map\.c)/);
+  });
+
+  it('the privileged context is root there, recorded with canLockMemory false; elsewhere it still needs the exemption', () => {
+    const root = establishContext(stub(0, false, FREEBSD_LOCK_PRIVILEGE.privilegedIsRoot), 'privileged');
+    expect(root.record).toMatchObject({ established: true, credentials: { euid: 0, canLockMemory: false } });
+    const user = establishContext(stub(1001, false, FREEBSD_LOCK_PRIVILEGE.privilegedIsRoot), 'privileged');
+    expect(user.problem).toBe(`privileged context needs root (${FREEBSD_LOCK_PRIVILEGE.privilegedIsRoot}); this process has euid 1001`);
+    expect(establishContext(stub(0, false), 'privileged').record.established).toBe(false); // Linux without CAP_IPC_LOCK
+    expect(establishContext(stub(0, true), 'privileged').record.established).toBe(true);
   });
 });
 
@@ -187,6 +273,34 @@ describe('macOS tables (xnu bsd/sys/errno.h, mman.h, signal.h, resource.h, proc_
     expect(walkRegions(at)).toEqual(regions);
   });
 
+  it('holes come from the regions: xnu\'s mincore reads a hole as "not resident" without an error (kern_mman.c)', () => {
+    // guard, two mapped pages, a hole of one page, one mapped page; 16 KiB pages
+    const regions: Region[] = [
+      { address: 0x10000n, size: 0x8000n, protection: 3, userWired: 0, userTag: 0 },
+      { address: 0x1c000n, size: 0x4000n, protection: 3, userWired: 0, userTag: 0 },
+    ];
+    const at = (a: bigint): Region | null => regions.find((r) => r.address + r.size > a) ?? null;
+    expect([0x10000n, 0x14000n, 0x18000n, 0x1c000n, 0x20000n].map((a) => mappedInRegions(at, a))).toEqual([true, true, false, true, false]);
+    // the shared core as it behaves on xnu: mincore never fails, so every page is "mapped" and reads N or R
+    const xnuMincore = { isMapped: (): boolean => true, residency: (pages: number): PageResidency[] => Array.from({ length: pages }, () => 'N') };
+    const core = {
+      pageSize: 0x4000,
+      memory: { reserve: () => null, protect: () => true, unmap: () => true, touch: () => {}, isMapped: xnuMincore.isMapped },
+      probes: {
+        residency: { available: true, method: 'mincore, calibrated' },
+        pageResidency: (_addr: bigint, pages: number) => xnuMincore.residency(pages),
+        pageLocks: (_addr: bigint, pages: number): PageLock[] => Array.from({ length: pages }, () => 'U'),
+      },
+    } as unknown as Runner;
+    expect(core.memory.isMapped(0x18000n)).toBe(true); // why the fix is needed: "a hole stays a hole" could not fail
+    const r = withRegionHoles(core, at);
+    expect(r.memory.isMapped(0x18000n)).toBe(false);
+    expect(r.memory.isMapped(0x14000n)).toBe(true);
+    expect(r.probes.pageResidency(0x10000n, 4)?.join('')).toBe('NN-N');
+    expect(r.probes.residency).toEqual({ available: true, method: `mincore, calibrated; ${DARWIN_HOLES_METHOD}` });
+    expect(r.probes.pageLocks(0x10000n, 2)).toEqual(['U', 'U']); // the rest of the runner is the core's
+  });
+
   it('the walk over all regions stops at the made-up region xnu reports past the end, which would repeat forever', () => {
     const real: Region = { address: 0x4000n, size: 0x4000n, protection: 3, userWired: 0, userTag: 0 };
     // past the last entry xnu answers with a region at the asked address itself, tagged -1, as often as asked
@@ -204,7 +318,7 @@ describe('illumos tables (illumos-gate usr/src/uts/common/sys/errno.h, mman.h, s
 
   it('constants: SIGEV_NONE is 1 (not 0), MAP_ANON 0x100; no RLIMIT_MEMLOCK', () => {
     expect(ILLUMOS_CONSTANTS).toMatchObject({ MCL_CURRENT: 1n, MCL_FUTURE: 2n, SIGEV_NONE: 1n, SIGEV_SIGNAL: 2n, SIGEV_THREAD: 3n });
-    expect(ILLUMOS.mman).toMatchObject({ MAP_PRIVATE: 2, MAP_ANON: 0x100, MAP_NORESERVE: 0x40 });
+    expect(ILLUMOS.mman).toMatchObject({ MAP_PRIVATE: 2, MAP_ANON: 0x100 });
     expect(ILLUMOS.rlimit).toBeNull();
     expect(ILLUMOS.library).toBe('libc.so.1');
   });
@@ -230,6 +344,60 @@ describe('illumos tables (illumos-gate usr/src/uts/common/sys/errno.h, mman.h, s
     expect(entries[1]).toEqual({ vaddr: 0x11000n, size: 0x2000n, mflags: 6, locked: 2n });
     expect(pageLocksFromXmap(entries, 0x10000n, 4, 0x1000n)?.join('')).toBe('ULL-');
     expect(pageLocksFromXmap(entries, 0x20000n, 2, 0x1000n)).toBeNull();
+  });
+});
+
+describe('illumos: test memory without MAP_NORESERVE, because /proc leaves untouched NORESERVE pages out of xmap', () => {
+  // A model of usr/src/uts/common/fs/proc/prsubr.c pr_getprot() for one anonymous private segment: with
+  // MAP_NORESERVE only materialized pages are in the xmap answer, otherwise every page is. mlock materializes.
+  const PS = 0x1000n;
+  function address_space(flags: number) {
+    const pages = new Map<bigint, { prot: string; materialized: boolean; locked: boolean }>();
+    const noreserve = (flags & ILLUMOS_MAP_NORESERVE) !== 0;
+    const xmap = (): Buffer => {
+      const entries = [...pages.entries()].filter(([, p]) => !noreserve || p.materialized).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      return Buffer.concat(
+        entries.map(([vaddr, p]) => {
+          const b = Buffer.alloc(216);
+          b.writeBigUInt64LE(vaddr, 0);
+          b.writeBigUInt64LE(PS, 8);
+          b.writeInt32LE(p.prot === 'rw' ? 0x06 : 0, 88);
+          b.writeBigUInt64LE(p.locked ? 1n : 0n, 136);
+          return b;
+        }),
+      );
+    };
+    const memory: Runner['memory'] = {
+      reserve: (n) => {
+        for (let i = 0n; i < BigInt(n); i++) pages.set(0x40000n + i * PS, { prot: 'none', materialized: false, locked: false });
+        return 0x40000n;
+      },
+      protect: (addr, _n, prot) => ((pages.get(addr) ?? { prot }).prot = prot) === prot,
+      unmap: () => (pages.clear(), true),
+      touch: () => {},
+      isMapped: (addr) => pages.has(addr),
+    };
+    const set = (addr: bigint, locked: boolean): void => {
+      const p = pages.get(addr);
+      if (p) Object.assign(p, { locked, materialized: true });
+    };
+    const tools = { memory, pageSize: Number(PS), lock: (addr: bigint) => (set(addr, true), { ret: 0, errno: null }), unlock: (addr: bigint) => set(addr, false), errnoName: String };
+    return { tools, probe: { method: 'xmap', pageLocks: (addr: bigint, n: number) => pageLocksFromXmap(parseXmap(xmap()), addr, n, PS) } };
+  }
+
+  it('the reservations carry no MAP_NORESERVE, and with them the lock probe calibrates', () => {
+    expect(reserveFlags(ILLUMOS.mman) & ILLUMOS_MAP_NORESERVE).toBe(0);
+    expect(reserveFlags(ILLUMOS.mman)).toBe(0x102); // MAP_PRIVATE | MAP_ANON
+    const { tools, probe } = address_space(reserveFlags(ILLUMOS.mman));
+    expect(calibrateLocks(probe, tools)).toEqual({ available: true, method: 'xmap (calibrated)' });
+  });
+
+  it('with MAP_NORESERVE the untouched calibration page reads unmapped and the probe declares itself blind', () => {
+    const { tools, probe } = address_space(reserveFlags(ILLUMOS.mman) | ILLUMOS_MAP_NORESERVE);
+    expect(calibrateLocks(probe, tools)).toEqual({
+      available: false,
+      method: 'xmap: calibration failed: a test page read - before mlock, L after it and U after munlock (expected U, L, U)',
+    });
   });
 });
 

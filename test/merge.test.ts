@@ -61,6 +61,39 @@ describe('merge', () => {
     expect(m.targets[0]).toMatchObject({ stale: true, complete: true });
   });
 
+  it('--expect: a job satisfied by its file, one that sent nothing is recorded as missing, a bare target id matches that target', () => {
+    const m = merge([input('native.json'), input('constructed-gvisor-relabelled.json')], {
+      ...options,
+      expect: [
+        { name: 'linux-x64', path: fixture('native.json') },
+        { name: 'freebsd' },
+        { name: 'linux-x86_64-glibc-gvisor' },
+        { name: 'linux-x64', path: fixture('constructed-gvisor-relabelled.json') },
+      ],
+    });
+    expect(Matrix.parse(m)).toEqual(m);
+    expect(m.expected).toEqual([
+      { name: 'linux-x64', targets: ['linux-x86_64-glibc', 'linux-x86_64-glibc-gvisor'] },
+      { name: 'freebsd', targets: [] },
+      { name: 'linux-x86_64-glibc-gvisor', targets: ['linux-x86_64-glibc-gvisor'] },
+    ]);
+    // every target itself is complete: only the missing one makes the matrix incomplete
+    expect(m.targets.every((t) => t.complete && !t.stale)).toBe(true);
+    expect(m.complete).toBe(false);
+    const all = merge([input('native.json')], { ...options, expect: [{ name: 'linux-x64', path: fixture('native.json') }] });
+    expect(all).toMatchObject({ complete: true, expected: [{ name: 'linux-x64', targets: ['linux-x86_64-glibc'] }] });
+    expect(merge([input('native.json')], options)).not.toHaveProperty('expected');
+  });
+
+  it('--expect with a file that is not merged is refused; a matrix naming a target it lacks does not validate', () => {
+    expect(() => merge([input('native.json')], { ...options, expect: [{ name: 'macos', path: fixture('gvisor.json') }] })).toThrow(
+      new ResultsFileError(`--expect macos=${fixture('gvisor.json')}: not one of the files being merged`),
+    );
+    const m = merge([input('native.json')], { ...options, expect: [{ name: 'macos' }] });
+    const forged = { ...m, expected: [{ name: 'macos', targets: ['darwin-arm64-libsystem'] }] };
+    expect(Matrix.safeParse(forged).error?.issues[0]?.message).toBe('expected "macos" names target "darwin-arm64-libsystem", which the matrix lacks');
+  });
+
   it('a run that did not complete stays, marked incomplete', () => {
     const r = load('native.json');
     const m = merge([{ source: 'x', path: 'x', results: { ...r, complete: false } }], options);
@@ -84,6 +117,24 @@ describe('semconf merge (CLI)', () => {
     expect(semconf('report', '--format', 'html', '--out', join(dir, 'm.html'), out).status).toBe(0);
     const md = semconf('report', '--format', 'md', out);
     expect(md.stdout).toContain('| linux-x86\\_64-glibc-partial | linux 6.18.44-fc-v669 | glibc 2.36 | x86\\_64 | native | 21 | INCOMPLETE |');
+  });
+
+  it('--expect: the matrix records every expected job; merge and the Markdown report show a missing one as missing', () => {
+    const dir = scratch();
+    const out = join(dir, 'matrix.json');
+    const gv = fixture('constructed-gvisor-relabelled.json');
+    const r = semconf('merge', fixture('native.json'), gv, '--expect', `linux-x64=${fixture('native.json')},freebsd`, '--expect', `gvisor=${gv}`, '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('  expected linux-x64: linux-x86_64-glibc\n  expected freebsd: MISSING: no results\n  expected gvisor: linux-x86_64-glibc-gvisor\n');
+    expect(readMatrix(out)).toMatchObject({ complete: false, expected: [{ name: 'linux-x64' }, { name: 'freebsd', targets: [] }, { name: 'gvisor' }] });
+    const md = semconf('report', '--format', 'md', out).stdout;
+    expect(md).toContain('Expected 3 target(s), **1 missing**:\n\n- linux-x64: `linux-x86_64-glibc`\n- ❗ freebsd: **missing: no results**\n- gvisor: `linux-x86_64-glibc-gvisor`\n');
+    const none = semconf('report', '--format', 'md', fixture('native.json')).stdout;
+    expect(none).not.toContain('Expected');
+    const bad = semconf('merge', fixture('native.json'), '--expect', `macos=${gv}`, '--out', join(dir, 'x.json'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`--expect macos=${gv}: ${gv} is not one of the files being merged`);
   });
 
   it('merges a matrix again with more results', () => {

@@ -8,16 +8,19 @@ import { type Command, EXIT, str, UsageError } from './command.js';
 
 export const mergeCommand: Command = {
   summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/1)',
-  usage: `semconf merge FILE... --out MATRIX.json [--prefer FILE]... [--specs DIR]
+  usage: `semconf merge FILE... --out MATRIX.json [--prefer FILE]... [--specs DIR] [--expect NAME[=FILE],...]...
 
   FILE          results files (semconf-results/1) or matrices to merge again; each is validated
   --out FILE    the matrix to write (atomically)
   --prefer F    when several files hold results for one target id, F wins; repeatable. Without it such a clash is
                 refused (exit 2)
   --specs DIR   compare every target's spec digest with this catalog's (default: the digest most targets ran,
-                or the newest run's on a tie). A target run against another spec is kept and marked stale`,
+                or the newest run's on a tie). A target run against another spec is kept and marked stale
+  --expect E    what the matrix should hold, comma-separated, repeatable: NAME=FILE (a CI job whose results are
+                FILE, one of the FILEs merged) or NAME (a job that sent none, or a target id). A name nothing
+                satisfies is recorded and reported as "missing: no results"; the matrix is then not complete`,
   positionals: true,
-  options: { out: { type: 'string' }, prefer: { type: 'string', multiple: true }, specs: { type: 'string' } },
+  options: { out: { type: 'string' }, prefer: { type: 'string', multiple: true }, specs: { type: 'string' }, expect: { type: 'string', multiple: true } },
   async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('merge takes one or more results files');
     const out = str(values.out);
@@ -33,8 +36,10 @@ export const mergeCommand: Command = {
     }
     const prefer = Array.isArray(values.prefer) ? values.prefer.map((p) => resolve(p)) : [];
     const specs = str(values.specs);
+    const expect = expectations(values.expect, seen);
     const matrix = merge(inputs, {
       prefer,
+      ...(expect !== undefined ? { expect } : {}),
       ...(specs !== undefined ? { specsDigest: loadCatalog(specs).digest } : {}),
       createdAt: new Date().toISOString(),
       toolVersion: toolVersion(),
@@ -47,6 +52,27 @@ export const mergeCommand: Command = {
       process.stdout.write(`  ${t.id}  ${r.os} ${r.release}, ${r.libc}, ${r.arch}, runtime ${r.runtime}: ${t.results.cases.length} cases, ${state}  (${t.source})\n`);
       for (const n of t.notes) process.stdout.write(`    ${n}\n`);
     }
+    for (const e of matrix.expected ?? []) {
+      process.stdout.write(`  expected ${e.name}: ${e.targets.length > 0 ? e.targets.join(', ') : 'MISSING: no results'}\n`);
+    }
     return EXIT.ok;
   },
 };
+
+/** --expect values: NAME or NAME=FILE, comma-separated; FILE must be one of the files merged (`merged`: absolute
+ * path → as given). undefined when --expect was not given. */
+export function expectations(values: unknown, merged: ReadonlyMap<string, string>): { name: string; path?: string }[] | undefined {
+  if (!Array.isArray(values)) return undefined;
+  return values
+    .flatMap((v) => String(v).split(','))
+    .filter((v) => v.trim() !== '')
+    .map((v) => {
+      const eq = v.indexOf('=');
+      const name = (eq === -1 ? v : v.slice(0, eq)).trim();
+      if (name === '') throw new UsageError(`--expect ${v}: no name before "="`);
+      if (eq === -1) return { name };
+      const path = resolve(v.slice(eq + 1));
+      if (!merged.has(path)) throw new UsageError(`--expect ${v}: ${v.slice(eq + 1)} is not one of the files being merged`);
+      return { name, path };
+    });
+}

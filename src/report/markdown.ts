@@ -46,12 +46,24 @@ function targetsSection(matrix: Matrix): string[] {
       out.push(`| ${[t.id, `${f.os} ${f.release}`, f.libc, f.arch, f.runtime].map(mdText).join(' | ')} | ${t.results.cases.length} | ${targetState(t)} |`);
     }
   }
+  out.push(...expectedLines(matrix));
   for (const t of matrix.targets) {
     const who = matrix.targets.length > 1 ? `${mdText(t.id)}: ` : '';
     for (const p of missingProbes(t.results)) out.push('', `${who}probe ${mdText(p.name)} not available (${mdText(p.method)}); effects it would see are inconclusive.`);
     for (const n of t.notes) out.push('', `${who}${mdText(n)}`);
   }
   return out;
+}
+
+/** The targets merge --expect named, each with the target that holds its results or, loudly, none. */
+function expectedLines(matrix: Matrix): string[] {
+  const expected = matrix.expected ?? [];
+  if (expected.length === 0) return [];
+  const missing = expected.filter((e) => e.targets.length === 0);
+  const head = `Expected ${expected.length} target(s)${missing.length > 0 ? `, **${missing.length} missing**` : ', all present'}:`;
+  const line = (e: (typeof expected)[number]): string =>
+    e.targets.length > 0 ? `- ${mdText(e.name)}: ${e.targets.map(mdCode).join(', ')}` : `- ❗ ${mdText(e.name)}: **missing: no results**`;
+  return ['', head, '', ...expected.map(line)];
 }
 
 /** Fails (required) or differs (information); silent when the profile's documents say nothing checkable here. */

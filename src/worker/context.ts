@@ -27,6 +27,11 @@ export function establishContext(runner: Runner, context: Context): Established 
   });
   const before = runner.credentials();
   if (context === 'privileged') {
+    // Where the kernel exempts nobody from RLIMIT_MEMLOCK (runner.privilegedIsRoot), root is as privileged as a
+    // process gets: requiring an exemption there would skip every privileged case rather than record what root gets.
+    if (runner.privilegedIsRoot !== undefined) {
+      return before.euid === 0 ? record(true) : record(false, `privileged context needs root (${runner.privilegedIsRoot}); this process has euid ${before.euid}`);
+    }
     return before.euid === 0 && before.canLockMemory
       ? record(true)
       : record(false, `privileged context needs root with CAP_IPC_LOCK; this process has euid ${before.euid} and ${before.canLockMemory ? '' : 'no '}CAP_IPC_LOCK`);

@@ -124,7 +124,7 @@ describe.each(SHELLS)('ci/report.sh under %s', (shell) => {
 });
 
 describe('the shells and the checker are there (a missing one would skip the tests above)', () => {
-  it.each([...SHELLS, 'checkbashisms'])('%s is installed (.ci/run installs posh and devscripts)', (cmd) => {
+  it.each([...SHELLS, 'checkbashisms'])('%s is installed (npm test installs posh and devscripts first: ci/test-deps.sh)', (cmd) => {
     expect(has(cmd), `${cmd} not found`).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 // The gVisor target. The pure parts (how gVisor is recognised from inside, how results cross the sandbox wall, the
 // --target option) run everywhere. The live part runs the real suite, filtered, inside runsc and checks what gVisor's
 // probes can and cannot see; it needs runsc (gVisor) and root, and is skipped, with that reason, only where runsc is
-// genuinely not installed (every machine of this project has it: .ci/run installs the Debian package "runsc").
+// genuinely not installed (npm test installs the Debian package "runsc" first: ci/test-deps.sh).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,31 @@
+#!/bin/sh
+# What semconf's own tests need beyond npm, installed when missing: `npm test` runs this first (pretest), so README's
+# two commands work on a machine that never saw the project, and .ci/run needs no install step of its own.
+#   chromium          the HTML report is checked in a real headless browser
+#   runsc             gVisor, the second implementation of the Linux system calls (a live target)
+#   posh, devscripts  the ci/ scripts are checked under a strict POSIX shell and by checkbashisms
+# Each is a Debian package. Installing needs root and apt; without them this says what is missing and fails, so a
+# live test is never skipped in silence. SEMCONF_TEST_DEPS=skip leaves everything as it is (the tests that need a
+# missing tool then fail, saying which).
+set -eu
+[ "${SEMCONF_TEST_DEPS:-}" = skip ] && exit 0
+[ "$(uname -s)" = Linux ] || exit 0
+
+missing=""
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need chromium chromium
+need runsc runsc
+need posh posh
+need checkbashisms devscripts
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "semconf tests need these Debian packages:$missing; install them as root (apt-get install$missing), or set SEMCONF_TEST_DEPS=skip" >&2
+  exit 1
+fi
+echo "semconf tests: installing$missing (Debian packages)" >&2
+export DEBIAN_FRONTEND=noninteractive
+# One retry: a mirror caught mid-sync fails an update once ("Mirror sync in progress?").
+apt-get update -qq || { sleep 5; apt-get update -qq; }
+# shellcheck disable=SC2086 # the package names are words
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -26,7 +26,7 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json] [--progress]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
                     inside gVisor: runsc --network=none --ignore-cgroups do) or another launcher (docs/targets.md)
@@ -35,6 +35,9 @@ export const runCommand: Command = {
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
   --out FILE        results file (default: results/<target-id>.json)
   --jobs N          worker lanes run in parallel (default 2)
+  --repeat N        run every case N times (default 1); a case whose behaviour differs between its repetitions is
+                    marked flaky in the results file, with what differed (durations and the worker's own locked
+                    total are environment and never make a case flaky)
   --json            print the results JSON instead of the terminal report
   --progress        print each case to stderr as it completes`,
   options: {
@@ -43,6 +46,7 @@ export const runCommand: Command = {
     filter: { type: 'string' },
     out: { type: 'string' },
     jobs: { type: 'string' },
+    repeat: { type: 'string' },
     json: { type: 'boolean' },
     progress: { type: 'boolean' },
     target: { type: 'string' },
@@ -61,6 +65,8 @@ export const runCommand: Command = {
     }
     const jobs = Number(str(values.jobs) ?? 2);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
+    const repeat = Number(str(values.repeat) ?? 1);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort();
     process.once('SIGINT', onSigint);
@@ -68,6 +74,7 @@ export const runCommand: Command = {
     let done = 0;
     const results = await runOnTarget(target, catalog, resolve(specs), {
       jobs,
+      ...(repeat > 1 ? { repeat } : {}),
       onStart: (n) => {
         planned = n;
         process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`);
@@ -83,6 +90,8 @@ export const runCommand: Command = {
     const out = saveResults(wanted, results);
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
+    const flaky = results.cases.filter((c) => c.flaky !== undefined);
+    if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
     const broken = results.cases.some((c) => c.status === 'error');
     if (interrupt.signal.aborted) {
       process.stderr.write(`semconf: interrupted; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);

@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Diff } from '../src/diff.js';
 import { type CaseResult, Results } from '../src/results.js';
+import { DEFAULT_SPECS } from '../src/commands/command.js';
+import { asMatrix } from '../src/merge.js';
+import { plan } from '../src/plan.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { renderTerminal } from '../src/report/terminal.js';
+import { loadCatalog } from '../src/spec/lint.js';
 import { collapseRepetitions } from '../src/run.js';
 import { load, scratch, semconf } from './report-fixtures.js';
 
@@ -65,6 +71,19 @@ describe.runIf(isLinuxRoot)('two real runs of a subset on this machine', () => {
   });
 });
 
+describe('plan with repeat', () => {
+  it('plans the selection round by round, each repetition with its own key', () => {
+    const items = plan(loadCatalog(DEFAULT_SPECS), { filter: 'mlockall.current', repeat: 3 });
+    const n = items.length / 3;
+    expect(n).toBeGreaterThan(1);
+    expect(new Set(items.map((i) => i.key)).size).toBe(items.length);
+    expect(items.map((i) => i.repetition)).toEqual([1, 2, 3].flatMap((r) => Array.from({ length: n }, () => r)));
+    expect(items.slice(n).map((i) => i.case.id)).toEqual([...items.slice(0, n), ...items.slice(0, n)].map((i) => i.case.id));
+    expect(items[0]?.key).toBe('mlockall.current@privileged#1');
+    expect(plan(loadCatalog(DEFAULT_SPECS), { filter: 'mlockall.current' })[0]?.key).toBe('mlockall.current@privileged');
+  });
+});
+
 describe('collapseRepetitions (constructed case results, FAKE)', () => {
   const base = (): CaseResult => {
     const c = load('full-suite.json').cases.find((x) => x.id === 'mlockall.current');
@@ -105,5 +124,21 @@ describe('collapseRepetitions (constructed case results, FAKE)', () => {
       { what: 'observed', values: ['mlockall(MCL_CURRENT) returns 0', 'nothing (error)'] },
     ]);
     expect(collapseRepetitions([])).toBeNull();
+  });
+});
+
+describe('reports list flaky cases apart (a constructed results file, FAKE)', () => {
+  const r = structuredClone(load('full-suite.json'));
+  r.repeat = 3;
+  const c = r.cases.find((x) => x.id === 'mlockall.current');
+  if (c) c.flaky = { repetitions: 3, differed: [{ what: 'later locked', values: ['UU', 'LU', 'UU'] }] };
+
+  it('terminal: a Flaky section after the divergences and errors', () => {
+    expect(renderTerminal(r)).toContain('\nFlaky (behaviour varied between 3 repetitions): 1\n  mlockall.current  later locked UU / LU / UU\n');
+  });
+
+  it('Markdown: a Flaky section', () => {
+    const md = renderMarkdown(asMatrix({ kind: 'results', results: r }, 'r.json'));
+    expect(md).toContain('## 🔁 Flaky (behaviour varied between repetitions of a run): 1\n\n- **mlockall.current** over 3 repetitions: later locked `UU` / `LU` / `UU`');
   });
 });

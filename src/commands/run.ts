@@ -77,7 +77,8 @@ export const runCommand: Command = {
       ...(repeat > 1 ? { repeat } : {}),
       onStart: (n) => {
         planned = n;
-        process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`);
+        const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
+        process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
       },
       ...(values.progress === true
         ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status}\n`) }

@@ -2,12 +2,16 @@
 //
 // Two things fail a diff (exit 1), because each means the target itself now behaves differently:
 //   - a regression: a required profile's verdict went from conforms to diverges or error;
-//   - an unexplained observation change: the call's outcome, the setup calls' outcomes, an effect or the case's
-//     status changed while neither the spec digest nor that case's expectations changed. With the same spec the
-//     same case ran, so the change is the target's. When the spec changed, the case itself may have changed, so the
-//     change is listed but does not fail.
+//   - an unexplained behaviour change: what the case's expectations can judge (its status, the call's and setup
+//     calls' outcomes, page states, inherited state; the rule is src/behaviour.ts) changed while neither the spec
+//     digest nor that case's expectations changed. With the same spec the same case ran, so the change is the
+//     target's. When the spec changed, the case itself may have changed, so the change is listed but does not fail.
+// Environment (what varies with semconf's own process: the worker's whole-process locked total, durations, reasons)
+// is listed apart and never fails: two runs of the same suite on the same target diff clean. A case that was flaky
+// in either run (run --repeat) is listed apart too: its changes and its verdicts' moves do not fail the diff.
 // Everything else (verdicts that move because an expectation moved, new and removed cases, target facts) is listed.
-import type { CaseResult, Results, Verdict, VerdictName } from './results.js';
+import { behaviourChanges, countsAsBehaviour, environmentChanges, type ObservationChange } from './behaviour.js';
+import type { CaseResult, Flaky, Results, Verdict, VerdictName } from './results.js';
 
 export const DIFF_SCHEMA = 'semconf-diff/1';
 
@@ -33,18 +37,7 @@ export interface CaseBrief {
   title: string;
 }
 
-/** `visibility`: an effect one side could observe and the other could not (a blind probe, e.g. under gVisor). It
- * says nothing about behaviour, so it is shown but never counted as an observation change. */
-export type ObservationPart = 'status' | 'outcome' | 'setup' | 'effect' | 'visibility' | 'call';
-
-export interface ObservationChange {
-  /** what the part is about: `status`, `call buf` … */
-  what: string;
-  /** `call` is the call's text, which only a spec change can change: shown, never counted as an observation */
-  part: ObservationPart;
-  old: string;
-  new: string;
-}
+export type { ObservationChange, ObservationPart } from './behaviour.js';
 
 export interface VerdictChange {
   profile: string;
@@ -59,11 +52,28 @@ export interface VerdictChange {
 }
 
 export interface CaseChange extends CaseBrief {
+  /** behaviour changes, plus the shown-only `call` and `visibility` parts; never environment */
   observation: ObservationChange[];
   verdicts: VerdictChange[];
   expectationChanged: boolean;
-  /** the observation changed although the spec digest and this case's expectations did not */
+  /** the behaviour changed although the spec digest and this case's expectations did not */
   unexplained: boolean;
+}
+
+/** A case flaky in either run: what differed between that run's repetitions, and what differs between the runs. */
+export interface FlakyCase extends CaseBrief {
+  old: Flaky | null;
+  new: Flaky | null;
+  observation: ObservationChange[];
+  verdicts: VerdictChange[];
+}
+
+/** One case's environment, different between the runs: shown, never a change. */
+export interface EnvironmentChange {
+  id: string;
+  what: string;
+  old: string;
+  new: string;
 }
 
 export interface Diff {
@@ -76,16 +86,15 @@ export interface Diff {
   added: CaseBrief[];
   removed: CaseBrief[];
   changed: CaseChange[];
+  flaky: FlakyCase[];
+  environment: EnvironmentChange[];
   regressions: { id: string; profile: string; old: VerdictName; new: VerdictName }[];
   unexplained: string[];
-  /** a regression or an unexplained observation change: exit 1 */
+  /** a regression or an unexplained behaviour change: exit 1 */
   failing: boolean;
 }
 
 const REGRESSED: ReadonlySet<VerdictName> = new Set<VerdictName>(['diverges', 'error']);
-
-const outcome = (r: { ret: number; errno: string | null } | undefined): string =>
-  r === undefined ? '-' : r.ret === -1 ? `fails ${r.errno ?? '(no errno)'}` : `returns ${r.ret}`;
 
 const json = (v: unknown): string => (v === undefined ? '-' : JSON.stringify(v));
 
@@ -114,53 +123,6 @@ function factChanges(a: Results, b: Results): FactChange[] {
   return out;
 }
 
-/** What the target did differently in one case: status, outcomes, effects; plus the call text, for context. */
-export function observationChanges(a: CaseResult, b: CaseResult): ObservationChange[] {
-  const out: ObservationChange[] = [];
-  const push = (part: ObservationPart, what: string, x: string, y: string): void => {
-    if (x === y) return;
-    const unseen = part === 'effect' && (x === '?' || y === '?');
-    out.push({ part: unseen ? 'visibility' : part, what, old: x, new: y });
-  };
-  push('status', 'status', a.status, b.status);
-  const oa = a.observed;
-  const ob = b.observed;
-  if (oa === undefined || ob === undefined) {
-    // A case that did not run on one side has no effects to compare piece by piece: one line says what was seen.
-    const seen = (c: CaseResult): string =>
-      c.observed ? `${c.observed.call.text} ${outcome(c.observed.call)}` : `nothing (${c.status}${c.reason ? `: ${c.reason}` : ''})`;
-    push('outcome', 'observed', seen(a), seen(b));
-    return out;
-  }
-  push('call', 'call', oa.call.text, ob.call.text);
-  push('outcome', 'outcome', outcome(oa.call), outcome(ob.call));
-  push('outcome', 'completion', outcome(oa.call.completion), outcome(ob.call.completion));
-  const before = (o: NonNullable<CaseResult['observed']>): string => o.before.map((x) => `${x.text} → ${outcome(x)}`).join('; ');
-  push('setup', 'setup calls', before(oa), before(ob));
-  const ma = oa.effects.mappings;
-  const mb = ob.effects.mappings;
-  for (const name of [...new Set([...Object.keys(ma), ...Object.keys(mb)])]) {
-    const x = Object.hasOwn(ma, name) ? ma[name] : undefined;
-    const y = Object.hasOwn(mb, name) ? mb[name] : undefined;
-    push('effect', `${name} pages`, String(x?.pages ?? '-'), String(y?.pages ?? '-'));
-    push('effect', `${name} locked`, x ? (x.locked ?? '?') : '-', y ? (y.locked ?? '?') : '-');
-    push('effect', `${name} resident`, x ? (x.resident ?? '?') : '-', y ? (y.resident ?? '?') : '-');
-  }
-  push('effect', 'locked total', String(oa.effects.lockedBytes ?? '?'), String(ob.effects.lockedBytes ?? '?'));
-  // A forked child and an exec'd program, piece by piece, so that a blind probe (null) is visibility, not behaviour.
-  const ca = oa.effects.child;
-  const cb = ob.effects.child;
-  if (ca != null || cb != null) {
-    const names = [...new Set([...Object.keys(ca?.mappings ?? {}), ...Object.keys(cb?.mappings ?? {})])];
-    for (const name of names) push('effect', `child ${name} locked`, ca?.mappings[name] ?? '?', cb?.mappings[name] ?? '?');
-    push('effect', 'child locked total', String(ca?.lockedBytes ?? '?'), String(cb?.lockedBytes ?? '?'));
-  }
-  const ea = oa.effects.exec;
-  const eb = ob.effects.exec;
-  if (ea != null || eb != null) push('effect', "exec'd program locked total", String(ea?.lockedBytes ?? '?'), String(eb?.lockedBytes ?? '?'));
-  return out;
-}
-
 const expectationOf = (v: Verdict): string =>
   json([v.expected, (v.clauses ?? []).map((c) => `${c.document}/${c.id}`), v.basis ?? null]);
 
@@ -177,12 +139,17 @@ export function diffResults(
   const added = newResults.cases.filter((c) => !before.has(c.id)).map(brief);
   const removed = oldResults.cases.filter((c) => !after.has(c.id)).map(brief);
   const changed: CaseChange[] = [];
+  const flaky: FlakyCase[] = [];
+  const environment: EnvironmentChange[] = [];
   const regressions: Diff['regressions'] = [];
 
   for (const b of newResults.cases) {
     const a = before.get(b.id);
     if (a === undefined) continue;
-    const observation = observationChanges(a, b);
+    const observation = behaviourChanges(a, b);
+    for (const e of environmentChanges(a, b)) environment.push({ id: b.id, what: e.what, old: e.old, new: e.new });
+    const wasFlaky = a.flaky !== undefined || b.flaky !== undefined;
+    const caseRegressions: Diff['regressions'] = [];
     const profiles = [...new Set([...Object.keys(a.verdicts), ...Object.keys(b.verdicts)])];
     const verdicts: VerdictChange[] = [];
     let expectationChanged = false;
@@ -195,7 +162,7 @@ export function diffResults(
       if (va?.verdict === vb?.verdict && !moved) continue;
       const isRequired = required.includes(p);
       const regression = isRequired && va?.verdict === 'conforms' && vb !== undefined && REGRESSED.has(vb.verdict);
-      if (regression && vb !== undefined) regressions.push({ id: b.id, profile: p, old: 'conforms', new: vb.verdict });
+      if (regression && vb !== undefined) caseRegressions.push({ id: b.id, profile: p, old: 'conforms', new: vb.verdict });
       verdicts.push({
         profile: p,
         old: va?.verdict ?? null,
@@ -206,9 +173,15 @@ export function diffResults(
         regression,
       });
     }
-    const observed = observation.some((o) => o.part !== 'call' && o.part !== 'visibility');
+    // A flaky case is listed apart whether or not it changed: its changes say how it varies, not that the target
+    // does something else now.
+    if (wasFlaky) {
+      flaky.push({ ...brief(b), old: a.flaky ?? null, new: b.flaky ?? null, observation, verdicts });
+      continue;
+    }
+    regressions.push(...caseRegressions);
     if (observation.length === 0 && verdicts.length === 0 && a.title === b.title) continue;
-    const unexplained = observed && !specChanged && !expectationChanged;
+    const unexplained = observation.some(countsAsBehaviour) && !specChanged && !expectationChanged;
     changed.push({ ...brief(b), observation, verdicts, expectationChanged, unexplained });
   }
   const unexplained = changed.filter((c) => c.unexplained).map((c) => c.id);
@@ -222,6 +195,8 @@ export function diffResults(
     added,
     removed,
     changed,
+    flaky,
+    environment,
     regressions,
     unexplained,
     failing: regressions.length > 0 || unexplained.length > 0,

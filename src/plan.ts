@@ -12,8 +12,10 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 export const PROCESS_LOCK_BUDGET_BYTES = 512 * 1024 * 1024;
 
 export interface PlanItem {
-  /** case id and context: unique within a plan */
+  /** case id, context and (with --repeat) repetition: unique within a plan */
   key: string;
+  /** 1 … repeat: which run of the case this is (run --repeat N) */
+  repetition: number;
   function: string;
   case: Case;
   context: Context;
@@ -46,6 +48,8 @@ export interface PlanOptions {
   /** keep cases whose id contains this text, or matches it as /regex/ */
   filter?: string;
   timeoutMs?: number;
+  /** run every case this many times (default 1): cases whose behaviour differs between repetitions are flaky */
+  repeat?: number;
 }
 
 export function matchesFilter(id: string, filter: string | undefined): boolean {
@@ -55,12 +59,16 @@ export function matchesFilter(id: string, filter: string | undefined): boolean {
 }
 
 export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
-  return allCases(catalog)
-    .filter((ref) => matchesFilter(ref.case.id, options.filter))
-    .map(({ spec, case: c }) => {
+  const once = allCases(catalog).filter((ref) => matchesFilter(ref.case.id, options.filter));
+  const repeat = options.repeat ?? 1;
+  // Repetitions go round by round (the whole selection, then again), not case after case: a case that depends on
+  // what ran before it in a shared worker, or on how busy the machine is, then meets other neighbours and moments.
+  return Array.from({ length: repeat }, (_, r) => r + 1).flatMap((repetition) =>
+    once.map(({ spec, case: c }): PlanItem => {
       const context = c.as ?? 'privileged';
       return {
-        key: `${c.id}@${contextName(context)}`,
+        key: `${c.id}@${contextName(context)}${repeat > 1 ? `#${repetition}` : ''}`,
+        repetition,
         function: spec.value.function,
         case: c,
         context,
@@ -71,5 +79,6 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,
         observe: observationsAskedFor(c),
       };
-    });
+    }),
+  );
 }

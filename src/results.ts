@@ -45,6 +45,9 @@ export const Observation = z.strictObject({
   call: CallRecord,
   effects: z.strictObject({
     mappings: z.record(z.string(), MappingEffects),
+    /** the worker process's whole locked memory (VmLck) after the call: environment, not behaviour (after mlockall it
+     * is the whole Node heap, which varies from run to run; the case's own locked pages are in `mappings`). See
+     * src/behaviour.ts */
     lockedBytes: z.int().nullable(),
     /** a child forked after the call: lock state of each mapping there, and its locked total */
     child: z
@@ -88,6 +91,15 @@ export const Verdict = z.strictObject({
 });
 export type Verdict = z.infer<typeof Verdict>;
 
+/** A case whose behaviour (src/behaviour.ts) was not the same in every repetition of one run (`run --repeat N`):
+ * each fact that differed, with its value in each repetition. The case's observation and verdicts are those of the
+ * first repetition. */
+export const Flaky = z.strictObject({
+  repetitions: z.int().min(2),
+  differed: z.array(z.strictObject({ what: z.string(), values: z.array(z.string()) })).min(1),
+});
+export type Flaky = z.infer<typeof Flaky>;
+
 export const CaseStatus = z.enum(['ran', 'error', 'skipped', 'unsupported']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
@@ -101,6 +113,7 @@ export const CaseResult = z.strictObject({
   durationMs: z.number().min(0),
   observed: Observation.optional(),
   warnings: z.array(z.string()).optional(),
+  flaky: Flaky.optional(),
   verdicts: z.record(z.string(), Verdict),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
@@ -139,6 +152,8 @@ export const Results = z.strictObject({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   complete: z.boolean(),
+  /** `run --repeat N`: every case ran N times (absent: once); cases whose behaviour differed carry `flaky` */
+  repeat: z.int().min(2).optional(),
   cases: z.array(CaseResult),
   summary: Summary,
 })

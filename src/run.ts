@@ -1,4 +1,5 @@
 // A whole run: catalog → plan → workers → verdicts → results. The CLI prints and writes; this module decides.
+import { differences } from './behaviour.js';
 import { toolVersion } from './package-info.js';
 import { plan, type PlanOptions } from './plan.js';
 import { type CaseResult, type Results, RESULTS_SCHEMA, summarise } from './results.js';
@@ -34,12 +35,12 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
     throw new Error(`no worker started, so nothing is known about this target: ${why}`);
   }
   const probes = pool.probes;
-  const final = pool.reports.map((r): CaseResult => {
+  const each = pool.reports.map((r): { key: string; result: CaseResult } => {
     const judged = { status: r.outcome.status, probes, ...pick(r.outcome) };
     const verdicts = Object.fromEntries(
       profiles.map((p) => [p.id, judge(judged, r.item.case.expect[p.id] ?? 'unspecified', clauseMaps.get(p.id) ?? new Map())]),
     );
-    return {
+    const result: CaseResult = {
       id: r.item.case.id,
       function: r.item.function,
       title: r.item.case.title,
@@ -50,7 +51,16 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
       ...(r.outcome.warnings !== undefined ? { warnings: r.outcome.warnings } : {}),
       verdicts,
     };
+    return { key: `${r.item.case.id}@${r.item.contextName}`, result };
   });
+  // One case result per case and context, in plan order, whatever order the repetitions completed in.
+  const byCase = new Map<string, CaseResult[]>(items.map((i) => [`${i.case.id}@${i.contextName}`, []]));
+  for (const { key, result } of each) byCase.get(key)?.push(result);
+  const final = [...byCase.values()].flatMap((runs) => {
+    const one = collapseRepetitions(runs);
+    return one === null ? [] : [one];
+  });
+  const repeat = options.repeat ?? 1;
   return {
     schema: RESULTS_SCHEMA,
     tool: { name: 'semconf', version: toolVersion() },
@@ -61,9 +71,21 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
     startedAt,
     finishedAt: new Date().toISOString(),
     complete: pool.complete,
+    ...(repeat > 1 ? { repeat } : {}),
     cases: final,
     summary: summarise(final, profiles.map((p) => p.id)),
   };
+}
+
+/** The repetitions of one case as one case result: the first repetition's observation and verdicts, marked flaky
+ * with what differed when its behaviour (src/behaviour.ts, the rule diff uses) was not the same in all of them.
+ * Environment (durations, the worker's own locked total) differs every time and never makes a case flaky. null when
+ * no repetition completed (an interrupted run). */
+export function collapseRepetitions(runs: readonly CaseResult[]): CaseResult | null {
+  const [first] = runs;
+  if (first === undefined) return null;
+  const differed = differences(runs);
+  return differed.length === 0 ? first : { ...first, flaky: { repetitions: runs.length, differed } };
 }
 
 function pick(o: WorkerReport['outcome']): { reason?: string; observed?: CaseResult['observed'] } {

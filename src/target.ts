@@ -40,6 +40,7 @@ export async function runOnTarget(target: TargetName, catalog: Catalog, specs: s
     jobs: options.jobs ?? 2,
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (run.stopped !== null && run.stopped !== 'interrupted') process.stderr.write(`semconf: ${run.stopped}; it was stopped\n`);

@@ -51,6 +51,10 @@ export function describeExpected(o: Outcome | Expectation): string {
   return parts.join('; ');
 }
 
+/** A whole process's locked memory in the terms an expectation judges it (`locked_total: none | some`). diff and
+ * run --repeat compare such totals through this too (src/behaviour.ts): the exact bytes are the process's own. */
+export const lockedTotalOf = (bytes: number): LockedTotal => (bytes > 0 ? 'some' : 'none');
+
 const bytes = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${n} B`);
 
 /** Human form of an observation, e.g. "fails ENOMEM; buf locked L-, resident R-". */
@@ -124,7 +128,7 @@ function checkEffects(o: Outcome | Expectation, obs: Observation, probes: Probes
   for (const [what, want, seen, probe] of totals) {
     if (want === undefined) continue;
     if (seen === null || seen === undefined || !probe.available) result.unobservable.push(`${what}: ${probe.method}`);
-    else if ((seen > 0 ? 'some' : 'none') !== want) result.mismatches.push(`${what}: expected ${want}, observed ${seen} B`);
+    else if (lockedTotalOf(seen) !== want) result.mismatches.push(`${what}: expected ${want}, observed ${seen} B`);
   }
   return result;
 }

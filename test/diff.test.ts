@@ -4,7 +4,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Diff, diffResults } from '../src/diff.js';
+import { renderDiffMarkdown } from '../src/report/diff-markdown.js';
+import type { CaseResult, Results } from '../src/results.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
+
+/** (constructed) a copy of a real results file with one case edited: FAKE, for the pure diff only. */
+function edited(name: string, id: string, edit: (c: CaseResult) => void): Results {
+  const r = structuredClone(load(name));
+  const c = r.cases.find((x) => x.id === id);
+  if (c === undefined) throw new Error(`no case ${id} in ${name}`);
+  edit(c);
+  return r;
+}
+const effectsOf = (c: CaseResult): NonNullable<CaseResult['observed']>['effects'] => {
+  if (c.observed === undefined) throw new Error(`${c.id} has no observation`);
+  return c.observed.effects;
+};
 
 describe('diffResults', () => {
   it('real native and gVisor runs: what gVisor cannot observe is visibility, not a change of behaviour', () => {
@@ -18,7 +33,8 @@ describe('diffResults', () => {
 
   it('two real runs of the same suite on the same machine: nothing changed', () => {
     const d = diffResults(load('native.json'), load('native-rerun.json'), { required: ['linux'] });
-    expect(d).toMatchObject({ specChanged: false, facts: [], added: [], removed: [], changed: [], regressions: [], unexplained: [], failing: false });
+    expect(d).toMatchObject({ specChanged: false, facts: [], added: [], removed: [], changed: [], flaky: [], regressions: [], unexplained: [], failing: false });
+    expect(d.environment.map((e) => e.what)).toContain('duration');
   });
 
   it('a real run against a changed spec: the observation change is explained, expectation changes are listed', () => {
@@ -32,8 +48,9 @@ describe('diffResults', () => {
       { part: 'call', what: 'call', old: 'mlock(buf, 0)', new: 'mlock(buf, 1)' },
       { part: 'effect', what: 'buf locked', old: 'UU', new: 'LU' },
       { part: 'effect', what: 'buf resident', old: 'NN', new: 'RN' },
-      { part: 'effect', what: 'locked total', old: '0', new: '4096' },
     ]);
+    // The worker's own locked total moved with the page that is now locked: environment, shown apart.
+    expect(d.environment).toContainEqual({ id: 'mlock.zero-length', what: 'process locked total', old: '0 B', new: '4096 B' });
     expect(zero?.verdicts.map((v) => `${v.profile} ${v.old}→${v.new}`)).toEqual(['linux conforms→diverges', 'posix conforms→diverges', 'qnx conforms→diverges']);
     const nullZero = d.changed.find((c) => c.id === 'mlock.null-zero-length');
     expect(nullZero).toMatchObject({ expectationChanged: true, observation: [], unexplained: false });
@@ -96,12 +113,83 @@ describe('diffResults', () => {
   });
 });
 
+describe('diffResults: behaviour, environment, flaky (constructed edits of full-suite.json, FAKE)', () => {
+  it('the worker’s whole-process locked total after mlockall moved: environment, no change, no failure', () => {
+    const moved = edited('full-suite.json', 'mlockall.current', (c) => {
+      effectsOf(c).lockedBytes = (effectsOf(c).lockedBytes ?? 0) - 270_336;
+    });
+    const d = diffResults(load('full-suite.json'), moved);
+    expect(d).toMatchObject({ changed: [], flaky: [], unexplained: [], failing: false });
+    expect(d.environment).toEqual([{ id: 'mlockall.current', what: 'process locked total', old: '1067315200 B', new: '1067044864 B' }]);
+    const md = renderDiffMarkdown(d);
+    expect(md).toContain('**✅ no regression and no unexplained behaviour change**');
+    expect(md).not.toContain('## Changed cases');
+    expect(md).toContain('- process locked total: 1 case(s), e.g. mlockall.current `1067315200 B` → `1067044864 B`\n');
+  });
+
+  it('a forked child’s locked total is judged as none/some: 0 → 8192 B is a behaviour change, 8192 → 12288 B is not', () => {
+    const some = edited('full-suite.json', 'mlockall.current-not-inherited', (c) => {
+      const child = effectsOf(c).child;
+      if (child) child.lockedBytes = 8192;
+    });
+    const d = diffResults(load('full-suite.json'), some);
+    expect(d.unexplained).toEqual(['mlockall.current-not-inherited']);
+    expect(d.changed[0]?.observation).toEqual([{ part: 'effect', what: 'child locked total', old: 'none', new: 'some' }]);
+    expect(d.environment).toContainEqual({ id: 'mlockall.current-not-inherited', what: 'child locked bytes', old: '0 B', new: '8192 B' });
+    const more = edited('full-suite.json', 'mlockall.current-not-inherited', (c) => {
+      const child = effectsOf(c).child;
+      if (child) child.lockedBytes = 12288;
+    });
+    expect(diffResults(some, more)).toMatchObject({ changed: [], failing: false });
+  });
+
+  it('a page state of the case’s own memory is behaviour, whatever the process total does', () => {
+    const d = diffResults(
+      load('full-suite.json'),
+      edited('full-suite.json', 'mlockall.current', (c) => {
+        const later = effectsOf(c).mappings.later;
+        if (later) later.locked = 'LU';
+      }),
+    );
+    expect(d.unexplained).toEqual(['mlockall.current']);
+    expect(d.changed[0]?.observation).toEqual([{ part: 'effect', what: 'later locked', old: 'UU', new: 'LU' }]);
+  });
+
+  it('a case flaky in the new run is listed apart with what differed, and its change and regression do not fail', () => {
+    const flaky = edited('full-suite.json', 'mlockall.current', (c) => {
+      const buf = effectsOf(c).mappings.buf;
+      if (buf) buf.locked = 'LU';
+      const linux = c.verdicts.linux;
+      if (linux) linux.verdict = 'diverges';
+      c.flaky = { repetitions: 3, differed: [{ what: 'buf locked', values: ['LL', 'LU', 'LL'] }] };
+    });
+    const d = diffResults(load('full-suite.json'), flaky, { required: ['linux'] });
+    expect(d).toMatchObject({ changed: [], regressions: [], unexplained: [], failing: false });
+    expect(d.flaky).toHaveLength(1);
+    expect(d.flaky[0]).toMatchObject({
+      id: 'mlockall.current',
+      old: null,
+      new: { repetitions: 3 },
+      observation: [{ part: 'effect', what: 'buf locked', old: 'LL', new: 'LU' }],
+      verdicts: [{ profile: 'linux', old: 'conforms', new: 'diverges', regression: true }],
+    });
+    const md = renderDiffMarkdown(d);
+    expect(md).toContain('0 case(s) changed, 1 flaky, 0 new, 0 removed; same spec.');
+    expect(md).toContain(
+      '## Flaky cases (their behaviour varied between repetitions of a run: never a failure)\n\n- **mlockall.current**: ' +
+        'MCL\\_CURRENT locks a mapping that exists at the call, and not one made after it\n' +
+        '  - flaky in the new run over 3 repetitions: buf locked `LL` / `LU` / `LL`\n  - buf locked: `LL` → `LU`\n' +
+        '  - linux: conforms → diverges (required, **regression**)',
+    );
+  });
+});
+
 describe('semconf diff (CLI)', () => {
   it('exit 0: nothing changed', () => {
     const r = semconf('diff', '--require', 'linux', fixture('native.json'), fixture('native-rerun.json'));
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('**✅ no regression and no unexplained observation change** (required: linux).');
+    expect(r.stdout).toContain('**✅ no regression and no unexplained behaviour change** (required: linux).');
   });
 
   it('exit 0: a spec change explains the changes, no profile required', () => {
@@ -118,11 +206,11 @@ describe('semconf diff (CLI)', () => {
     expect(r.stderr).toBe('semconf diff: 1 regression(s) in required profiles\n');
   });
 
-  it('exit 1: (constructed) unexplained observation change, reported first', () => {
+  it('exit 1: (constructed) unexplained behaviour change, reported first', () => {
     const r = semconf('diff', fixture('native.json'), fixture('constructed-observation-drift.json'));
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('**the observation changed with the same spec and the same expectations: the target behaves differently**');
-    expect(r.stderr).toBe('semconf diff: 1 unexplained observation change(s): mlock.zero-length\n');
+    expect(r.stdout).toContain('**the behaviour changed with the same spec and the same expectations: the target behaves differently**');
+    expect(r.stderr).toBe('semconf diff: 1 unexplained behaviour change(s): mlock.zero-length\n');
   });
 
   it('--format json --out: the whole diff, written atomically', () => {

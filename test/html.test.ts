@@ -217,6 +217,80 @@ describe('HTML report in Chromium: a merged matrix', () => {
   });
 });
 
+describe('HTML report in Chromium: targets disagree, and the state in the URL hash', () => {
+  // (constructed) a second target made from native.json, FAKE: one case behaves differently (munlock.whole-mapping
+  // leaves page 1 locked), every case's environment differs (the worker's locked total, durations), and another case
+  // has a residency the probe could not see (visibility). Only the first is a disagreement.
+  const native = load('native.json');
+  const other = structuredClone(native);
+  other.target = { ...other.target, id: 'linux-x86_64-glibc-other' };
+  for (const c of other.cases) {
+    c.durationMs = c.durationMs * 2 + 1;
+    if (c.observed) c.observed.effects.lockedBytes = (c.observed.effects.lockedBytes ?? 0) + 4096;
+  }
+  const edit = (id: string, f: (m: { locked: string | null; resident: string | null }) => void): void => {
+    const buf = other.cases.find((c) => c.id === id)?.observed?.effects.mappings.buf;
+    if (buf === undefined) throw new Error(`no buf in ${id}`);
+    f(buf);
+  };
+  edit('munlock.whole-mapping', (m) => void (m.locked = 'UL'));
+  edit('mlock.whole-mapping', (m) => void (m.resident = null));
+  const matrix = merge(
+    [
+      { source: 'native.json', path: fixture('native.json'), results: native },
+      { source: 'other.json', path: '/constructed/other.json', results: other },
+    ],
+    { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0.0.0' },
+  );
+  const url = writeReport('disagree.html', renderHtml(matrix, { required: ['linux'] }));
+  const row = native.cases.findIndex((c) => c.id === 'munlock.whole-mapping');
+  const linux = native.profiles.findIndex((p) => p.id === 'linux');
+  const hashOf = (page: Page): Promise<string> => page.evaluate(() => location.hash);
+
+  it('the filter shows exactly the case whose behaviour differs; filters and the opened cell go into the hash', async () => {
+    const { page, errors } = await open(url);
+    expect(await hashOf(page)).toBe('');
+    expect(await page.locator('label:has(#disagree)').textContent()).toBe('targets disagree 1');
+    expect(await visibleRows(page)).toBe(37);
+    await page.locator('#disagree').check();
+    expect(await visibleRows(page)).toBe(1);
+    expect(await page.locator('#matrix tr.case:visible th code').allTextContents()).toEqual(['munlock.whole-mapping']);
+    expect(await hashOf(page)).toBe('#disagree=1');
+    await page.locator('input[data-filter="verdict"][value="unspecified"]').uncheck();
+    expect(await hashOf(page)).toBe('#hide-verdict=unspecified&disagree=1');
+    await page.click(`#matrix tr[data-c="${row}"] td[data-p="${linux}"][data-t="1"] button`);
+    expect(await page.locator('#details').isVisible()).toBe(true);
+    expect(await hashOf(page)).toBe('#hide-verdict=unspecified&disagree=1&case=munlock.whole-mapping&profile=linux&target=linux-x86_64-glibc-other');
+    const facts = (await page.locator('#details dl.facts').allTextContents()).join('\n');
+    expect(facts).toContain('targets disagreebuf locked: linux-x86_64-glibc UU · linux-x86_64-glibc-other UL');
+    await page.screenshot({ path: join(artifacts, 'report-disagree.png') });
+    await page.click('#details-close');
+    await expect.poll(() => hashOf(page)).toBe('#hide-verdict=unspecified&disagree=1');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a page loaded with that hash restores the filters and opens the cell', async () => {
+    const hash = '#hide-verdict=unspecified&disagree=1&case=munlock.whole-mapping&profile=linux&target=linux-x86_64-glibc-other';
+    const { page, errors } = await open(`${url}${hash}`);
+    expect(await page.locator('#disagree').isChecked()).toBe(true);
+    expect(await page.locator('input[data-filter="verdict"][value="unspecified"]').isChecked()).toBe(false);
+    expect(await page.locator('input[data-filter="verdict"][value="conforms"]').isChecked()).toBe(true);
+    expect(await visibleRows(page)).toBe(1);
+    expect(await page.locator('#details').isVisible()).toBe(true);
+    expect(await page.locator('#details .details-head h2').textContent()).toBe('munlock.whole-mapping conforms');
+    expect(await page.locator('#details .where').textContent()).toBe('profile Linux (linux) · required · target linux-x86_64-glibc-other');
+    expect(await hashOf(page)).toBe(hash);
+    // Reset clears the filters, and the hash with them (the cell stays open).
+    await page.click('#details-close');
+    await page.click('#reset');
+    expect(await visibleRows(page)).toBe(37);
+    expect(await hashOf(page)).toBe('');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('HTML report in Chromium: the constructed hostile file', () => {
   const results = load('constructed-hostile.json');
   for (const csp of [true, false]) {

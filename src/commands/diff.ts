@@ -22,8 +22,10 @@ export const diffCommand: Command = {
   --format F    md (default) or json
   --out FILE    write the diff to FILE (atomically) instead of standard output
 
-  exit 1 also when a case's observation (outcome, setup, effects, status) changed while neither the spec digest nor
-  that case's expectations did: the target itself behaves differently`,
+  exit 1 also when a case's behaviour (status, outcome, setup, page states, inherited state: what its expectations
+  can judge) changed while neither the spec digest nor that case's expectations did: the target itself behaves
+  differently. Environment (the worker's whole-process locked total, durations, reasons) is shown apart and never
+  fails; cases flaky in either run (run --repeat) are listed apart and never fail`,
   positionals: true,
   options: { require: { type: 'string', multiple: true }, format: { type: 'string' }, out: { type: 'string' } },
   async run(values, positionals) {
@@ -40,7 +42,7 @@ export const diffCommand: Command = {
     if (diff.failing) {
       const why = [
         diff.regressions.length > 0 ? `${diff.regressions.length} regression(s) in required profiles` : '',
-        diff.unexplained.length > 0 ? `${diff.unexplained.length} unexplained observation change(s): ${diff.unexplained.join(', ')}` : '',
+        diff.unexplained.length > 0 ? `${diff.unexplained.length} unexplained behaviour change(s): ${diff.unexplained.join(', ')}` : '',
       ].filter((w) => w !== '');
       process.stderr.write(`semconf diff: ${why.join('; ')}\n`);
       return EXIT.failed;

@@ -27,7 +27,7 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--json] [--progress]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
                     inside gVisor: runsc --network=none --ignore-cgroups do) or another launcher (docs/targets.md)
@@ -36,6 +36,9 @@ export const runCommand: Command = {
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
   --out FILE        results file (default: results/<target-id>.json)
   --jobs N          worker lanes run in parallel (default 2)
+  --repeat N        run every case N times (default 1); a case whose behaviour differs between its repetitions is
+                    marked flaky in the results file, with what differed (durations and the worker's own locked
+                    total are environment and never make a case flaky)
   --json            print the results JSON instead of the terminal report
   --progress        print each case to stderr as it completes`,
   options: {
@@ -44,6 +47,7 @@ export const runCommand: Command = {
     filter: { type: 'string' },
     out: { type: 'string' },
     jobs: { type: 'string' },
+    repeat: { type: 'string' },
     json: { type: 'boolean' },
     progress: { type: 'boolean' },
     target: { type: 'string' },
@@ -62,6 +66,8 @@ export const runCommand: Command = {
     }
     const jobs = Number(str(values.jobs) ?? 2);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
+    const repeat = Number(str(values.repeat) ?? 1);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
     // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
     // completed case is saved. A second signal cannot skip the save (the handlers stay until it is written).
     const interrupt = new AbortController();
@@ -82,9 +88,11 @@ export const runCommand: Command = {
     let done = 0;
     const results = await runOnTarget(target, catalog, resolve(specs), {
       jobs,
+      ...(repeat > 1 ? { repeat } : {}),
       onStart: (n) => {
         planned = n;
-        process.stderr.write(`semconf: running ${n} case(s) with ${Math.min(jobs, n)} worker lane(s)\n`);
+        const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
+        process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
       },
       ...(values.progress === true
         ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status}\n`) }
@@ -101,6 +109,8 @@ export const runCommand: Command = {
     unhook();
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
+    const flaky = results.cases.filter((c) => c.flaky !== undefined);
+    if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
     const broken = results.cases.some((c) => c.status === 'error');
     if (stoppedBy !== null) {
       process.stderr.write(`semconf: interrupted by ${stoppedBy}; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);

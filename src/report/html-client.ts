@@ -11,6 +11,12 @@ function semconfReport(): void {
   const body = document.getElementById('details-body') as HTMLElement;
   const status = document.getElementById('showing') as HTMLElement;
   const search = document.getElementById('search') as HTMLInputElement;
+  /** "targets disagree": only in a matrix of several targets */
+  const disagree = document.getElementById('disagree') as HTMLInputElement | null;
+  /** the cell whose details are open, as indices into data */
+  let opened: { ci: number; pi: number; ti: number } | null = null;
+  /** while the state is being read from the hash, changes are not written back to it */
+  let restoring = false;
 
   const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
     const e = document.createElement(tag);
@@ -34,6 +40,7 @@ function semconfReport(): void {
     const profiles = enabled('profile');
     const targets = enabled('target');
     const verdicts = enabled('verdict');
+    const onlyDisagreeing = disagree?.checked === true;
     const text = search.value.trim().toLowerCase();
     const columnOn = (e: Element): boolean =>
       (!e.hasAttribute('data-p') || profiles.has(String(num(e, 'data-p')))) &&
@@ -61,7 +68,8 @@ function semconfReport(): void {
         }
         const c = data.cases[num(tr, 'data-c')];
         const matchesText = text === '' || (c !== undefined && `${c.id} ${c.title}`.toLowerCase().includes(text));
-        const visible = fns.has(group.getAttribute('data-f') ?? '') && matchesText && shown > 0;
+        const agreed = onlyDisagreeing && (c === undefined || c.disagree.length === 0);
+        const visible = fns.has(group.getAttribute('data-f') ?? '') && matchesText && !agreed && shown > 0;
         tr.classList.toggle('gone', !visible);
         if (visible) {
           groupRows += 1;
@@ -72,12 +80,15 @@ function semconfReport(): void {
       rows += groupRows;
     }
     status.textContent = `${rows} of ${data.cases.length} cases, ${cells} cells shown`;
+    saveState();
   }
   for (const b of boxes) b.addEventListener('change', apply);
   search.addEventListener('input', apply);
+  disagree?.addEventListener('change', apply);
   document.getElementById('reset')?.addEventListener('click', () => {
     for (const b of boxes) b.checked = true;
     search.value = '';
+    if (disagree) disagree.checked = false;
     apply();
   });
   for (const only of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-only]'))) {
@@ -86,6 +97,56 @@ function semconfReport(): void {
       for (const b of boxes) if (b.dataset.filter === only.dataset.only) b.checked = b.value === only.value;
       apply();
     });
+  }
+
+  // ---- state in the URL hash ---------------------------------------------------------------------------------------
+  // `hide-<group>=<name>` per box that is off (by id or name, not by index, so that a link survives a regenerated
+  // report), `q` the search, `disagree=1`, and `case`/`profile`/`target` for the opened cell. Only what differs from
+  // the page as loaded is written, so a fresh page has no hash.
+  const nameOf = (kind: string, value: string): string =>
+    kind === 'profile' ? (data.profiles[Number(value)]?.id ?? value) : kind === 'target' ? (data.targets[Number(value)]?.id ?? value) : value;
+
+  function stateHash(): string {
+    const p = new URLSearchParams();
+    for (const b of boxes) if (!b.checked && b.dataset.filter) p.append(`hide-${b.dataset.filter}`, nameOf(b.dataset.filter, b.value));
+    if (search.value.trim() !== '') p.set('q', search.value);
+    if (disagree?.checked === true) p.set('disagree', '1');
+    const c = opened && data.cases[opened.ci];
+    if (opened && c) {
+      p.set('case', c.id);
+      p.set('profile', data.profiles[opened.pi]?.id ?? '');
+      p.set('target', data.targets[opened.ti]?.id ?? '');
+    }
+    return p.toString();
+  }
+
+  function saveState(): void {
+    if (restoring) return;
+    const hash = stateHash();
+    if (hash === location.hash.slice(1)) return;
+    // replaceState: a filter click is not a page to go back to, and it fires no hashchange.
+    history.replaceState(null, '', hash === '' ? location.href.split('#')[0] : `#${hash}`);
+  }
+
+  function restoreState(): void {
+    const p = new URLSearchParams(location.hash.slice(1));
+    restoring = true;
+    try {
+      for (const b of boxes) {
+        const kind = b.dataset.filter ?? '';
+        b.checked = !p.getAll(`hide-${kind}`).includes(nameOf(kind, b.value));
+      }
+      search.value = p.get('q') ?? '';
+      if (disagree) disagree.checked = p.get('disagree') === '1';
+      apply();
+      const ci = data.cases.findIndex((c) => c.id === p.get('case'));
+      const pi = data.profiles.findIndex((x) => x.id === p.get('profile'));
+      const ti = data.targets.length === 1 && !p.has('target') ? 0 : data.targets.findIndex((x) => x.id === p.get('target'));
+      if (ci >= 0 && pi >= 0 && ti >= 0) open(ci, pi, ti);
+      else if (dialog.open) dialog.close();
+    } finally {
+      restoring = false;
+    }
   }
 
   // ---- details -------------------------------------------------------------------------------------------------
@@ -125,6 +186,7 @@ function semconfReport(): void {
     const profile = data.profiles[pi];
     const target = data.targets[ti];
     if (!c || !cellData || !v || !profile || !target) return;
+    opened = { ci, pi, ti };
     body.replaceChildren();
     const head = el('header', 'details-head');
     const title = el('h2');
@@ -170,8 +232,14 @@ function semconfReport(): void {
     row(ctx, 'credentials', cellData.credentials);
     row(ctx, 'status', cellData.status);
     row(ctx, 'duration', `${cellData.durationMs} ms`);
-    row(ctx, 'locked total', cellData.lockedBytes === '?' ? '' : `${cellData.lockedBytes} bytes`);
+    row(ctx, 'process locked', cellData.lockedBytes === '?' ? '' : `${cellData.lockedBytes} bytes, the whole worker (environment: not judged, not compared)`);
     row(ctx, 'warnings', cellData.warnings.join('\n'), 'pre');
+    row(ctx, 'flaky', cellData.flaky);
+    if (data.targets.length > 1) {
+      // What the targets disagree on, value by value; the same rule as semconf diff.
+      const lines = c.disagree.map((d) => `${d.what}: ${d.values.map((x, i) => `${data.targets[i]?.id ?? i} ${x || '(not run)'}`).join(' · ')}`);
+      row(ctx, 'targets disagree', lines.join('\n'), 'mono pre');
+    }
     body.append(ctx);
 
     if (cellData.mappings.length > 0) {
@@ -217,6 +285,7 @@ function semconfReport(): void {
       body.append(raw);
     }
     if (!dialog.open) dialog.showModal();
+    saveState();
   }
 
   document.getElementById('matrix')?.addEventListener('click', (event) => {
@@ -225,11 +294,18 @@ function semconfReport(): void {
     open(num(button, 'data-c'), num(button, 'data-p'), num(button, 'data-t'));
   });
   document.getElementById('details-close')?.addEventListener('click', () => dialog.close());
+  // However the dialog closes (the button, the backdrop, Escape), the hash forgets the cell.
+  dialog.addEventListener('close', () => {
+    opened = null;
+    saveState();
+  });
+  // A hash typed or pasted into the address bar of an open page is a link followed.
+  window.addEventListener('hashchange', restoreState);
   // A click on the backdrop (outside the dialog's box) closes it too.
   dialog.addEventListener('click', (event) => {
     if (event.target === dialog) dialog.close();
   });
-  apply();
+  restoreState();
 }
 
 /** The script text embedded in the page. */

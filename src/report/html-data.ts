@@ -1,5 +1,6 @@
 // The data the HTML report embeds for its script: a matrix flattened into arrays, so the page looks everything up by
 // index (data-* attributes hold numbers only) and never by a string key taken from a results file.
+import { differences } from '../behaviour.js';
 import type { Matrix } from '../matrix.js';
 import type { CaseResult, VerdictName } from '../results.js';
 import { oneLine } from './escape.js';
@@ -33,7 +34,10 @@ export interface HtmlCell {
   durationMs: number;
   warnings: string[];
   mappings: { name: string; pages: number; locked: string; resident: string }[];
+  /** the worker's whole-process locked total: environment (src/behaviour.ts), shown as such */
   lockedBytes: string;
+  /** run --repeat: what differed between this target's repetitions of the case; '' when it was not flaky */
+  flaky: string;
   /** the whole observation, pretty-printed: effects newer than this report still reach the reader */
   raw: string;
   /** by profile index; null where the target was not judged against that profile */
@@ -55,8 +59,10 @@ export interface HtmlData {
   profiles: { id: string; name: string; version: string; kind: string; required: boolean }[];
   targets: HtmlTarget[];
   functions: string[];
-  /** by target index; null where the target did not run the case */
-  cases: { id: string; function: string; title: string; cells: (HtmlCell | null)[] }[];
+  /** by target index; null where the target did not run the case. `disagree`: each behaviour fact that differs
+   * between the targets that ran the case (src/behaviour.ts, the rule diff uses), with its value by target index
+   * ('' where the target did not run it); empty when they agree */
+  cases: { id: string; function: string; title: string; cells: (HtmlCell | null)[]; disagree: { what: string; values: string[] }[] }[];
 }
 
 const outcome = (r: { ret: number; errno: string | null }): string => (r.ret === -1 ? `fails ${r.errno ?? '(no errno)'}` : `returns ${r.ret}`);
@@ -83,6 +89,7 @@ function cell(c: CaseResult, profiles: readonly string[]): HtmlCell {
       resident: m.resident ?? '?',
     })),
     lockedBytes: obs?.effects.lockedBytes === null || obs === undefined ? '?' : String(obs.effects.lockedBytes),
+    flaky: c.flaky ? `${c.flaky.differed.map((d) => `${d.what} ${d.values.join(' / ')}`).join('; ')} (${c.flaky.repetitions} repetitions)` : '',
     raw: obs ? JSON.stringify(obs, null, 2) : '',
     verdicts: profiles.map((p) => {
       const v = Object.hasOwn(c.verdicts, p) ? c.verdicts[p] : undefined;
@@ -97,6 +104,20 @@ function cell(c: CaseResult, profiles: readonly string[]): HtmlCell {
       };
     }),
   };
+}
+
+/** What the targets that ran a case disagree on, by target index. A target without the case is not compared: not
+ * running a case is not behaviour (the matrix marks that target incomplete). */
+function disagreement(matrix: Matrix, byTarget: ReadonlyMap<string, CaseResult>): HtmlData['cases'][number]['disagree'] {
+  const ran = matrix.targets.flatMap((t, i) => {
+    const c = byTarget.get(t.id);
+    return c ? [{ i, c }] : [];
+  });
+  return differences(ran.map((x) => x.c)).map((d) => {
+    const values = matrix.targets.map(() => '');
+    ran.forEach((x, k) => (values[x.i] = d.values[k] ?? ''));
+    return { what: d.what, values };
+  });
 }
 
 export function htmlData(matrix: Matrix, required: readonly string[]): HtmlData {
@@ -124,6 +145,7 @@ export function htmlData(matrix: Matrix, required: readonly string[]): HtmlData 
         const c = r.byTarget.get(t.id);
         return c ? cell(c, ids) : null;
       }),
+      disagree: disagreement(matrix, r.byTarget),
     })),
   };
 }

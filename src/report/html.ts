@@ -1,6 +1,8 @@
 // The HTML report: ONE self-contained file (inline CSS and script, no network, no external asset): a matrix of
 // cases × profiles (× targets for a merged matrix), cells coloured by verdict, filters by function, profile, verdict
-// and target, and each cell opening to expected vs observed, the context and the quoted clause.
+// and target (and, for a matrix, the cases whose behaviour the targets disagree on), and each cell opening to expected
+// vs observed, the context and the quoted clause. The filters and the opened cell live in the URL's hash, so a link
+// shows what its sender saw.
 //
 // Every text from a results file is untrusted (spec files arrive in pull requests). The table is rendered here with
 // every value escaped; the details come from JSON embedded with `<` escaped, and the script writes them with
@@ -72,6 +74,8 @@ fieldset{border:0;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px;align-i
 legend{float:left;font-weight:600;margin-right:6px;font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
 .filters label{display:inline-flex;align-items:center;gap:4px;border:1px solid var(--line);border-radius:14px;padding:1px 9px 1px 5px;cursor:pointer;user-select:none;background:var(--bg)}
 .filters label:has(input:not(:checked)){opacity:.45;text-decoration:line-through}
+.filters label.toggle:has(input:not(:checked)){opacity:1;text-decoration:none}
+.mark{font-style:normal;font-size:11px;font-weight:600;border-radius:8px;padding:0 6px;margin-left:6px;background:var(--inconclusive-bg);color:var(--inconclusive)}
 .filters input[type=checkbox]{margin:0;accent-color:var(--accent)}
 .filters input[type=search]{border:1px solid var(--line);border-radius:6px;padding:4px 8px;min-width:220px;font:inherit}
 .filters button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(--panel);border-radius:6px;padding:2px 8px;cursor:pointer}
@@ -203,6 +207,12 @@ function filters(data: HtmlData): string {
 ${group('function', 'function', data.functions.map((f) => box('function', f, `<code>${h(f)}</code>`)))}
 ${group('profile', 'profile', data.profiles.map((p, i) => box('profile', String(i), `${h(p.id)}${p.required ? ' ★' : ''}`)))}
 ${data.targets.length > 1 ? group('target', 'target', data.targets.map((t, i) => box('target', String(i), `<code>${h(t.id)}</code>`))) : ''}
+${
+  // Off by default, unlike the groups above: on, it keeps only the cases whose behaviour differs between targets.
+  data.targets.length > 1
+    ? `<fieldset><legend>cases</legend><label class="toggle"><input type="checkbox" id="disagree">targets disagree <small class="muted">${data.cases.filter((c) => c.disagree.length > 0).length}</small></label></fieldset>`
+    : ''
+}
 ${group(
   'verdict',
   'verdict',
@@ -252,7 +262,11 @@ function matrixTable(data: HtmlData): string {
             return `<td class="v-${v.verdict}" data-p="${pi}" data-t="${ti}" data-v="${v.verdict}"><button type="button" data-c="${ci}" data-p="${pi}" data-t="${ti}" title="${h(label)}" aria-label="${h(label)}">${SYMBOL[v.verdict]}</button></td>`;
           }),
         );
-        return `<tr class="case" data-c="${ci}"><th class="case" scope="row"><code>${h(c.id)}</code><span title="${h(c.title)}">${h(c.title)}</span></th>${cells.join('')}</tr>`;
+        const marks = [
+          c.disagree.length > 0 ? `<em class="mark disagree" title="${h(`targets disagree on ${c.disagree.map((d) => d.what).join(', ')}`)}">targets disagree</em>` : '',
+          c.cells.some((x) => x !== null && x.flaky !== '') ? '<em class="mark flaky" title="its behaviour varied between repetitions of a run (run --repeat)">flaky</em>' : '',
+        ].join('');
+        return `<tr class="case" data-c="${ci}"><th class="case" scope="row"><code>${h(c.id)}</code>${marks}<span title="${h(c.title)}">${h(c.title)}</span></th>${cells.join('')}</tr>`;
       });
     return `<tbody data-f="${h(fn)}"><tr class="fn"><th colspan="${width}"><code>${h(fn)}</code><small>${rows.length} case(s)</small></th></tr>${rows.join('')}</tbody>`;
   });

@@ -152,6 +152,19 @@ function errorSection(matrix: Matrix, required: ReadonlySet<string>): string[] {
   return lines.length === 0 ? [] : ['', `## ❗ Errors (the case itself broke): ${lines.length}`, '', ...lines];
 }
 
+/** run --repeat: cases whose behaviour varied between repetitions; their verdicts are the first repetition's. */
+function flakySection(matrix: Matrix): string[] {
+  const many = matrix.targets.length > 1;
+  const lines = matrix.targets.flatMap((t) =>
+    t.results.cases.flatMap((c) =>
+      c.flaky === undefined
+        ? []
+        : [`- **${mdText(c.id)}**${many ? ` on ${mdText(t.id)}` : ''} over ${c.flaky.repetitions} repetitions: ${c.flaky.differed.map((d) => `${mdText(d.what)} ${d.values.map(mdCode).join(' / ')}`).join('; ')}`],
+    ),
+  );
+  return lines.length === 0 ? [] : ['', `## 🔁 Flaky (behaviour varied between repetitions of a run): ${lines.length}`, '', ...lines];
+}
+
 function notRunSection(matrix: Matrix): string[] {
   const many = matrix.targets.length > 1;
   const lines = matrix.targets.flatMap((t) =>
@@ -170,6 +183,6 @@ export function renderMarkdown(matrix: Matrix, options: MarkdownOptions = {}): s
   const out = [...targetsSection(matrix), '', ...summaryTable(matrix, ordered, required)];
   if (required.size === 0) out.push('', 'No profile is required (`--require PROFILE`): every divergence below is information.');
   for (const p of ordered) out.push(...profileSection(matrix, rows, p, required.has(p.id)));
-  out.push(...errorSection(matrix, required), ...notRunSection(matrix));
+  out.push(...errorSection(matrix, required), ...notRunSection(matrix), ...flakySection(matrix));
   return `${out.join('\n')}\n`;
 }

@@ -45,5 +45,12 @@ export function renderTerminal(results: Results, opts: { color?: boolean } = {})
     out.push('', `Not run: ${skipped.length}`);
     for (const c of skipped) out.push(`  ${c.id}  ${c.status}: ${c.reason ?? ''}`);
   }
+  // run --repeat: cases whose behaviour varied between repetitions, apart from the verdicts (those are the first
+  // repetition's).
+  const flaky = results.cases.filter((c) => c.flaky !== undefined);
+  if (flaky.length > 0) {
+    out.push('', paint(1, `Flaky (behaviour varied between ${results.repeat ?? '?'} repetitions): ${flaky.length}`));
+    for (const c of flaky) out.push(`  ${paint(33, c.id)}  ${(c.flaky?.differed ?? []).map((d) => `${d.what} ${d.values.join(' / ')}`).join('; ')}`);
+  }
   return `${out.join('\n')}\n`;
 }

@@ -20,6 +20,7 @@ async function main(): Promise<number> {
     onStart: (n) => process.stderr.write(`semconf (${request.where}): running ${n} case(s)\n`),
     ...(request.profiles ? { profiles: request.profiles } : {}),
     ...(request.filter !== undefined ? { filter: request.filter } : {}),
+    ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
   });
   await new Promise<void>((resolve, reject) =>
     process.stdout.write(`\n${RESULTS_BEGIN}\n${JSON.stringify(results)}\n${RESULTS_END}\n`, (e) => (e ? reject(e) : resolve())),

@@ -65,6 +65,8 @@ export interface LaunchOptions {
   jobs: number;
   profiles?: string[];
   filter?: string;
+  /** run --repeat N: the inner run repeats every case, and the time limit grows with it */
+  repeat?: number;
   signal?: AbortSignal;
   /** limit for the whole run (default: the launcher's margin plus every planned case's timeout) */
   timeoutMs?: number;
@@ -175,7 +177,10 @@ const seconds = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)
 export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
   const problem = launcher.problem();
   if (problem !== null) throw new Error(problem);
-  const planned = plan(options.catalog, options.filter !== undefined ? { filter: options.filter } : {});
+  const planned = plan(options.catalog, {
+    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
+  });
   const timeoutMs = options.timeoutMs ?? launcher.marginMs + planned.reduce((n, i) => n + i.timeoutMs, 0);
   const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
   const stateDir = mkdtempSync(join(tmpdir(), `semconf-${launcher.target}-`));
@@ -186,6 +191,7 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
     stateDir,
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
   };
   let how: Launch;
   try {

@@ -9,6 +9,8 @@ export interface InnerRequest {
   jobs: number;
   profiles?: string[];
   filter?: string;
+  /** run --repeat N */
+  repeat?: number;
   /** how the inner run names where it runs in its own messages ("inside gVisor") */
   where: string;
   /** the launcher's private state directory: on the inner run's command line, so that clean-up can find every

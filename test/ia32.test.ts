@@ -263,12 +263,13 @@ describe.runIf(canRun && haveRoot)('an interrupted ia32 run', () => {
 
 describe.runIf(canRun && haveRoot)('inside the i386 root: the ABI, layouts and limits the runner sees', () => {
   let seen: Record<string, unknown>;
-  const dir = mkdtempSync(join(tmpdir(), 'semconf-ia32-layout-'));
+  let dir = '';
   afterAll(() => {
-    if (mountsUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+    if (dir !== '' && mountsUnder(dir).length === 0) rmSync(dir, { recursive: true, force: true });
   });
 
   beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'semconf-ia32-layout-'));
     // The launcher's own mount script, around a script that reports what a 32-bit Node sees.
     const script = [
       `import koffi from '${ROOT}/node_modules/koffi/index.js';`,

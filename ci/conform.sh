@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run the suite on this machine and validate the results file it wrote. Used by .ci/run and by every job of the
 # multi-OS matrix (.github/workflows/conformance.yml).
-# Usage: ci/conform.sh [OUT_DIR] [--target native|gvisor]   (default results/, native)
-# The file is OUT_DIR/<target-id>.json, the gVisor target's OUT_DIR/<target-id>-gvisor.json.
+# Usage: ci/conform.sh [OUT_DIR] [--target native|gvisor|ia32]   (default results/, native)
+# The file is OUT_DIR/<target-id>.json, another target's OUT_DIR/<target-id>-<target>.json (ia32 needs ci/ia32-root.sh).
 # SEMCONF_FILTER=PATTERN runs only the matching cases (quick checks of this script; the matrix runs everything).
 #
 # POSIX sh, not Bash: the macOS runner's bash is 3.2, where "${a[@]}" of an empty array under set -u is an error,
@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 out_dir=${1:-results}
 target=native
-if [ "${2:-}" = "--target" ]; then target=${3:?--target needs a value: native or gvisor}; fi
+if [ "${2:-}" = "--target" ]; then target=${3:?--target needs a value: native, gvisor or ia32}; fi
 mkdir -p "$out_dir"
 id=$(node -e "import('./dist/runners/index.js').then(m => console.log(m.createRunner().facts.id))")
 suffix=""

@@ -12,9 +12,13 @@ const KERNEL_HALF_64 = 1n << 63n;
 /** A 32-bit process on an x86_64 Linux kernel may map up to 4 GiB less two pages (IA32_PAGE_OFFSET, 0xffffe000). */
 const IA32_ON_X86_64_USER_END = 0xffffe000n;
 
+/** A 64-bit kernel computes addr + len of a 32-bit process's call in 64 bits (the compat entry zero-extends its
+ * arguments): there, a range past 4 GiB does not wrap, it runs on over the rest of the process's memory. */
+const kernelBitsOf = (wordBits: number): number => (['x86_64', 'aarch64', 'arm64', 'amd64'].includes(os.machine()) ? 64 : wordBits);
+
 export function addressSpaceOf(wordBits: number, pageSize: number, nullEnd = BigInt(pageSize)): AddressSpace {
   const userEnd = wordBits === 64 ? KERNEL_HALF_64 : process.platform === 'linux' && os.machine() === 'x86_64' ? IA32_ON_X86_64_USER_END : null;
-  return { wordBits, nullEnd, userEnd };
+  return { wordBits: kernelBitsOf(wordBits), nullEnd, userEnd };
 }
 
 /** Linux: vm.mmap_min_addr is the lowest address an mmap may use (only CAP_SYS_RAWIO may go lower, and semconf

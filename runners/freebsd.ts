@@ -17,7 +17,6 @@ export const FREEBSD_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   PROT_READ: 0x01n,
   PROT_WRITE: 0x02n,
   PROT_EXEC: 0x04n,
-  SIZE_MAX: (1n << 64n) - 1n,
   NULL: 0n,
   SIGEV_NONE: 0n,
   SIGEV_SIGNAL: 1n,

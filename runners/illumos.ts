@@ -18,7 +18,6 @@ export const ILLUMOS_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   PROT_READ: 0x1n,
   PROT_WRITE: 0x2n,
   PROT_EXEC: 0x4n,
-  SIZE_MAX: (1n << 64n) - 1n,
   NULL: 0n,
   SIGEV_NONE: 1n,
   SIGEV_SIGNAL: 2n,

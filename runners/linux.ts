@@ -1,253 +1,159 @@
-// Linux adapter: glibc (libc.so.6) through koffi, Linux constants, errno names from Node's own table, and the
-// probes /proc offers: per-VMA lock flags (smaps VmFlags `lo`), residency (mincore) and VmLck.
+// Linux adapter: glibc (libc.so.6) on the shared POSIX core (posix-common.ts), like the FreeBSD, macOS and illumos
+// adapters: the core binds the allowlist at this process's width, places memory, reads residency with mincore and
+// limits with getrlimit64. What only Linux has is layered on top as hooks: the lock state from /proc (smaps VmFlags
+// `lo`, read fast through msync(MS_INVALIDATE) where that agrees with smaps), VmLck, CAP_IPC_LOCK from CapEff, the
+// fork and exec probes (linux-process.ts), and whether gVisor or Linux runs the calls (linux-runtime.ts).
+// The same adapter runs in a 32-bit (i386) Node on an x86_64 kernel (`semconf run --target ia32`): nothing below
+// assumes 64 bits.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
-import { addressSpaceOf, linuxMmapMinAddr } from './address-space.js';
-import type { CallableName, ConstantName } from '../src/spec/functions.js';
-import { accessibleBytesIn, lockedBytesIn, pinnedBytesIn, pageLocksIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
+import { linuxMmapMinAddr } from './address-space.js';
+import { accessibleBytesIn, lockedBytesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
-import { calibrateResidency, convertArgs, errnoNames, prototypeOf, SYNC_CALLABLES } from './posix-common.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
-import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner } from './types.js';
+import { createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
+import type { PageLock, Runner } from './types.js';
 
 export { parseSmaps } from './linux-proc.js';
 
-const SC_PAGESIZE = 30;
-const RLIMIT_MEMLOCK = 8;
-const RLIM_INFINITY = (1n << 64n) - 1n;
 const CAP_IPC_LOCK = 14n;
-const PROT = { none: 0, r: 1, rw: 3 } as const;
-const MAP_PRIVATE = 0x02;
-const MAP_ANONYMOUS = 0x20;
-const MAP_NORESERVE = 0x4000;
-const MAP_FAILED = (1n << 64n) - 1n;
 const MS_INVALIDATE = 2;
 
-const CONSTANTS: Partial<Record<ConstantName, bigint>> = {
-  MCL_CURRENT: 1n,
-  MCL_FUTURE: 2n,
-  MCL_ONFAULT: 4n,
-  PROT_NONE: 0n,
-  PROT_READ: 1n,
-  PROT_WRITE: 2n,
-  PROT_EXEC: 4n,
-  SIZE_MAX: (1n << 64n) - 1n,
-  NULL: 0n,
+/** Linux's numbers (uapi asm-generic/mman-common.h, mman.h; asm-generic/resource.h), the same on i386 and x86_64. */
+export const LINUX: PosixPlatform = {
+  os: 'linux',
+  library: 'libc.so.6',
+  libcId: 'glibc',
+  constants: {
+    MCL_CURRENT: 1n,
+    MCL_FUTURE: 2n,
+    MCL_ONFAULT: 4n,
+    PROT_NONE: 0n,
+    PROT_READ: 1n,
+    PROT_WRITE: 2n,
+    PROT_EXEC: 4n,
+    NULL: 0n,
+  },
+  // Node's own table is Linux's <errno.h> when Node runs on Linux (the only place this adapter is created).
+  errno: os.constants.errno,
+  mman: { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, MAP_PRIVATE: 0x02, MAP_ANON: 0x20, MAP_NORESERVE: 0x4000 },
+  mincoreResident: 1,
+  // glibc's plain mmap takes a long offset (off_t without _FILE_OFFSET_BITS=64): 32 bits on i386, 64 on x86_64.
+  mmapOffset: 'long',
+  // RLIMIT_MEMLOCK 8; getrlimit64/setrlimit64 take struct rlimit64 (two 64-bit words) on every ABI, where glibc's
+  // i386 getrlimit takes two longs; RLIM64_INFINITY is ~0ULL.
+  rlimit: { memlock: 8, infinity: (1n << 64n) - 1n, symbols: { get: 'getrlimit64', set: 'setrlimit64' } },
 };
 
 const ownStatus = (): string => readFileSync('/proc/self/status', 'utf8');
 const statusField = (name: string): string | null => statusFieldIn(ownStatus(), name);
 
 export function createLinuxRunner(): Runner {
-  const libc = koffi.load('libc.so.6');
-  // Registered by name: the getrlimit/setrlimit prototypes below refer to "semconf_rlimit".
-  koffi.struct('semconf_rlimit', { cur: 'uint64', max: 'uint64' });
-  // Internal bindings: never reachable from specs.
-  const sys = {
-    sysconf: libc.func('long sysconf(int name)'),
-    mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
-    munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
-    mprotect: libc.func('int mprotect(uintptr_t addr, size_t len, int prot)'),
-    mincore: libc.func('int mincore(uintptr_t addr, size_t len, _Out_ uint8_t *vec)'),
-    memset: libc.func('uintptr_t memset(uintptr_t s, int c, size_t n)'),
-    getrlimit: libc.func('int getrlimit(int resource, _Out_ semconf_rlimit *rlim)'),
-    msync: libc.func('int msync(uintptr_t addr, size_t len, int flags)'),
-    setrlimit: libc.func('int setrlimit(int resource, const semconf_rlimit *rlim)'),
-    exit: libc.func('void _exit(int status)'),
-    libcVersion: libc.func('const char *gnu_get_libc_version()'),
-  };
-  // The spec-callable allowlist (src/spec/functions.ts), bound with 64-bit integer parameters for addresses.
-  // glibc has no aio_mlock (a FreeBSD extension): cases calling it are `unsupported` here.
-  const callables = new Map<CallableName, (...args: (bigint | number)[]) => unknown>(
-    SYNC_CALLABLES.map((fn) => [fn, libc.func(prototypeOf(fn))]),
-  );
-  const pageSize = Number(sys.sysconf(SC_PAGESIZE));
-  const ps = BigInt(pageSize);
-  const errnoTable = errnoNames(os.constants.errno);
-
-  // Reading smaps makes the kernel walk every VMA of this (large) process, so the lock-state probe reads it once per
-  // observation. Every change to the test mappings goes through `call` or `memory`, which drop the cached reading.
-  let vmaReading: Vma[] | null = null;
-  const vmas = (): Vma[] => (vmaReading ??= parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? []);
-  const changed = <T>(result: T): T => {
-    vmaReading = null;
-    return result;
-  };
-
-  const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
-    vmaReading = null;
-    const f = callables.get(fn);
-    if (f === undefined) throw new Error(`${fn} is not bound on Linux`);
-    const ret = Number(f(...convertArgs(fn, args)));
-    // koffi keeps the last errno even after success: read it only when the call reported failure.
-    return { ret, errno: ret === -1 ? koffi.errno() : null };
-  };
-
-  const memory: Runner['memory'] = {
-    reserve(pages) {
-      const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, PROT.none, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n));
-      return changed(addr === MAP_FAILED ? null : addr);
+  // gVisor or Linux: decided from inside (kernel log, uname, VmLck), recorded with its basis in the facts. The lock
+  // probe's method names it too, so it is determined once, by whichever hook asks first.
+  let verdict: RuntimeVerdict | undefined;
+  const runtimeOf = (ctx: PosixContext): RuntimeVerdict => (verdict ??= classifyRuntime(gatherRuntimeEvidence(ctx.libc)));
+  return createPosixRunner(LINUX, {
+    nullEnd: linuxMmapMinAddr,
+    libcVersion: (libc) => `glibc ${String(libc.func('const char *gnu_get_libc_version()')())}`,
+    canLockMemory: () => {
+      const capEff = statusField('CapEff');
+      return capEff !== null && ((BigInt(`0x${capEff}`) >> CAP_IPC_LOCK) & 1n) === 1n;
     },
-    protect: (addr, pages, prot) => changed(sys.mprotect(addr, BigInt(pages) * ps, PROT[prot]) === 0),
-    unmap: (addr, pages) => changed(sys.munmap(addr, BigInt(pages) * ps) === 0),
-    touch(addr, pages) {
-      changed(sys.memset(addr, 0, BigInt(pages) * ps));
+    capEff: () => statusField('CapEff'),
+    runtime: runtimeOf,
+    lockProbe: (ctx) => linuxLockProbe(ctx, runtimeOf(ctx)),
+    totalProbe: linuxTotalProbe,
+    lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
+    processProbes(ctx, lockedTotal) {
+      const probes = createProcessProbes(ctx.libc, BigInt(ctx.pageSize));
+      // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.
+      if (lockedTotal.available) return probes;
+      return {
+        ...probes,
+        forkChild: { ...probes.forkChild, method: `${probes.forkChild.method}; its locked total cannot be read here: ${lockedTotal.method}` },
+        execChild: { available: false, method: `an exec'd program's locked total cannot be read here: ${lockedTotal.method}` },
+      };
     },
-    isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
-  };
+  });
+}
 
-  const pageResidency = (addr: bigint, pages: number): PageResidency[] => {
-    const vec = Buffer.alloc(1);
-    return Array.from({ length: pages }, (_, i) =>
-      sys.mincore(addr + BigInt(i) * ps, ps, vec) === -1 ? '-' : (vec[0] ?? 0) & 1 ? 'R' : 'N',
-    );
+/** VmLck is the kernel's own count of this process's locked bytes: available where the line exists. */
+function linuxTotalProbe(): TotalProbe {
+  const method = '/proc/self/status VmLck';
+  return {
+    method,
+    lockedBytes: () => lockedBytesIn(ownStatus()),
+    pinnedBytes: () => {
+      try {
+        return pinnedBytesIn(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+      } catch {
+        return null; // no smaps_rollup (before Linux 4.14; gVisor)
+      }
+    },
+    calibrated: statusField('VmLck') !== null ? { available: true, method } : { available: false, method: '/proc/self/status has no VmLck line' },
   };
+}
 
-  // Probe calibration: a probe counts as available only if it can tell the difference it is asked about.
-  const smapsWorks = parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) !== null;
-  // gVisor or Linux: decided from inside (kernel log, uname, VmLck), recorded with its basis in the facts.
-  const runtime = classifyRuntime(gatherRuntimeEvidence(libc));
-  // gVisor writes "lo" from the VMA's mlock mode in its own memory manager, which does not ask the host to lock
-  // anything (pkg/sentry/memmap MLockEager: "does not cause memory-locking to be requested from the host").
-  const lockSource =
-    runtime.runtime === 'gvisor'
-      ? "; under gVisor this is the sandbox kernel's mlock mode of the VMA: gVisor does not lock its memory on the host"
-      : '';
-  // Two ways to read a page's lock state. smaps VmFlags "lo" is the kernel's own report, but each reading walks the
-  // whole process (milliseconds in a Node worker). msync(MS_INVALIDATE) fails with EBUSY where "a memory lock exists
-  // for the specified address range" (Linux msync(2)) and changes nothing on private anonymous memory: microseconds
-  // per page. msync is used only when, at start, it agrees with smaps on a page before, during and after a lock.
+/** Two ways to read a page's lock state. smaps VmFlags "lo" is the kernel's own report (Linux sets the VMA's flag even
+ * where mlock fails part way; `Locked:` counts only resident pages, so it is not used), but each reading walks the
+ * whole process (milliseconds in a Node worker). msync(MS_INVALIDATE) fails with EBUSY where "a memory lock exists
+ * for the specified address range" (Linux msync(2)) and changes nothing on private anonymous memory: microseconds per
+ * page. msync is used only when, at start, it agrees with smaps on a page before, during and after a lock and on a
+ * hole between locked pages (gVisor's msync calls that hole locked). */
+function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
+  const msync = ctx.libc.func('int msync(uintptr_t addr, size_t len, int flags)');
+  const ps = BigInt(ctx.pageSize);
+  const readSmaps = (): Vma[] | null => parseSmaps(readFileSync('/proc/self/smaps', 'utf8'));
+  // Reading smaps makes the kernel walk every VMA of this (large) process, so it is read once per observation: the
+  // reading is kept until memory or a call changes the address space (the core's generation counter moves).
+  let reading: { generation: number; vmas: Vma[] } | null = null;
+  const vmas = (): Vma[] => {
+    if (reading?.generation !== ctx.generation()) reading = { generation: ctx.generation(), vmas: readSmaps() ?? [] };
+    return reading.vmas;
+  };
   const msyncPageLocks = (addr: bigint, pages: number): PageLock[] =>
     Array.from({ length: pages }, (_, i): PageLock => {
-      if (sys.msync(addr + BigInt(i) * ps, ps, MS_INVALIDATE) === 0) return 'U';
+      if (msync(addr + BigInt(i) * ps, ps, MS_INVALIDATE) === 0) return 'U';
       const errno = koffi.errno();
       if (errno === os.constants.errno.EBUSY) return 'L';
       if (errno === os.constants.errno.ENOMEM) return '-';
       throw new Error(`lock-state probe: msync(MS_INVALIDATE) failed with errno ${errno}, which says nothing about locks`);
     });
+  const smapsPageLocks = (addr: bigint, pages: number): PageLock[] => pageLocksIn(vmas(), addr, pages, ps);
+
+  // gVisor writes "lo" from the VMA's mlock mode in its own memory manager, which does not ask the host to lock
+  // anything (pkg/sentry/memmap MLockEager: "does not cause memory-locking to be requested from the host").
+  const lockSource =
+    runtime.runtime === 'gvisor' ? "; under gVisor this is the sandbox kernel's mlock mode of the VMA: gVisor does not lock its memory on the host" : '';
   const smapsMethod = `/proc/self/smaps VmFlags "lo" of the VMA holding each page${lockSource}`;
-  const msyncAgrees =
-    smapsWorks &&
-    calibrateLockProbe(
-      memory,
-      (a, n) => call('mlock', [a, BigInt(n) * ps]).ret === 0,
-      (a, n) => call('munlock', [a, BigInt(n) * ps]).ret === 0,
-      (a, n) => [msyncPageLocks(a, n).join(''), pageLocksIn(parseSmaps(readFileSync('/proc/self/smaps', 'utf8')) ?? [], a, n, ps).join('')],
-      ps,
-    );
-  const lockState: ProbeInfo = msyncAgrees
-    ? { available: true, method: `msync(MS_INVALIDATE) per page (EBUSY where locked), calibrated against ${smapsMethod}` }
-    : smapsWorks
-      ? { available: true, method: `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)` }
-      : { available: false, method: '/proc/self/smaps has no VmFlags lines' };
-  const residency = calibrateResidency(pageResidency, { memory, pageSize });
-  const lockedTotal: ProbeInfo =
-    statusField('VmLck') !== null
-      ? { available: true, method: '/proc/self/status VmLck' }
-      : { available: false, method: '/proc/self/status has no VmLck line' };
-
-  const processProbes = createProcessProbes(libc, ps);
-
-  const rlimit = (): { cur: bigint; max: bigint } => {
-    const out: { cur?: bigint | number; max?: bigint | number } = {};
-    sys.getrlimit(RLIMIT_MEMLOCK, out);
-    return { cur: BigInt(out.cur ?? 0), max: BigInt(out.max ?? 0) };
-  };
-  const showLimit = (v: bigint): string => (v === RLIM_INFINITY ? 'unlimited' : String(v));
-
-  const libcVersion = String(sys.libcVersion());
-  const arch = os.machine();
-  return {
-    facts: {
-      id: `linux-${arch}-glibc${runtime.runtime === 'native' ? '' : `-${runtime.runtime}`}`,
-      os: 'linux',
-      release: os.release(),
-      kernel: os.version(),
-      arch,
-      libc: `glibc ${libcVersion}`,
-      runtime: runtime.runtime,
-      runtimeBasis: runtime.basis,
-      pageSize,
-      node: process.version,
-      koffi: koffi.version,
-    },
-    pageSize,
-    addressSpace: addressSpaceOf(koffi.sizeof('uintptr_t') * 8, pageSize, linuxMmapMinAddr(pageSize)),
-    constants: CONSTANTS,
-    errnoName: (n) => errnoTable.get(n)?.[0] ?? `errno ${n}`,
-    has: (fn) => callables.has(fn),
-    call,
-    memory,
-    probes: {
-      lockState,
-      residency,
-      lockedTotal,
-      pageLocks(addr, pages) {
-        if (!lockState.available) return null;
-        return msyncAgrees ? msyncPageLocks(addr, pages) : pageLocksIn(vmas(), addr, pages, ps);
-      },
-      pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
-      lockedBytes: () => lockedBytesIn(ownStatus()),
-      pinnedBytes: () => {
-        try {
-          return pinnedBytesIn(readFileSync('/proc/self/smaps_rollup', 'utf8'));
-        } catch {
-          return null; // no smaps_rollup (before Linux 4.14; gVisor)
-        }
-      },
-      lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
-      ...processProbes,
-      // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.
-      ...(lockedTotal.available
-        ? {}
-        : {
-            forkChild: { ...processProbes.forkChild, method: `${processProbes.forkChild.method}; its locked total cannot be read here: ${lockedTotal.method}` },
-            execChild: { available: false, method: `an exec'd program's locked total cannot be read here: ${lockedTotal.method}` },
-          }),
-    },
-    credentials(): Credentials {
-      const capEff = statusField('CapEff');
-      const caps = capEff === null ? 0n : BigInt(`0x${capEff}`);
-      const lim = rlimit();
-      return {
-        uid: process.getuid?.() ?? -1,
-        euid: process.geteuid?.() ?? -1,
-        gid: process.getgid?.() ?? -1,
-        capEff,
-        canLockMemory: ((caps >> CAP_IPC_LOCK) & 1n) === 1n,
-        memlock: { soft: showLimit(lim.cur), hard: showLimit(lim.max) },
-      };
-    },
-    setMemlockLimit(bytes) {
-      const v = bytes ?? RLIM_INFINITY;
-      return sys.setrlimit(RLIMIT_MEMLOCK, { cur: v, max: v }) === 0;
-    },
-    exitNow(code): never {
-      sys.exit(code);
-      throw new Error('_exit returned');
-    },
-  };
+  if (readSmaps() === null) {
+    return { method: smapsMethod, pageLocks: () => null, calibrated: { available: false, method: '/proc/self/smaps has no VmFlags lines' } };
+  }
+  const both = (a: bigint, n: number): [string, string] => [msyncPageLocks(a, n).join(''), pageLocksIn(readSmaps() ?? [], a, n, ps).join('')];
+  if (msyncAgreesWithSmaps(ctx, both)) {
+    const method = `msync(MS_INVALIDATE) per page (EBUSY where locked), calibrated against ${smapsMethod}`;
+    return { method, pageLocks: msyncPageLocks, calibrated: { available: true, method } };
+  }
+  const method = `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)`;
+  return { method, pageLocks: smapsPageLocks, calibrated: { available: true, method } };
 }
 
 /** The msync probe must read pages as the kernel's smaps does, in the shapes cases produce: a page before, during
  * and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole locked). */
-function calibrateLockProbe(
-  memory: Runner['memory'],
-  lock: (addr: bigint, pages: number) => boolean,
-  unlock: (addr: bigint, pages: number) => boolean,
-  both: (addr: bigint, pages: number) => [string, string],
-  pageSize: bigint,
-): boolean {
+function msyncAgreesWithSmaps(ctx: PosixContext, both: (addr: bigint, pages: number) => [string, string]): boolean {
+  const { memory } = ctx;
+  const ps = BigInt(ctx.pageSize);
+  const lock = (a: bigint): boolean => ctx.call('mlock', [a, ps]).ret === 0;
+  const unlock = (a: bigint): boolean => ctx.call('munlock', [a, ps]).ret === 0;
   const addr = memory.reserve(3);
   if (addr === null) return false;
   try {
-    if (!memory.protect(addr, 3, 'rw') || !memory.unmap(addr + pageSize, 1)) return false;
+    if (!memory.protect(addr, 3, 'rw') || !memory.unmap(addr + ps, 1)) return false;
     const agree = (want: string): boolean => both(addr, 3).every((seen) => seen === want);
-    const lockOuter = (): boolean => lock(addr, 1) && lock(addr + 2n * pageSize, 1);
-    return agree('U-U') && lockOuter() && agree('L-L') && unlock(addr, 1) && unlock(addr + 2n * pageSize, 1) && agree('U-U');
+    return agree('U-U') && lock(addr) && lock(addr + 2n * ps) && agree('L-L') && unlock(addr) && unlock(addr + 2n * ps) && agree('U-U');
   } finally {
     memory.unmap(addr, 3);
   }
 }
-

@@ -1,13 +1,19 @@
-// What the FreeBSD, macOS and illumos adapters share: binding the allowlisted calls with koffi, the memory the
-// worker places cases in, residency through mincore, resource limits, and the calibration every probe must pass
-// before it counts as available. Each OS file supplies only data (constants, errno numbers, layouts) and its own
-// lock-state probe. Nothing here loads a library at import time: koffi.load happens in createPosixRunner, so tests
+// What every adapter (Linux, FreeBSD, macOS, illumos) shares: binding the allowlisted calls with koffi at this
+// process's width, the memory the worker places cases in, residency through mincore, resource limits, the target's
+// facts, and the calibration every probe must pass before it counts as available. Each OS file supplies only data
+// (constants, errno numbers, layouts) and its own probes as hooks (Linux layers /proc, fork/exec and gVisor
+// detection on top). Nothing here loads a library at import time: koffi.load happens in createPosixRunner, so tests
 // on any machine can import the tables and layouts.
+//
+// Width: nothing here assumes 64 bits. size_t and addresses are as wide as koffi's uintptr_t in this process (32 bits
+// in an i386 Node on an x86_64 kernel), and SIZE_MAX, UINTPTR_MAX, MAP_FAILED and the conversion of spec arguments
+// follow it, so a 32-bit process is simply the same adapter on a 32-bit Node.
 import os from 'node:os';
 import { addressSpaceOf } from './address-space.js';
 import koffi, { type LibraryHandle } from 'koffi';
-import { CALLABLES, type CallableName, type ConstantName, type ParamKind } from '../src/spec/functions.js';
-import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Runner, TargetFacts } from './types.js';
+import type { WordBits } from '../src/spec/call.js';
+import { CALLABLES, type CallableName, type ConstantName, type ParamKind, type WidthConstant } from '../src/spec/functions.js';
+import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
 
 /** Everything about one OS that is plain data, so it can be unit-tested on a machine that is not that OS. */
 export interface PosixPlatform {
@@ -17,15 +23,50 @@ export interface PosixPlatform {
   library: string;
   /** short name of the C library in the target id, e.g. "libc" in freebsd-amd64-libc */
   libcId: string;
-  constants: Partial<Record<ConstantName, bigint>>;
+  /** the header constants; SIZE_MAX and UINTPTR_MAX are not among them: they follow the ABI (widthConstants) */
+  constants: Partial<Record<Exclude<ConstantName, WidthConstant>, bigint>>;
   /** errno name → number, from the OS's own <sys/errno.h> (aliases included, e.g. EWOULDBLOCK) */
   errno: Readonly<Record<string, number>>;
   /** <sys/mman.h> values the worker's own memory handling needs */
   mman: { PROT_NONE: number; PROT_READ: number; PROT_WRITE: number; MAP_PRIVATE: number; MAP_ANON: number; MAP_NORESERVE: number };
   /** the bit of a mincore(2) vector entry that means "resident" (MINCORE_INCORE, or 1 where it has no name) */
   mincoreResident: number;
-  /** RLIMIT_MEMLOCK and RLIM_INFINITY; null where the OS has no such limit (illumos) */
-  rlimit: { memlock: number; infinity: bigint } | null;
+  /** RLIMIT_MEMLOCK and RLIM_INFINITY; null where the OS has no such limit (illumos). `symbols`: the get/set pair
+   * whose struct rlimit is two 64-bit words on every ABI (default getrlimit/setrlimit, right where rlim_t is 64-bit
+   * everywhere, as on FreeBSD and macOS; glibc's plain getrlimit takes two longs on i386, its getrlimit64 does not) */
+  rlimit: { memlock: number; infinity: bigint; symbols?: { get: string; set: string } } | null;
+  /** the C type of the offset of the `mmap` symbol (default int64_t, the BSDs' and macOS's off_t on every ABI;
+   * glibc's plain mmap takes a long, 32-bit on i386) */
+  mmapOffset?: 'int64_t' | 'long';
+}
+
+/** size_t and address width of this process, from koffi's own types; they must agree (every ABI semconf knows). */
+export function abiWordBits(sizeOf: (type: string) => number = (t) => koffi.sizeof(t)): WordBits {
+  const ptr = sizeOf('uintptr_t') * 8;
+  const size = sizeOf('size_t') * 8;
+  if (ptr !== size || (ptr !== 32 && ptr !== 64)) {
+    throw new Error(`this process has ${ptr}-bit addresses and a ${size}-bit size_t; semconf knows 32- and 64-bit ABIs where both agree`);
+  }
+  return ptr;
+}
+
+/** SIZE_MAX and UINTPTR_MAX at a width: the largest length and the highest address (the top of the address space). */
+export function widthConstants(bits: WordBits): Record<WidthConstant, bigint> {
+  const max = (1n << BigInt(bits)) - 1n;
+  return { SIZE_MAX: max, UINTPTR_MAX: max };
+}
+
+/** Node's process.arch of a program built for the kernel's own ABI, by the kernel's machine name (uname -m). */
+const KERNEL_ABI: Readonly<Record<string, string>> = {
+  x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', i386: 'ia32', i686: 'ia32', riscv64: 'riscv64',
+  ppc64le: 'ppc64', s390x: 's390x', loongarch64: 'loong64',
+};
+
+/** The ABI this process calls through where it is not the kernel's own (an i386 Node on an x86_64 kernel: "ia32"),
+ * else null; an unknown machine name is taken as the process's own. */
+export function foreignAbi(machine: string, arch: string): string | null {
+  const own = KERNEL_ABI[machine.toLowerCase()];
+  return own === undefined || own === arch ? null : arch;
 }
 
 /** Where two names share a number, the POSIX spelling is the name reported. */
@@ -41,7 +82,7 @@ export function errnoNames(table: Readonly<Record<string, number>>): Map<number,
   return byNumber;
 }
 
-/** koffi type of each parameter kind of the allowlist: addresses and sizes are 64-bit, flags are C int. */
+/** koffi type of each parameter kind of the allowlist: addresses and sizes as wide as the ABI's, flags are C int. */
 const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', int: 'int' };
 
 /** The C prototype of an allowlisted function, e.g. "int mlock(uintptr_t a0, size_t a1)". */
@@ -50,11 +91,12 @@ export function prototypeOf(fn: CallableName): string {
   return `int ${fn}(${params.join(', ')})`;
 }
 
-/** A spec argument (always a 64-bit value) converted for the parameter's C type: ints wrap like a C cast. */
-export function convertArgs(fn: CallableName, args: readonly bigint[]): (bigint | number)[] {
+/** A spec argument (a value modulo 2^bits, see call.ts) converted for the parameter's C type: ints wrap like a C
+ * cast, addresses and sizes to the ABI's width. */
+export function convertArgs(fn: CallableName, args: readonly bigint[], bits: WordBits): (bigint | number)[] {
   return CALLABLES[fn].map((kind, i) => {
     const v = args[i] ?? 0n;
-    return kind === 'int' ? Number(BigInt.asIntN(32, v)) : BigInt.asUintN(64, v);
+    return kind === 'int' ? Number(BigInt.asIntN(32, v)) : BigInt.asUintN(bits, v);
   });
 }
 
@@ -121,11 +163,19 @@ export interface LockProbe {
   /** how it observes, e.g. "sysctl kern.proc.vmmap KVME_FLAG_USER_WIRED" */
   method: string;
   pageLocks(addr: bigint, pages: number): PageLock[] | null;
+  /** where the OS file has calibrated the probe itself against the kernel's own report, in shapes the one-page check
+   * below does not make (Linux: msync against smaps, across a hole), what it found; else calibrateLocks runs */
+  calibrated?: ProbeInfo;
 }
 
 export interface TotalProbe {
   method: string;
   lockedBytes(): number | null;
+  /** what locks really pin, where the OS tells it apart from what it charges (Linux: smaps_rollup Locked) */
+  pinnedBytes?(): number | null;
+  /** where the OS file reads the kernel's own counter and has checked it exists (Linux: VmLck), what it found; else
+   * calibrateTotal runs */
+  calibrated?: ProbeInfo;
 }
 
 export interface CalibrationTools {
@@ -200,6 +250,15 @@ function withFencedPage(t: Pick<CalibrationTools, 'memory' | 'pageSize'>, check:
 // ---------------------------------------------------------------------------------------------------------------
 // The runner.
 
+/** The probes that look beyond the worker: a forked child and an exec'd program. */
+export type ProcessProbes = Pick<Probes, 'forkChild' | 'execChild' | 'inspectForkedChild' | 'execChildLockedBytes'>;
+
+/** What executes the system calls (see TargetFacts.runtime), and how that was determined. */
+export interface RuntimeVerdict {
+  runtime: string;
+  basis: string;
+}
+
 /** What an OS file adds to the shared part, given the loaded library. */
 export interface PosixHooks {
   /** the C library's version for the facts, e.g. "FreeBSD libc (osreldate 1402000)" */
@@ -212,12 +271,26 @@ export interface PosixHooks {
   lockableBytes?(ctx: PosixContext): number | null;
   /** calls this OS binds itself (aio_mlock on FreeBSD) */
   extraCallables?(ctx: PosixContext): Partial<Record<CallableName, (args: readonly bigint[]) => CallResult>>;
+  /** the first address a process may map (below it: the NULL page form of confinement); default: the first page */
+  nullEnd?(pageSize: number): bigint;
+  /** the effective capability set as hex, where the OS has capabilities (Linux) */
+  capEff?(): string | null;
+  /** what executes the system calls; default: native (the OS file knows no sandbox that reimplements them) */
+  runtime?(ctx: PosixContext): RuntimeVerdict;
+  /** fork and exec probes (Linux); default: unavailable. `lockedTotal` is the calibrated locked-total probe */
+  processProbes?(ctx: PosixContext, lockedTotal: ProbeInfo): ProcessProbes;
 }
 
 export interface PosixContext {
   libc: LibraryHandle;
   pageSize: number;
+  wordBits: WordBits;
   memory: Runner['memory'];
+  /** an allowlisted call, as a case makes it (for calibrations that lock and unlock) */
+  call(fn: CallableName, args: readonly bigint[]): CallResult;
+  /** a counter that moves whenever memory or an allowlisted call may have changed the address space: a probe that
+   * caches a reading of it (Linux's smaps) reads again when it moved */
+  generation(): number;
 }
 
 /** The mmap flags of the worker's reservations: private, anonymous, and MAP_NORESERVE where the OS file asks for it
@@ -226,9 +299,10 @@ export const reserveFlags = (m: PosixPlatform['mman']): number => m.MAP_PRIVATE 
 
 const showLimit = (v: bigint, infinity: bigint): string => (v === infinity ? 'unlimited' : String(v));
 
-/** struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } with a 64-bit rlim_t (FreeBSD, macOS). Anonymous: koffi's
- * type names are process-wide, and this module may be evaluated more than once in one process (tests). */
-const Rlimit = koffi.struct({ cur: 'uint64', max: 'uint64' });
+/** struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; } with a 64-bit rlim_t (FreeBSD and macOS on every ABI;
+ * glibc's struct rlimit64). Anonymous: koffi's type names are process-wide, and this module may be evaluated more
+ * than once in one process (tests). */
+export const RLIMIT64 = koffi.struct({ cur: 'uint64', max: 'uint64' });
 
 export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): Runner {
   let libc: LibraryHandle;
@@ -238,31 +312,40 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     throw new Error(`the ${platform.os} runner cannot load ${platform.library}: ${(e as Error).message}`);
   }
   const m = platform.mman;
+  const wordBits = abiWordBits();
+  const rlimitSymbols = platform.rlimit?.symbols ?? { get: 'getrlimit', set: 'setrlimit' };
   const sys = {
     getpagesize: libc.func('int getpagesize()'),
-    mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t off)'),
+    mmap: libc.func(`uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, ${platform.mmapOffset ?? 'int64_t'} off)`),
     munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
     mprotect: libc.func('int mprotect(uintptr_t addr, size_t len, int prot)'),
     mincore: libc.func('int mincore(uintptr_t addr, size_t len, _Out_ uint8_t *vec)'),
     memset: libc.func('uintptr_t memset(uintptr_t s, int c, size_t n)'),
-    getrlimit: libc.func('getrlimit', 'int', ['int', koffi.out(koffi.pointer(Rlimit))]),
-    setrlimit: libc.func('setrlimit', 'int', ['int', koffi.pointer(Rlimit)]),
+    getrlimit: libc.func(rlimitSymbols.get, 'int', ['int', koffi.out(koffi.pointer(RLIMIT64))]),
+    setrlimit: libc.func(rlimitSymbols.set, 'int', ['int', koffi.pointer(RLIMIT64)]),
     exit: libc.func('void _exit(int status)'),
   };
   const pageSize = Number(sys.getpagesize());
   const ps = BigInt(pageSize);
-  const MAP_FAILED = (1n << 64n) - 1n;
+  const width = widthConstants(wordBits);
+  // (void *) -1 at this width
+  const MAP_FAILED = width.UINTPTR_MAX;
   const prot = { none: m.PROT_NONE, r: m.PROT_READ, rw: m.PROT_READ | m.PROT_WRITE } as const;
+  let generation = 0;
+  const changed = <T>(result: T): T => {
+    generation++;
+    return result;
+  };
 
   const memory: Runner['memory'] = {
     reserve(pages) {
       const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, prot.none, reserveFlags(m), -1, 0n));
-      return addr === MAP_FAILED ? null : addr;
+      return changed(addr === MAP_FAILED ? null : addr);
     },
-    protect: (addr, pages, p) => sys.mprotect(addr, BigInt(pages) * ps, prot[p]) === 0,
-    unmap: (addr, pages) => sys.munmap(addr, BigInt(pages) * ps) === 0,
+    protect: (addr, pages, p) => changed(sys.mprotect(addr, BigInt(pages) * ps, prot[p]) === 0),
+    unmap: (addr, pages) => changed(sys.munmap(addr, BigInt(pages) * ps) === 0),
     touch(addr, pages) {
-      sys.memset(addr, 0, BigInt(pages) * ps);
+      changed(sys.memset(addr, 0, BigInt(pages) * ps));
     },
     isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
   };
@@ -276,12 +359,17 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       continue; // not in this libc: cases calling it are `unsupported`
     }
     callables.set(fn, (args) => {
-      const ret = Number(f(...convertArgs(fn, args)));
+      const ret = Number(f(...convertArgs(fn, args, wordBits)));
       // koffi keeps the last errno even after success: read it only when the call reported failure.
       return { ret, errno: ret === -1 ? koffi.errno() : null };
     });
   }
-  const ctx: PosixContext = { libc, pageSize, memory };
+  const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
+    const f = callables.get(fn);
+    if (f === undefined) throw new Error(`${fn} is not bound on ${platform.os}`);
+    return changed(f(args));
+  };
+  const ctx: PosixContext = { libc, pageSize, wordBits, memory, call, generation: () => generation };
   for (const [fn, f] of Object.entries(hooks.extraCallables?.(ctx) ?? {})) if (f) callables.set(fn as CallableName, f);
 
   const names = errnoNames(platform.errno);
@@ -304,10 +392,16 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
   };
   const lockProbe = hooks.lockProbe(ctx);
   const totalProbe = hooks.totalProbe(ctx);
-  const lockState = calibrateLocks(lockProbe, tools);
-  const lockedTotal = calibrateTotal(totalProbe, tools);
+  const lockState = lockProbe.calibrated ?? calibrateLocks(lockProbe, tools);
+  const lockedTotal = totalProbe.calibrated ?? calibrateTotal(totalProbe, tools);
   const residency = calibrateResidency(pageResidency, tools);
   const notYet: ProbeInfo = { available: false, method: `not implemented for ${platform.os} (the Linux runner inspects /proc of a clone(&pause) child)` };
+  const processProbes: ProcessProbes = hooks.processProbes?.(ctx, lockedTotal) ?? {
+    forkChild: notYet,
+    execChild: notYet,
+    inspectForkedChild: () => null,
+    execChildLockedBytes: () => null,
+  };
 
   const rlimit = (): { cur: bigint; max: bigint } | null => {
     if (platform.rlimit === null) return null;
@@ -317,45 +411,49 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
   };
 
   const arch = os.machine().toLowerCase();
+  const abi = foreignAbi(arch, process.arch);
+  const runtime = hooks.runtime?.(ctx) ?? {
+    runtime: 'native',
+    basis: `the ${platform.os} adapter knows no sandbox that reimplements its system calls; taken as native`,
+  };
+  // The id names the kind of machine: kernel arch, C library, then the ABI and the runtime where they are not the
+  // kernel's own (linux-x86_64-glibc-ia32, linux-x86_64-glibc-gvisor).
+  const id = [platform.os, arch, platform.libcId, ...(abi === null ? [] : [abi]), ...(runtime.runtime === 'native' ? [] : [runtime.runtime])];
   const facts: TargetFacts = {
-    id: `${platform.os}-${arch}-${platform.libcId}`.replace(/[^a-z0-9._-]/g, '_'),
+    id: id.join('-').replace(/[^a-z0-9._-]/g, '_'),
     os: platform.os,
     release: os.release(),
     kernel: os.version(),
     arch,
     libc: hooks.libcVersion(libc),
-    runtime: 'native',
-    runtimeBasis: `the ${platform.os} adapter knows no sandbox that reimplements its system calls; taken as native`,
+    runtime: runtime.runtime,
+    runtimeBasis: runtime.basis,
     pageSize,
     node: process.version,
     koffi: koffi.version,
+    ...(abi === null ? {} : { abi }),
   };
 
   return {
     facts,
     pageSize,
-    addressSpace: addressSpaceOf(koffi.sizeof('uintptr_t') * 8, pageSize),
-    constants: platform.constants,
+    wordBits,
+    addressSpace: addressSpaceOf(wordBits, pageSize, hooks.nullEnd?.(pageSize)),
+    constants: { ...platform.constants, ...width },
     errnoName,
     has: (fn) => callables.has(fn),
-    call(fn, args) {
-      const f = callables.get(fn);
-      if (f === undefined) throw new Error(`${fn} is not bound on ${platform.os}`);
-      return f(args);
-    },
+    call,
     memory,
     probes: {
       lockState,
       residency,
       lockedTotal,
-      forkChild: notYet,
-      execChild: notYet,
       pageLocks: (addr, pages) => (lockState.available ? lockProbe.pageLocks(addr, pages) : null),
       pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
       lockedBytes: () => (lockedTotal.available ? totalProbe.lockedBytes() : null),
+      ...(totalProbe.pinnedBytes ? { pinnedBytes: totalProbe.pinnedBytes } : {}),
       lockableBytes: () => hooks.lockableBytes?.(ctx) ?? null,
-      inspectForkedChild: () => null,
-      execChildLockedBytes: () => null,
+      ...processProbes,
     },
     credentials(): Credentials {
       const euid = process.geteuid?.() ?? -1;
@@ -365,7 +463,7 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
         uid: process.getuid?.() ?? -1,
         euid,
         gid: process.getgid?.() ?? -1,
-        capEff: null,
+        capEff: hooks.capEff?.() ?? null,
         canLockMemory: hooks.canLockMemory(libc, euid),
         memlock: lim === null ? { soft: 'n/a', hard: 'n/a' } : { soft: showLimit(lim.cur, inf), hard: showLimit(lim.max, inf) },
       };

@@ -1,6 +1,7 @@
 // The runner contract: what one operating system's adapter gives the worker. One file per OS in runners/
 // implements it (as eshost has one adapter per host). Runners are loaded only inside worker processes.
 import type { AddressSpace } from '../src/worker/confine.js';
+import type { WordBits } from '../src/spec/call.js';
 import type { CallableName, ConstantName } from '../src/spec/functions.js';
 
 export interface TargetFacts {
@@ -18,6 +19,9 @@ export interface TargetFacts {
   pageSize: number;
   node: string;
   koffi: string;
+  /** the ABI the calls went through (Node's process.arch), where it is not the kernel's own: "ia32" for an i386
+   * process on an x86_64 kernel, whose calls take the kernel's compat entry points */
+  abi?: string;
 }
 
 /** What a probe can see on this target. An unavailable probe makes the effects that need it inconclusive. */
@@ -80,6 +84,9 @@ export interface Runner {
   readonly pageSize: number;
   /** for the confinement check: address width, the NULL page, the end of user space (runners/address-space.ts) */
   readonly addressSpace: AddressSpace;
+  /** width of size_t and of an address in this process's ABI: spec arithmetic is modulo 2^wordBits, SIZE_MAX and
+   * UINTPTR_MAX are 2^wordBits - 1 */
+  readonly wordBits: WordBits;
   /** values of the spec constants this target defines; a missing one makes a case using it unsupported */
   readonly constants: Partial<Record<ConstantName, bigint>>;
   errnoName(errno: number): string;

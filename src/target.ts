@@ -6,11 +6,13 @@ import type { Results } from './results.js';
 import { type RunOptions, runCatalog } from './run.js';
 import type { Catalog } from './spec/catalog.js';
 import { gvisorLauncher } from './targets/gvisor.js';
+import { ia32Launcher } from './targets/ia32.js';
 import { launch, type Launcher } from './targets/launcher.js';
 
 /** Every launcher, by --target name. A new target is one file in src/targets/ and one line here. */
 const LAUNCHERS: Record<string, () => Launcher> = {
   gvisor: () => gvisorLauncher(),
+  ia32: () => ia32Launcher(),
 };
 
 export const TARGETS = ['native', ...Object.keys(LAUNCHERS)] as const;

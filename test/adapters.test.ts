@@ -418,14 +418,18 @@ describe('every adapter', () => {
     }
   });
 
-  it('binds each allowlisted call with 64-bit addresses and sizes and C int flags', () => {
+  it('binds each allowlisted call with address-wide addresses and sizes and C int flags', () => {
     expect(prototypeOf('mlock')).toBe('int mlock(uintptr_t a0, size_t a1)');
     expect(prototypeOf('mlockall')).toBe('int mlockall(int a0)');
     expect(prototypeOf('munlockall')).toBe('int munlockall()');
     expect(prototypeOf('mprotect')).toBe('int mprotect(uintptr_t a0, size_t a1, int a2)');
     // a spec's 64-bit value becomes a C int as a cast would: 0xffffffff is -1
-    expect(convertArgs('mlockall', [0xffff_ffffn])).toEqual([-1]);
-    expect(convertArgs('mlock', [(1n << 64n) - 1n, 4096n])).toEqual([(1n << 64n) - 1n, 4096n]);
+    expect(convertArgs('mlockall', [0xffff_ffffn], 64)).toEqual([-1]);
+    expect(convertArgs('mlockall', [0xffff_ffffn], 32)).toEqual([-1]);
+    expect(convertArgs('mlock', [(1n << 64n) - 1n, 4096n], 64)).toEqual([(1n << 64n) - 1n, 4096n]);
+    // at 32 bits an address or size is a 32-bit unsigned value, as the ia32 ABI passes it
+    expect(convertArgs('mlock', [0xffff_f000n, 8192n], 32)).toEqual([0xffff_f000n, 8192n]);
+    expect(convertArgs('mlock', [(1n << 64n) - 1n, (1n << 32n) + 5n], 32)).toEqual([0xffff_ffffn, 5n]);
     for (const fn of CALLABLE_NAMES) expect(prototypeOf(fn)).toMatch(new RegExp(`^int ${fn}\\(`));
   });
 });

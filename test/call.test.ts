@@ -6,9 +6,10 @@ const TWO64 = 1n << 64n;
 const SIZE_MAX = TWO64 - 1n;
 
 const env = (over: Partial<EvalEnv> = {}): EvalEnv => ({
+  wordBits: 64,
   pageSize: 4096n,
   mappings: { buf: 0x7f00_0000_0000n, other: 0x1000n },
-  constants: { SIZE_MAX, NULL: 0n, MCL_CURRENT: 1n, MCL_FUTURE: 2n, MCL_ONFAULT: 4n, PROT_READ: 1n, PROT_WRITE: 2n },
+  constants: { SIZE_MAX, UINTPTR_MAX: SIZE_MAX, NULL: 0n, MCL_CURRENT: 1n, MCL_FUTURE: 2n, MCL_ONFAULT: 4n, PROT_READ: 1n, PROT_WRITE: 2n },
   ...over,
 });
 
@@ -213,5 +214,51 @@ describe('evaluate', () => {
       expect(() => value(name), name).toThrow(`"${name}" is neither a mapping of this case nor a constant of this target`);
       expect(() => value(`${name} + 1`), name).toThrow(`"${name}" is neither a mapping of this case nor a constant of this target`);
     }
+  });
+});
+
+// The same expressions on a 32-bit target (an i386 process, `--target ia32`): the runner supplies its width at
+// evaluation time and its own SIZE_MAX and UINTPTR_MAX (runners/posix-common.ts widthConstants), so each case means
+// the same thing on either width.
+describe('evaluate at a 32-bit word', () => {
+  const TWO32 = 1n << 32n;
+  const MAX32 = TWO32 - 1n;
+  const env32 = (over: Partial<EvalEnv> = {}): EvalEnv =>
+    env({ wordBits: 32, mappings: { buf: 0xf7a0_0000n }, constants: { SIZE_MAX: MAX32, UINTPTR_MAX: MAX32, NULL: 0n }, ...over });
+
+  test('SIZE_MAX and the top of the address space are the 32-bit ones', () => {
+    expect(value('SIZE_MAX', env32())).toBe(0xffff_ffffn);
+    expect(value('UINTPTR_MAX - 1p + 1', env32())).toBe(0xffff_f000n);
+    expect(value('UINTPTR_MAX - 1p + 1', env32({ pageSize: 16384n }))).toBe(0xffff_c000n);
+    // the same text at 64 bits keeps its 64-bit meaning exactly (the spec used SIZE_MAX - 1p + 1 for it)
+    expect(value('UINTPTR_MAX - 1p + 1')).toBe(0xffff_ffff_ffff_f000n);
+    expect(value('UINTPTR_MAX - 1p + 1')).toBe(value('SIZE_MAX - 1p + 1'));
+  });
+
+  test('"SIZE_MAX - 1p + 1" is minus one page at 32 bits', () => {
+    expect(value('SIZE_MAX - 1p + 1', env32())).toBe(TWO32 - 4096n);
+    // buf + 1p + (SIZE_MAX - 1p + 1) wraps to buf: the wrap-to-start case
+    expect((value('buf + 1p', env32()) + value('SIZE_MAX - 1p + 1', env32())) % TWO32).toBe(value('buf', env32()));
+  });
+
+  test('arithmetic wraps modulo 2^32, in both directions, and never leaves [0, 2^32)', () => {
+    expect(value('SIZE_MAX + 1', env32())).toBe(0n);
+    expect(value('0 - 1', env32())).toBe(MAX32);
+    expect(value('NULL - 1p', env32())).toBe(TWO32 - 4096n);
+    expect(value('buf + 0x10000000', env32())).toBe(0x07a0_0000n);
+    expect(value('0 - 1 | 0x10', env32())).toBe(MAX32);
+    // a literal wider than the word is cut as a C conversion to uintptr_t would cut it
+    expect(value('0xfffffffffffff000', env32())).toBe(0xffff_f000n);
+    expect(value('0x100000000', env32())).toBe(0n);
+    for (const text of ['0 - 1p', 'SIZE_MAX + SIZE_MAX + SIZE_MAX', '0xffffffffffffffffff', 'buf - 2p']) {
+      const v = value(text, env32());
+      expect(v >= 0n && v < TWO32, `${text} = ${v}`).toBe(true);
+    }
+  });
+
+  test('the width is the environment\'s, not the process\'s: one process evaluates both', () => {
+    const call = parseCall('mlock(buf - 1p, SIZE_MAX - 1p + 1)');
+    expect(call.args.map((a) => evaluate(a, env32()))).toEqual([0xf79f_f000n, 0xffff_f000n]);
+    expect(call.args.map((a) => evaluate(a, env()))).toEqual([0x7eff_ffff_f000n, 0xffff_ffff_ffff_f000n]);
   });
 });

@@ -30,7 +30,8 @@ export const runCommand: Command = {
   usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
-                    inside gVisor: runsc --network=none --ignore-cgroups do) or another launcher (docs/targets.md)
+                    inside gVisor: runsc --network=none --ignore-cgroups do), ia32 (an i386 Node on this x86_64
+                    kernel, in a chroot built by ci/ia32-root.sh) or another launcher (docs/targets.md)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/

@@ -5,8 +5,9 @@
 //   term  := NUMBER [ 'p' ]            decimal or 0x-hex; the suffix p multiplies by the page size
 //          | NAME                      a mapping (its first page's address) or a constant (MCL_FUTURE, SIZE_MAX, NULL)
 //
-// Arithmetic is modulo 2^64, like size_t, so "SIZE_MAX - 1p + 1" and wrapping ranges are expressible. Parsing is
-// pure; evaluation needs the target's page size, mapping addresses and constants (see evaluate()).
+// Arithmetic is modulo 2^w, where w is the target's width of size_t and of an address (64 on x86_64, 32 on an i386
+// process), so "SIZE_MAX - 1p + 1" and wrapping ranges mean the same thing on either width. Parsing is pure;
+// evaluation needs the target's word size, page size, mapping addresses and constants (see evaluate()).
 
 export type Term =
   | { kind: 'number'; value: bigint; pages: boolean }
@@ -120,16 +121,19 @@ export function parseCall(text: string): ParsedCall {
   }
 }
 
-const MASK64 = (1n << 64n) - 1n;
+/** Widths of size_t and of an address that targets have: 64-bit ABIs, and 32-bit ones (i386 on an x86_64 kernel). */
+export type WordBits = 32 | 64;
 
 export interface EvalEnv {
+  /** the target's size_t and address width: the modulus of every argument's arithmetic is 2^wordBits */
+  wordBits: WordBits;
   pageSize: bigint;
   /** first-page address of each mapping */
   mappings: Readonly<Record<string, bigint>>;
   constants: Readonly<Record<string, bigint>>;
 }
 
-/** Evaluate one argument modulo 2^64. Throws on a name the environment does not define. */
+/** Evaluate one argument modulo 2^wordBits. Throws on a name the environment does not define. */
 export function evaluate(arg: Arg, env: EvalEnv): bigint {
   const value = (t: Term): bigint => {
     if (t.kind === 'number') return t.pages ? t.value * env.pageSize : t.value;
@@ -143,7 +147,7 @@ export function evaluate(arg: Arg, env: EvalEnv): bigint {
     const rhs = value(arg.terms[k + 1] as Term);
     acc = op === '+' ? acc + rhs : op === '-' ? acc - rhs : acc | rhs;
   });
-  return acc & MASK64;
+  return BigInt.asUintN(env.wordBits, acc);
 }
 
 /** Names a call refers to (mappings or constants), for lint. */

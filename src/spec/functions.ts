@@ -1,7 +1,7 @@
 // The allowlist: the only functions a spec can name. Spec files arrive in pull requests, so nothing outside this
 // table is reachable from YAML; each runner binds exactly these (plus its own internal helpers, never exposed).
 
-/** How an argument is used; the runner binds each as a 64-bit or int parameter accordingly. */
+/** How an argument is used; the runner binds each as an address-wide (uintptr_t), size_t or C int parameter. */
 export type ParamKind = 'addr' | 'size' | 'int';
 
 export const CALLABLES = {
@@ -29,12 +29,19 @@ export const PROCESS_WIDE: ReadonlySet<CallableName> = new Set(['mlockall', 'mun
 /** Functions whose request completes after the call returns; their observation has a `completion`. */
 export const ASYNCHRONOUS: ReadonlySet<CallableName> = new Set(['aio_mlock']);
 
-/** Symbolic constants a call may use; each runner supplies their values (or lacks them: then `unsupported`). */
+/** Symbolic constants a call may use; each runner supplies their values (or lacks them: then `unsupported`).
+ * SIZE_MAX is the largest length; UINTPTR_MAX is the highest address, so "UINTPTR_MAX - 1p + 1" is the last page of
+ * the address space. Both follow the target's width (2^64 - 1, or 2^32 - 1 for an i386 process): a case that means
+ * "the top of the address space" names UINTPTR_MAX, never a literal, and means it on every target. */
 export const CONSTANT_NAMES = [
-  'MCL_CURRENT', 'MCL_FUTURE', 'MCL_ONFAULT', 'PROT_NONE', 'PROT_READ', 'PROT_WRITE', 'PROT_EXEC', 'SIZE_MAX', 'NULL',
-  'SIGEV_NONE', 'SIGEV_SIGNAL', 'SIGEV_THREAD', 'SIGEV_KEVENT',
+  'MCL_CURRENT', 'MCL_FUTURE', 'MCL_ONFAULT', 'PROT_NONE', 'PROT_READ', 'PROT_WRITE', 'PROT_EXEC', 'SIZE_MAX',
+  'UINTPTR_MAX', 'NULL', 'SIGEV_NONE', 'SIGEV_SIGNAL', 'SIGEV_THREAD', 'SIGEV_KEVENT',
 ] as const;
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
+
+/** The constants whose values are the target's width, not its headers: every runner gets them from its ABI. */
+export const WIDTH_CONSTANTS = ['SIZE_MAX', 'UINTPTR_MAX'] as const satisfies readonly ConstantName[];
+export type WidthConstant = (typeof WIDTH_CONSTANTS)[number];
 export function isConstantName(name: string): name is ConstantName {
   return (CONSTANT_NAMES as readonly string[]).includes(name);
 }

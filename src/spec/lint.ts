@@ -174,7 +174,7 @@ const lockBudget: Rule = (catalog) =>
 /** Constant values for the static confinement check: only the address-like ones matter (a flag never lands in an
  * address argument of a well-formed case); the 64-bit values, the width every 64-bit target shares. */
 const LINT_CONSTANTS: Readonly<Record<string, bigint>> = Object.fromEntries(
-  CONSTANT_NAMES.map((n) => [n, n === 'SIZE_MAX' ? (1n << 64n) - 1n : n === 'NULL' ? 0n : 1n]),
+  CONSTANT_NAMES.map((n) => [n, n === 'SIZE_MAX' || n === 'UINTPTR_MAX' ? (1n << 64n) - 1n : n === 'NULL' ? 0n : 1n]),
 );
 /** The address space every 64-bit target shares: the first page unmappable, the upper half the kernel's. */
 const LINT_SPACE: AddressSpace = { wordBits: 64, nullEnd: BigInt(LINT_PAGE_SIZE), userEnd: 1n << 63n };
@@ -190,7 +190,7 @@ const callsConfined: Rule = (catalog) =>
       const start = (1n << 44n) + BigInt(i) * (1n << 36n);
       return { name, start, end: start + BigInt(pagesOf(m) + 2) * ps };
     });
-    const env = { pageSize: ps, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS };
+    const env = { pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS };
     return callsOf(ref).flatMap(({ text, path }) => {
       const call = parsed(text);
       if (call === undefined || !isCallable(call.fn)) return [];

@@ -14,7 +14,8 @@ import { CALLABLES, type CallableName, isCallable, type ParamKind } from '../spe
 
 /** What a target's address space looks like to the confinement check (Runner.addressSpace). */
 export interface AddressSpace {
-  /** width of addresses and size_t: 64, or 32 for an ia32 process */
+  /** the width in which the kernel computes addr + len: 64 on a 64-bit kernel, also for a 32-bit process there
+   * (ia32 on x86_64: its ranges past 4 GiB do not wrap); 32 on a 32-bit kernel */
   wordBits: number;
   /** the first address a process may map; [0, nullEnd) is the NULL page form */
   nullEnd: bigint;

@@ -73,7 +73,9 @@ function runPlaced(
       }
     };
     placeAll(false);
+    // The runner's width: "SIZE_MAX - 1p + 1" wraps at 2^32 in an i386 process, at 2^64 in an x86_64 one.
     const env = {
+      wordBits: runner.wordBits,
       pageSize: BigInt(runner.pageSize),
       mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
       constants: runner.constants as Record<string, bigint>,

@@ -4,6 +4,8 @@
 #   chromium          the HTML report is checked in a real headless browser
 #   runsc             gVisor, the second implementation of the Linux system calls (a live target)
 #   posh, devscripts  the ci/ scripts are checked under a strict POSIX shell and by checkbashisms
+# and, once the packages are there, the i386 root of the ia32 target (ci/ia32-root.sh: Debian's nodejs:i386 in a
+# cache outside the repository, with a private apt configuration; built once, then reused).
 # Each is a Debian package. Installing needs root and apt; without them this says what is missing and fails, so a
 # live test is never skipped in silence. SEMCONF_TEST_DEPS=skip leaves everything as it is (the tests that need a
 # missing tool then fail, saying which).
@@ -17,7 +19,15 @@ need chromium chromium
 need runsc runsc
 need posh posh
 need checkbashisms devscripts
-[ -z "$missing" ] && exit 0
+ia32_root() {
+  [ "$(uname -m)" = x86_64 ] || return 0
+  [ "$(id -u)" = 0 ] || { echo "semconf tests: the ia32 target's root needs root to build (ci/ia32-root.sh)" >&2; return 1; }
+  bash "$(dirname "$0")/ia32-root.sh" >/dev/null
+}
+if [ -z "$missing" ]; then
+  ia32_root
+  exit 0
+fi
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "semconf tests need these Debian packages:$missing; install them as root (apt-get install$missing), or set SEMCONF_TEST_DEPS=skip" >&2
@@ -29,3 +39,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || { sleep 5; apt-get update -qq; }
 # shellcheck disable=SC2086 # the package names are words
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+ia32_root

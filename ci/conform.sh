@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Run the suite on this machine and validate the results file it wrote. Used by .ci/run and by every job of the
-# multi-OS matrix (.github/workflows/conformance.yml).
-# Usage: ci/conform.sh [OUT_DIR] [--target native|gvisor]   (default results/, native)
-# The file is OUT_DIR/<target-id>.json, the gVisor target's OUT_DIR/<target-id>-gvisor.json.
-# SEMCONF_FILTER=PATTERN runs only the matching cases (quick checks of this script; the matrix runs everything).
+# Run the suite on this machine (or on a target started from it) and validate the results file it wrote. Used by
+# .ci/run and by every job of the multi-OS matrix (.github/workflows/conformance.yml).
+# Usage: ci/conform.sh [OUT_DIR] [--target native|gvisor|vm]   (default results/, native)
+# The file is OUT_DIR/<target id>.json, named by the id the results carry: linux-x86_64-glibc natively,
+# linux-x86_64-glibc-gvisor in gVisor, linux-6.1-x86_64-glibc-vm in a VM booting Linux 6.1 (the guest's kernel).
+# SEMCONF_FILTER=PATTERN runs only the matching cases (quick checks of this script; the matrix runs everything);
+# SEMCONF_KERNEL=FILE|DIR is --kernel for --target vm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-results}
 target=native
-if [ "${2:-}" = "--target" ]; then target=${3:?--target needs a value: native or gvisor}; fi
+if [ "${2:-}" = "--target" ]; then target=${3:?--target needs a value: native, gvisor or vm}; fi
 mkdir -p "$out_dir"
-id=$(node -e "import('./dist/runners/index.js').then(m => console.log(m.createRunner().facts.id))")
-suffix=""
-[ "$target" = native ] || suffix="-$target"
-filter=()
-[ -z "${SEMCONF_FILTER:-}" ] || filter=(--filter "$SEMCONF_FILTER")
-node dist/src/cli.js run --target "$target" "${filter[@]}" --out "$out_dir/$id$suffix.json"
-node dist/src/cli.js validate "$out_dir/$id$suffix.json"
+extra=()
+[ -z "${SEMCONF_FILTER:-}" ] || extra+=(--filter "$SEMCONF_FILTER")
+[ -z "${SEMCONF_KERNEL:-}" ] || extra+=(--kernel "$SEMCONF_KERNEL")
+# The id is known only once the run is done (a VM's names its kernel): write, then rename by the id inside.
+partial="$out_dir/.conform-$target-$$.json"
+status=0
+node dist/src/cli.js run --target "$target" "${extra[@]}" --out "$partial" || status=$?
+[ -f "$partial" ] || exit "$status"
+id=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).target.id)' "$partial")
+mv "$partial" "$out_dir/$id.json"
+echo "results: $out_dir/$id.json"
+[ "$status" -eq 0 ] || exit "$status"
+node dist/src/cli.js validate "$out_dir/$id.json"

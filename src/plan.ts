@@ -46,6 +46,9 @@ export interface PlanOptions {
   /** keep cases whose id contains this text, or matches it as /regex/ */
   filter?: string;
   timeoutMs?: number;
+  /** every case's timeout times this (default 1): a target that emulates every instruction (a VM under TCG) runs a
+   * case tens of times slower than this machine, and a timeout guards against hangs, not slowness */
+  timeoutScale?: number;
 }
 
 export function matchesFilter(id: string, filter: string | undefined): boolean {
@@ -66,7 +69,7 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         context,
         contextName: contextName(context),
         isolated: context !== 'privileged' || changesProcessState(c),
-        timeoutMs: c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        timeoutMs: Math.round((c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS) * (options.timeoutScale ?? 1)),
         budgetBytes: LOCK_BUDGET_BYTES,
         processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,
         observe: observationsAskedFor(c),

@@ -4,7 +4,11 @@
 #   chromium          the HTML report is checked in a real headless browser
 #   runsc             gVisor, the second implementation of the Linux system calls (a live target)
 #   posh, devscripts  the ci/ scripts are checked under a strict POSIX shell and by checkbashisms
-# and, once the packages are there, the i386 root of the ia32 target (ci/ia32-root.sh: Debian's nodejs:i386 in a
+#   qemu-system-x86, busybox-static, kmod, xz-utils, cpio
+#                     --target vm: qemu (TCG) boots a second Linux kernel from a busybox initramfs whose modules
+#                     depmod orders; its vmlinux is extracted from the xz-compressed vmlinuz; the tests read cpio
+# and, once the packages are there, the kernel the VM boots (ci/fetch-kernel.sh: Debian's linux-image-6.1 unpacked
+# into ~/.cache/semconf/kernels, nothing installed into /boot) and the i386 root of the ia32 target (ci/ia32-root.sh: Debian's nodejs:i386 in a
 # cache outside the repository, with a private apt configuration; built once, then reused).
 # Each is a Debian package. Installing needs root and apt; without them this says what is missing and fails, so a
 # live test is never skipped in silence. SEMCONF_TEST_DEPS=skip leaves everything as it is (the tests that need a
@@ -19,13 +23,20 @@ need chromium chromium
 need runsc runsc
 need posh posh
 need checkbashisms devscripts
-ia32_root() {
+need qemu-system-x86_64 qemu-system-x86
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing="$missing busybox-static"
+[ -x /usr/sbin/depmod ] || [ -x /sbin/depmod ] || missing="$missing kmod"
+need xz xz-utils
+need cpio cpio
+
+targets() {
   [ "$(uname -m)" = x86_64 ] || return 0
-  [ "$(id -u)" = 0 ] || { echo "semconf tests: the ia32 target's root needs root to build (ci/ia32-root.sh)" >&2; return 1; }
+  [ "$(id -u)" = 0 ] || { echo "semconf tests: the ia32 root and the VM's kernel need root to set up (ci/ia32-root.sh, ci/fetch-kernel.sh)" >&2; return 1; }
+  bash "$(dirname "$0")/fetch-kernel.sh" >/dev/null
   bash "$(dirname "$0")/ia32-root.sh" >/dev/null
 }
 if [ -z "$missing" ]; then
-  ia32_root
+  targets
   exit 0
 fi
 
@@ -39,4 +50,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || { sleep 5; apt-get update -qq; }
 # shellcheck disable=SC2086 # the package names are words
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-ia32_root
+targets

@@ -108,8 +108,19 @@ function factChanges(a: Results, b: Results): FactChange[] {
     if (x !== y) out.push({ field, old: x, new: y });
   };
   const keys = <T extends object>(x: T, y: T): string[] => [...new Set([...Object.keys(x), ...Object.keys(y)])];
-  const facts = (r: Results): Record<string, unknown> => r.target;
-  for (const k of keys(a.target, b.target)) push(`target.${k}`, String(facts(a)[k] ?? '-'), String(facts(b)[k] ?? '-'));
+  // One row per fact; target.launch (what a launcher knows about what it started) is spelled out field by field.
+  const facts = (r: Results): Record<string, string> => {
+    const { launch, ...plain } = r.target;
+    const flat: Record<string, string> = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, String(v)]));
+    if (launch) {
+      flat['launch.target'] = launch.target;
+      for (const [k, v] of Object.entries(launch.facts)) flat[`launch.facts.${k}`] = v;
+    }
+    return flat;
+  };
+  const fa = facts(a);
+  const fb = facts(b);
+  for (const k of keys(fa, fb)) push(`target.${k}`, fa[k] ?? '-', fb[k] ?? '-');
   const probes = (r: Results): Record<string, { available: boolean; method: string } | undefined> => r.probes;
   for (const k of keys(a.probes, b.probes)) {
     const show = (p: { available: boolean; method: string } | undefined): string => (p ? `${p.available ? 'yes' : 'no'} (${p.method})` : '-');

@@ -50,6 +50,9 @@ export interface PlanOptions {
   timeoutMs?: number;
   /** run every case this many times (default 1): cases whose behaviour differs between repetitions are flaky */
   repeat?: number;
+  /** every case's timeout times this (default 1): a target that emulates every instruction (a VM under TCG) runs a
+   * case tens of times slower than this machine, and a timeout guards against hangs, not slowness */
+  timeoutScale?: number;
 }
 
 export function matchesFilter(id: string, filter: string | undefined): boolean {
@@ -74,7 +77,7 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         context,
         contextName: contextName(context),
         isolated: context !== 'privileged' || changesProcessState(c),
-        timeoutMs: c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        timeoutMs: Math.round((c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS) * (options.timeoutScale ?? 1)),
         budgetBytes: LOCK_BUDGET_BYTES,
         processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,
         observe: observationsAskedFor(c),

@@ -28,6 +28,7 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
   const pool = await runItems(items, {
     jobs: options.jobs ?? 2,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.timeoutScale !== undefined ? { timeoutScale: options.timeoutScale } : {}),
     ...(options.onProgress ? { onReport: options.onProgress } : {}),
   });
   if (pool.facts === null || pool.probes === null) {

@@ -8,11 +8,19 @@ import type { Catalog } from './spec/catalog.js';
 import { gvisorLauncher } from './targets/gvisor.js';
 import { ia32Launcher } from './targets/ia32.js';
 import { launch, type Launcher } from './targets/launcher.js';
+import { vmLauncher } from './targets/vm.js';
+
+/** Options of `semconf run` that only some targets take (each launcher reads what it knows). */
+export interface TargetOptions {
+  /** --kernel for --target vm */
+  kernel?: string;
+}
 
 /** Every launcher, by --target name. A new target is one file in src/targets/ and one line here. */
-const LAUNCHERS: Record<string, () => Launcher> = {
+const LAUNCHERS: Record<string, (o: TargetOptions) => Launcher> = {
   gvisor: () => gvisorLauncher(),
   ia32: () => ia32Launcher(),
+  vm: (o) => vmLauncher(o.kernel !== undefined ? { kernel: o.kernel } : {}),
 };
 
 export const TARGETS = ['native', ...Object.keys(LAUNCHERS)] as const;
@@ -22,19 +30,25 @@ export function isTarget(name: string): name is TargetName {
   return (TARGETS as readonly string[]).includes(name);
 }
 
-export function launcherFor(target: TargetName): Launcher | null {
+export function launcherFor(target: TargetName, options: TargetOptions = {}): Launcher | null {
   const make = Object.hasOwn(LAUNCHERS, target) ? LAUNCHERS[target] : undefined;
-  return make ? make() : null;
+  return make ? make(options) : null;
 }
 
 /** One sentence saying why the target cannot run on this machine, or null when it can. */
-export function targetProblem(target: TargetName): string | null {
-  return launcherFor(target)?.problem() ?? null;
+export function targetProblem(target: TargetName, options: TargetOptions = {}): string | null {
+  return launcherFor(target, options)?.problem() ?? null;
 }
 
 /** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the inner run reloads it). */
-export async function runOnTarget(target: TargetName, catalog: Catalog, specs: string, options: RunOptions): Promise<Results> {
-  const launcher = launcherFor(target);
+export async function runOnTarget(
+  target: TargetName,
+  catalog: Catalog,
+  specs: string,
+  options: RunOptions,
+  targetOptions: TargetOptions = {},
+): Promise<Results> {
+  const launcher = launcherFor(target, targetOptions);
   if (launcher === null) return runCatalog(catalog, options);
   const run = await launch(launcher, {
     catalog,
@@ -44,6 +58,7 @@ export async function runOnTarget(target: TargetName, catalog: Catalog, specs: s
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { progress: true } : {}),
   });
   if (run.stopped !== null && run.stopped !== 'interrupted') process.stderr.write(`semconf: ${run.stopped}; it was stopped\n`);
   const { leftoverProcesses, leftoverState } = run.cleanup;

@@ -27,11 +27,15 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target ${TARGETS.join('|')}] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--kernel FILE|DIR] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
                     inside gVisor: runsc --network=none --ignore-cgroups do), ia32 (an i386 Node on this x86_64
-                    kernel, in a chroot built by ci/ia32-root.sh) or another launcher (docs/targets.md)
+                    kernel, in a chroot built by ci/ia32-root.sh), vm (the whole suite in a qemu virtual machine
+                    booting another Linux kernel) or another launcher (docs/targets.md)
+  --kernel FILE     --target vm only: the kernel to boot, a vmlinux or vmlinuz (modules from ../lib/modules/
+                    <release> beside it, else /lib/modules/<release>) or a DIR with an unpacked kernel package
+                    (default: the kernel ci/fetch-kernel.sh put in ~/.cache/semconf/kernels/current)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
   --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
@@ -52,11 +56,15 @@ export const runCommand: Command = {
     json: { type: 'boolean' },
     progress: { type: 'boolean' },
     target: { type: 'string' },
+    kernel: { type: 'string' },
   },
   async run(values) {
     const target = str(values.target) ?? 'native';
     if (!isTarget(target)) throw new UsageError(`unknown target "${target}"; expected one of ${TARGETS.join(', ')}`);
-    const unavailable = targetProblem(target);
+    const kernel = str(values.kernel);
+    if (kernel !== undefined && target !== 'vm') throw new UsageError('--kernel is an option of --target vm only');
+    const targetOptions = kernel !== undefined ? { kernel } : {};
+    const unavailable = targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
     const specs = str(values.specs) ?? DEFAULT_SPECS;
     const catalog = loadCatalog(specs);
@@ -101,7 +109,7 @@ export const runCommand: Command = {
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
       ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
-    }).catch((e: unknown) => {
+    }, targetOptions).catch((e: unknown) => {
       unhook();
       throw e;
     });

@@ -3,6 +3,7 @@
 // everything they observe is that system's. The results go to stdout between two marker lines (protocol.ts).
 import { runCatalog } from '../run.js';
 import { loadCatalog } from '../spec/lint.js';
+import type { WorkerReport } from '../worker/pool.js';
 import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from './protocol.js';
 
 async function main(): Promise<number> {
@@ -14,13 +15,22 @@ async function main(): Promise<number> {
   // (`on`, not `once`: a terminal's Ctrl-C can arrive twice, directly and forwarded by the launcher.)
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  let planned = 0;
+  let done = 0;
   const results = await runCatalog(catalog, {
     jobs: request.jobs,
     signal: interrupt.signal,
-    onStart: (n) => process.stderr.write(`semconf (${request.where}): running ${n} case(s)\n`),
+    onStart: (n) => {
+      planned = n;
+      process.stderr.write(`semconf (${request.where}): running ${n} case(s)\n`);
+    },
+    ...(request.progress === true
+      ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status} (${request.where})\n`) }
+      : {}),
     ...(request.profiles ? { profiles: request.profiles } : {}),
     ...(request.filter !== undefined ? { filter: request.filter } : {}),
     ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+    ...(request.timeoutScale !== undefined ? { timeoutScale: request.timeoutScale } : {}),
   });
   await new Promise<void>((resolve, reject) =>
     process.stdout.write(`\n${RESULTS_BEGIN}\n${JSON.stringify(results)}\n${RESULTS_END}\n`, (e) => (e ? reject(e) : resolve())),

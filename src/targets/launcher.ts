@@ -8,7 +8,7 @@
 // directory on its command line (protocol.ts). After it ends, the group is killed, and so is every process that
 // still mentions the state directory (runsc's sandbox, a qemu, a chroot's node): nothing started is left running.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledScript } from '../package-info.js';
@@ -26,6 +26,10 @@ export interface Launch {
   startedWith: string;
   /** what the results file records about the launch (qemu version, accelerator, kernel image, ABI ...) */
   facts: Record<string, string>;
+  /** a file the inner run's stdout is written to instead of the command's stdout (a VM writes it into a share of
+   * the state directory; its console is no channel for results). It is read after the command exited, before
+   * clean-up, and the command's stdout is then messages, like its stderr. */
+  output?: string;
 }
 
 export interface PrepareContext {
@@ -52,8 +56,11 @@ export interface Launcher {
   adopt(results: Results, launch: Launch): Results;
   /** on top of every planned case's own timeout: start-up of the system and of Node there */
   readonly marginMs: number;
-  /** how an interrupt reaches the inner run (default: SIGINT to the started command) */
-  interrupt?(child: ChildProcess): void;
+  /** how much slower than this machine a case may run there (default 1): every case's timeout and the workers'
+   * start-up limit are multiplied by it, inside and in this run's own time limit */
+  readonly timeoutScale?: number;
+  /** how an interrupt reaches the inner run (default: SIGINT to the started command); `how` is what prepare said */
+  interrupt?(child: ChildProcess, how: Launch): void;
   /** the launcher's own clean-up after the command ended (unmounts ...): what it found left behind */
   cleanup?(stateDir: string): Promise<string[]> | string[];
 }
@@ -70,6 +77,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** limit for the whole run (default: the launcher's margin plus every planned case's timeout) */
   timeoutMs?: number;
+  /** the inner run prints each case to stderr as it completes */
+  progress?: boolean;
   /** where the inner run's and the launcher's messages go (default: this process's stderr) */
   onMessage?: (text: string) => void;
 }
@@ -171,15 +180,42 @@ export async function cleanUp(launcher: Pick<Launcher, 'cleanup'>, stateDir: str
   return { stateDir, leftoverProcesses, leftoverState };
 }
 
+/** At most MAX_OUTPUT_BYTES of a launch's output file ("" when the inner run never wrote it): more is cut, which the
+ * protocol then reports as truncated results. */
+export function readOutputFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, MAX_OUTPUT_BYTES - total));
+      const n = chunk.length === 0 ? 0 : readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const seconds = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
 
 /** Run the catalog somewhere else through `launcher`. */
 export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
   const problem = launcher.problem();
   if (problem !== null) throw new Error(problem);
+  const scale = launcher.timeoutScale;
   const planned = plan(options.catalog, {
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
+    ...(scale !== undefined ? { timeoutScale: scale } : {}),
   });
   const timeoutMs = options.timeoutMs ?? launcher.marginMs + planned.reduce((n, i) => n + i.timeoutMs, 0);
   const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
@@ -189,6 +225,8 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
     jobs: options.jobs,
     where: launcher.where,
     stateDir,
+    ...(scale !== undefined ? { timeoutScale: scale } : {}),
+    ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
@@ -214,9 +252,14 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
   const stop = (why: string, signal: NodeJS.Signals | 'interrupt'): void => {
     if (stopped !== null) return;
     stopped = why;
-    if (signal === 'interrupt' && launcher.interrupt) launcher.interrupt(child);
+    if (signal === 'interrupt' && launcher.interrupt) launcher.interrupt(child, how);
     else child.kill(signal === 'interrupt' ? 'SIGINT' : signal);
     killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), STOP_GRACE_MS);
+  };
+  const message = (d: Buffer): void => {
+    startupMs ??= performance.now() - started;
+    errTail = (errTail + d.toString()).slice(-4096);
+    say(d.toString());
   };
   child.stdout?.on('data', (d: Buffer) => {
     outBytes += d.length;
@@ -224,13 +267,10 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
       stop(`the run printed more than ${MAX_OUTPUT_BYTES} bytes`, 'SIGTERM');
       return;
     }
-    out.push(d);
+    if (how.output !== undefined) message(d);
+    else out.push(d);
   });
-  child.stderr?.on('data', (d: Buffer) => {
-    startupMs ??= performance.now() - started;
-    errTail = (errTail + d.toString()).slice(-4096);
-    say(d.toString());
-  });
+  child.stderr?.on('data', message);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => {
@@ -260,9 +300,12 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
     options.signal?.removeEventListener('abort', onAbort);
   }
   const wallMs = performance.now() - started;
+  // The output file lives in the state directory, which clean-up removes; once read, it is no leftover.
+  const output = how.output !== undefined ? readOutputFile(how.output) : Buffer.concat(out).toString('utf8');
+  if (how.output !== undefined) rmSync(how.output, { force: true });
   const cleanup = await cleanUp(launcher, stateDir, child.pid);
 
-  const came = extract(Buffer.concat(out).toString('utf8'));
+  const came = extract(output);
   const exit = end.error
     ? `could not start ${how.command}: ${end.error.message}`
     : end.signal !== null

@@ -11,6 +11,10 @@ export interface InnerRequest {
   filter?: string;
   /** run --repeat N */
   repeat?: number;
+  /** every case's timeout and the workers' start-up limit times this (Launcher.timeoutScale; default 1) */
+  timeoutScale?: number;
+  /** print each case to stderr as it completes (run --progress) */
+  progress?: boolean;
   /** how the inner run names where it runs in its own messages ("inside gVisor") */
   where: string;
   /** the launcher's private state directory: on the inner run's command line, so that clean-up can find every

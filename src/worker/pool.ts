@@ -36,6 +36,8 @@ export interface PoolOptions {
   /** compiled worker entry; defaults to dist/src/worker/child.js */
   childScript?: string;
   onReport?: (report: WorkerReport) => void;
+  /** how long a fresh worker may take to say hello, times this (default 1; see PlanOptions.timeoutScale) */
+  timeoutScale?: number;
 }
 
 /** The compiled worker entry (child.js). */
@@ -65,7 +67,7 @@ class WorkerProcess {
   readonly closed: Promise<string>;
   isClosed = false;
 
-  constructor(start: WorkerStart, script: string) {
+  constructor(start: WorkerStart, script: string, helloTimeoutMs = HELLO_TIMEOUT_MS) {
     this.child = fork(script, [JSON.stringify(start)], {
       // Never inherit the parent's flags (a test runner's loaders, say). A worker that locks its whole address space
       // runs V8 without a JIT: after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it
@@ -117,8 +119,8 @@ class WorkerProcess {
     this.hello = new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.kill();
-        resolve({ failed: `worker did not start within ${HELLO_TIMEOUT_MS} ms` });
-      }, HELLO_TIMEOUT_MS);
+        resolve({ failed: `worker did not start within ${helloTimeoutMs} ms` });
+      }, helloTimeoutMs);
       this.child.on('message', (msg: FromWorker) => {
         if (msg.type === 'hello') {
           clearTimeout(timer);
@@ -194,6 +196,7 @@ class WorkerProcess {
 
 export async function runItems(items: readonly PlanItem[], options: PoolOptions): Promise<PoolResult> {
   const script = options.childScript ?? defaultChildScript();
+  const helloMs = Math.round(HELLO_TIMEOUT_MS * (options.timeoutScale ?? 1));
   const queue = [...items];
   const reports = new Map<string, WorkerReport>();
   let facts: TargetFacts | null = null;
@@ -221,13 +224,13 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         if (options.signal?.aborted) break;
         let report: WorkerReport;
         if (item.isolated) {
-          const worker = new WorkerProcess({ context: item.context, isolated: true }, script);
+          const worker = new WorkerProcess({ context: item.context, isolated: true }, script, helloMs);
           report = await runOn(worker, item);
           await worker.stop();
         } else {
           let worker = shared.get(item.contextName);
           if (worker === undefined || worker.isClosed) {
-            worker = new WorkerProcess({ context: item.context, isolated: false }, script);
+            worker = new WorkerProcess({ context: item.context, isolated: false }, script, helloMs);
             shared.set(item.contextName, worker);
           }
           report = await runOn(worker, item);

@@ -1,0 +1,132 @@
+// Tests of the shared mechanism (src/targets/launcher.ts) with fake launchers whose command is `sh -c`: what a
+// target's run prints or writes is scripted, so the mechanism's handling of truncated, file-borne and interrupted
+// results is checked without any sandbox or VM.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RESULTS_SCHEMA, type Results } from '../src/results.js';
+import { loadCatalog } from '../src/spec/lint.js';
+import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile } from '../src/targets/launcher.js';
+import { RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SPECS = join(ROOT, 'specs');
+const catalog = loadCatalog(SPECS);
+
+const probe = { available: true, method: 'm' };
+const RESULTS: Results = {
+  schema: RESULTS_SCHEMA,
+  tool: { name: 'semconf', version: '0' },
+  target: { id: 'linux-x86_64-glibc', os: 'linux', release: '6', kernel: '#1', arch: 'x86_64', libc: 'glibc', runtime: 'native', pageSize: 4096, node: 'v20', koffi: '3' },
+  probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
+  specDigest: 'x',
+  profiles: [],
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:01.000Z',
+  complete: true,
+  cases: [],
+  summary: {},
+};
+
+/** A launcher whose "inner run" is a shell script; `script` gets the state directory and the output file. */
+function fake(script: (stateDir: string, output: string) => string, extra: Partial<Launcher> & { useOutput?: boolean } = {}): Launcher {
+  return {
+    target: 'fake',
+    where: 'in the fake',
+    marginMs: 30_000,
+    problem: () => null,
+    prepare({ stateDir }): Launch {
+      const output = join(stateDir, 'out.txt');
+      return {
+        // The state directory on the command line, as every launcher's command carries it (clean-up finds it).
+        command: 'sh',
+        args: ['-c', script(stateDir, output), 'fake-inner', stateDir],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        startedWith: 'started by a test',
+        facts: { kind: 'fake' },
+        ...(extra.useOutput === true ? { output } : {}),
+      };
+    },
+    adopt: (r, how) => labelled(r, { target: 'fake' }, how, `${r.target.id}-fake`),
+    ...extra,
+  };
+}
+
+const options = { catalog, specs: SPECS, jobs: 1, filter: 'mlock.zero-length', onMessage: () => {} };
+const json = JSON.stringify(RESULTS);
+
+describe('the shared launch mechanism (launcher.ts), with scripted fake runs', () => {
+  it('results cut off after the begin marker are a clear error, with what the command did', async () => {
+    const half = json.slice(0, Math.floor(json.length / 2));
+    const err = await launch(fake(() => `printf '%s\\n%s' '${RESULTS_BEGIN}' '${half}'`), options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect((err as LaunchError).message).toBe(`the results from in the fake came back truncated after ${half.length} bytes (sh exited with code 0)`);
+    const { cleanup } = err as LaunchError;
+    expect(cleanup).toMatchObject({ leftoverProcesses: [], leftoverState: [] });
+    expect(existsSync(cleanup.stateDir)).toBe(false);
+  });
+
+  it('no results at all name the exit and the last messages', async () => {
+    const err = await launch(fake(() => 'echo booting >&2; echo kernel panic >&2; exit 3'), options).catch((e: unknown) => e);
+    expect((err as LaunchError).message).toBe('the run in the fake reported no results (sh exited with code 3); its last messages: booting | kernel panic');
+  });
+
+  it('with Launch.output, results are read from that file, and the command\'s stdout is messages', async () => {
+    const said: string[] = [];
+    const run = await launch(
+      fake((_dir, out) => `echo 'console: hello'; printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}' > '${out}'`, { useOutput: true }),
+      { ...options, onMessage: (t) => said.push(t) },
+    );
+    expect(run.results.target.id).toBe('linux-x86_64-glibc-fake');
+    expect(run.results.target.launch).toEqual({ target: 'fake', facts: { kind: 'fake' } });
+    expect(said.join('')).toBe('console: hello\n');
+    expect(run.cleanup).toMatchObject({ leftoverProcesses: [], leftoverState: [] });
+  });
+
+  it('a truncated output file is a clear error too, and the output file is cleaned up with the state directory', async () => {
+    const err = await launch(fake((_dir, out) => `printf '%s\\n{"schema":' '${RESULTS_BEGIN}' > '${out}'`, { useOutput: true }), options).catch((e: unknown) => e);
+    expect((err as LaunchError).message).toBe('the results from in the fake came back truncated after 10 bytes (sh exited with code 0)');
+    expect(existsSync((err as LaunchError).cleanup.stateDir)).toBe(false);
+  });
+
+  it('an output file never written is "no results"', async () => {
+    const err = await launch(fake(() => 'true', { useOutput: true }), options).catch((e: unknown) => e);
+    expect((err as LaunchError).message).toBe('the run in the fake reported no results (sh exited with code 0)');
+  });
+
+  it('an interrupt goes through the launcher\'s hook, which is given what prepare said', async () => {
+    const stop = new AbortController();
+    let hooked: Launch | undefined;
+    const launcher = fake((dir) => `echo started >&2; while [ ! -e '${dir}/stop' ]; do sleep 0.05; done; printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`, {
+      interrupt(_child, how) {
+        hooked = how;
+        writeFileSync(join(how.args[3] ?? '/nonexistent', 'stop'), '');
+      },
+      cleanup: (dir) => {
+        const stopFile = join(dir, 'stop');
+        if (existsSync(stopFile)) writeFileSync(stopFile, ''); // expected: not reported
+        return [];
+      },
+    });
+    const run = await launch(launcher, { ...options, signal: stop.signal, onMessage: () => stop.abort() });
+    expect(hooked?.facts).toEqual({ kind: 'fake' });
+    expect(run.stopped).toBe('interrupted');
+    expect(run.cleanup.leftoverState).toEqual(['stop']);
+    expect(processesMentioning(run.cleanup.stateDir)).toEqual([]);
+  });
+
+  it('a process left behind that mentions the state directory is killed and reported', async () => {
+    // setsid: out of the command's process group, so only the search by state directory can find it.
+    const run = await launch(
+      fake((dir) => `setsid sh -c 'sleep 600; :' '${dir}' </dev/null >/dev/null 2>&1 & printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`),
+      options,
+    );
+    expect(run.cleanup.leftoverProcesses).toHaveLength(1);
+    expect(processesMentioning(run.cleanup.stateDir)).toEqual([]);
+  });
+
+  it('readOutputFile reads a missing file as empty', () => {
+    expect(readOutputFile('/nonexistent/semconf-output')).toBe('');
+  });
+});

@@ -17,8 +17,9 @@ const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`
 const dir = mkdtempSync(join(tmpdir(), 'semconf-ci-shell-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The stub prints a target id for `node -e …` (conform.sh asks the runner for it), fails `validate` of a file named
-// in STUB_FAIL_VALIDATE, and records each argv as one line of unit-separator-terminated words, so an empty or
+// The stub writes a results file naming its target id (stub-<target>) for `run … --out FILE`, prints the id in the
+// file it is given for `node -e SCRIPT FILE` (conform.sh names the file by the id inside), fails `validate` of a file
+// named in STUB_FAIL_VALIDATE, and records each argv as one line of unit-separator-terminated words, so an empty or
 // space-holding argument is seen exactly as passed.
 const bin = join(dir, 'bin');
 mkdirSync(bin);
@@ -28,7 +29,8 @@ writeFileSync(
     '#!/bin/sh',
     'for a in "$@"; do printf "%s\\037" "$a"; done >> "$STUB_LOG"',
     'printf "\\n" >> "$STUB_LOG"',
-    'if [ "$1" = -e ]; then echo stub-target; fi',
+    'if [ "$1" = -e ]; then sed -n \'s/.*"id":"\\([^"]*\\)".*/\\1/p\' "$3"; fi',
+    'if [ "$2" = run ]; then t=""; o=""; p=""; for a in "$@"; do [ "$p" = --target ] && t=$a; [ "$p" = --out ] && o=$a; p=$a; done; printf \'{"target":{"id":"stub-%s"}}\' "$t" > "$o"; fi',
     'if [ "$2" = validate ] && [ "$3" = "${STUB_FAIL_VALIDATE:-}" ]; then exit 1; fi',
     'exit 0',
     '',
@@ -58,19 +60,21 @@ describe.each(SHELLS)('ci/conform.sh under %s', (shell) => {
     const out = join(dir, `out-${shell}`);
     const r = run(shell, 'conform.sh', [out]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.argv.slice(1)).toEqual([
-      ['dist/src/cli.js', 'run', '--target', 'native', '--out', `${out}/stub-target.json`],
-      ['dist/src/cli.js', 'validate', `${out}/stub-target.json`],
-    ]);
-    expect(r.argv[0]?.[0]).toBe('-e');
-    expect(readdirSync(dir)).toContain(`out-${shell}`);
+    expect(r.argv[0]?.slice(0, 5)).toEqual(['dist/src/cli.js', 'run', '--target', 'native', '--out']);
+    expect(r.argv[0]).toHaveLength(6);
+    expect(r.argv[0]?.[5]).toMatch(new RegExp(`^${out}/\\.conform-native-\\d+\\.json$`));
+    expect(r.argv[1]?.[0]).toBe('-e');
+    // named by the id inside, the partial file renamed
+    expect(r.argv[2]).toEqual(['dist/src/cli.js', 'validate', `${out}/stub-native.json`]);
+    expect(readdirSync(out)).toEqual(['stub-native.json']);
   });
 
   it.runIf(has(shell))('SEMCONF_FILTER reaches run as one argument, spaces and all; --target names the file', () => {
     const out = join(dir, `out-${shell}-g`);
     const r = run(shell, 'conform.sh', [out, '--target', 'gvisor'], { SEMCONF_FILTER: 'mlock.* zero' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.argv[1]).toEqual(['dist/src/cli.js', 'run', '--target', 'gvisor', '--filter', 'mlock.* zero', '--out', `${out}/stub-target-gvisor.json`]);
+    expect(r.argv[0]?.slice(0, 7)).toEqual(['dist/src/cli.js', 'run', '--target', 'gvisor', '--filter', 'mlock.* zero', '--out']);
+    expect(readdirSync(out)).toEqual(['stub-gvisor.json']);
   });
 
   it.runIf(has(shell))('--target without a value and a failing validate both fail the script', () => {
@@ -79,7 +83,7 @@ describe.each(SHELLS)('ci/conform.sh under %s', (shell) => {
     expect(noValue.stderr).toMatch(/--target needs a value/);
     expect(noValue.argv).toEqual([]);
     const out = join(dir, `out-${shell}-v`);
-    const bad = run(shell, 'conform.sh', [out], { STUB_FAIL_VALIDATE: `${out}/stub-target.json` });
+    const bad = run(shell, 'conform.sh', [out], { STUB_FAIL_VALIDATE: `${out}/stub-native.json` });
     expect(bad.status).not.toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as z from 'zod';
-import { Context } from './spec/schema.js';
+import { Context, LongText, ShortText } from './spec/schema.js';
 
 export const RESULTS_SCHEMA = 'semconf-results/1';
 
@@ -10,32 +10,32 @@ export const VERDICTS = ['conforms', 'diverges', 'inconclusive', 'unspecified', 
 export const VerdictName = z.enum(VERDICTS);
 export type VerdictName = z.infer<typeof VerdictName>;
 
-export const ProbeInfo = z.strictObject({ available: z.boolean(), method: z.string() });
+export const ProbeInfo = z.strictObject({ available: z.boolean(), method: LongText });
 
 export const Credentials = z.strictObject({
   uid: z.int(),
   euid: z.int(),
   gid: z.int(),
-  capEff: z.string().nullable(),
+  capEff: ShortText.nullable(),
   canLockMemory: z.boolean(),
-  memlock: z.strictObject({ soft: z.string(), hard: z.string() }),
+  memlock: z.strictObject({ soft: ShortText, hard: ShortText }),
 });
 
 export const CallRecord = z.strictObject({
-  text: z.string(),
+  text: LongText,
   ret: z.int(),
   /** symbolic name, only when ret is -1 */
-  errno: z.string().nullable(),
+  errno: ShortText.nullable(),
   /** asynchronous calls: how the request ended (aio_return, and aio_error's value when it failed) */
-  completion: z.strictObject({ ret: z.int(), errno: z.string().nullable() }).optional(),
+  completion: z.strictObject({ ret: z.int(), errno: ShortText.nullable() }).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;
 
 /** Per page: L locked, U unlocked, R resident, N not resident, - unmapped. null: the probe cannot see it. */
 export const MappingEffects = z.strictObject({
   pages: z.int().min(1),
-  locked: z.string().regex(/^[LU-]+$/).nullable(),
-  resident: z.string().regex(/^[RN-]+$/).nullable(),
+  locked: LongText.regex(/^[LU-]+$/).nullable(),
+  resident: LongText.regex(/^[RN-]+$/).nullable(),
 });
 export type MappingEffects = z.infer<typeof MappingEffects>;
 
@@ -43,11 +43,11 @@ export const Observation = z.strictObject({
   before: z.array(CallRecord),
   call: CallRecord,
   effects: z.strictObject({
-    mappings: z.record(z.string(), MappingEffects),
+    mappings: z.record(ShortText, MappingEffects),
     lockedBytes: z.int().nullable(),
     /** a child forked after the call: lock state of each mapping there, and its locked total */
     child: z
-      .strictObject({ mappings: z.record(z.string(), z.string().regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
+      .strictObject({ mappings: z.record(ShortText, LongText.regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
       .nullable()
       .optional(),
     /** a program started (fork + exec) after the call: its locked total */
@@ -66,24 +66,24 @@ export const Probes = z.strictObject({
 export type Probes = z.infer<typeof Probes>;
 
 export const ContextRecord = z.strictObject({
-  name: z.string(),
+  name: ShortText,
   spec: Context,
   established: z.boolean(),
   credentials: Credentials.nullable(),
 });
 export type ContextRecord = z.infer<typeof ContextRecord>;
 
-export const ClauseRef = z.strictObject({ id: z.string(), document: z.string(), section: z.string(), quote: z.string() });
+export const ClauseRef = z.strictObject({ id: ShortText, document: ShortText, section: ShortText, quote: LongText });
 export type ClauseRef = z.infer<typeof ClauseRef>;
 
 export const Verdict = z.strictObject({
   verdict: VerdictName,
-  expected: z.string(),
-  observed: z.string().optional(),
+  expected: LongText,
+  observed: LongText.optional(),
   /** why: what diverged, what could not be observed, why the case did not run */
-  reason: z.string().optional(),
+  reason: LongText.optional(),
   clauses: z.array(ClauseRef).optional(),
-  basis: z.string().optional(),
+  basis: LongText.optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;
 
@@ -91,45 +91,45 @@ export const CaseStatus = z.enum(['ran', 'error', 'skipped', 'unsupported']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
 export const CaseResult = z.strictObject({
-  id: z.string(),
-  function: z.string(),
-  title: z.string(),
+  id: ShortText,
+  function: ShortText,
+  title: ShortText,
   context: ContextRecord,
   status: CaseStatus,
-  reason: z.string().optional(),
+  reason: LongText.optional(),
   durationMs: z.number().min(0),
   observed: Observation.optional(),
-  warnings: z.array(z.string()).optional(),
-  verdicts: z.record(z.string(), Verdict),
+  warnings: z.array(LongText).optional(),
+  verdicts: z.record(ShortText, Verdict),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
 export const TargetFacts = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  os: z.string(),
-  release: z.string(),
-  kernel: z.string(),
-  arch: z.string(),
-  libc: z.string(),
-  runtime: z.string(),
+  id: ShortText.regex(/^[a-z0-9][a-z0-9._-]*$/),
+  os: ShortText,
+  release: ShortText,
+  kernel: ShortText,
+  arch: ShortText,
+  libc: ShortText,
+  runtime: ShortText,
   /** how `runtime` was determined (what the runner saw inside, and what started it) */
-  runtimeBasis: z.string().optional(),
+  runtimeBasis: LongText.optional(),
   pageSize: z.int().min(1),
-  node: z.string(),
-  koffi: z.string(),
+  node: ShortText,
+  koffi: ShortText,
 });
 export type TargetFacts = z.infer<typeof TargetFacts>;
 
-export const Summary = z.record(z.string(), z.record(VerdictName, z.int().min(0)));
+export const Summary = z.record(ShortText, z.record(VerdictName, z.int().min(0)));
 export type Summary = z.infer<typeof Summary>;
 
 export const Results = z.strictObject({
   schema: z.literal(RESULTS_SCHEMA),
-  tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+  tool: z.strictObject({ name: z.literal('semconf'), version: ShortText }),
   target: TargetFacts,
   probes: Probes,
-  specDigest: z.string(),
-  profiles: z.array(z.strictObject({ id: z.string(), name: z.string(), version: z.string(), kind: z.string() })),
+  specDigest: ShortText,
+  profiles: z.array(z.strictObject({ id: ShortText, name: ShortText, version: ShortText, kind: ShortText })),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   complete: z.boolean(),

@@ -21,6 +21,7 @@ import { MAX_SPEC_FILE_BYTES } from '../src/spec/read.js';
 import { checkQuotes } from '../src/spec/sources.js';
 import { MAX_ALIAS_NODES } from '../src/spec/structure.js';
 import { resetWork, workDone } from '../src/spec/work.js';
+import { memlockBytes } from '../src/worker/context.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/spec-errors/', import.meta.url));
 const BASE = join(FIXTURES, 'base');
@@ -380,6 +381,12 @@ describe('hostile spec files: refused with a position and exit 2, never a stack 
     }
     const ds = diagnosticsOf(withSpec(`function: mlock\ncases: ${'['.repeat(100)}${']'.repeat(100)}\n`));
     expect(ds).toEqual([expect.objectContaining({ line: 2, message: 'nested more than 64 levels deep; expected at most 64' })]);
+  });
+
+  test('the worker refuses an RLIMIT_MEMLOCK that setrlimit would receive wrapped (lint is not the only guard)', () => {
+    expect(memlockBytes('16p', 4096)).toBe(65536n);
+    expect(memlockBytes('unlimited', 4096)).toBeNull();
+    expect(() => memlockBytes('4503599627370497p', 4096)).toThrow('RLIMIT_MEMLOCK 4503599627370497p is 18446744073709555712 bytes; expected 0 to 9223372036854775806, or "unlimited"');
   });
 
   test('lint is linear in unknown keys: 40,000 take 4 times the work of 10,000 (counted, not timed)', () => {

@@ -46,7 +46,8 @@ export const mergeCommand: Command = {
       const r = t.results.target;
       const state = [t.complete ? 'complete' : 'INCOMPLETE', t.stale ? 'STALE' : ''].filter((s) => s !== '').join(', ');
       // Target facts and notes come from the results files: printed as text, never as terminal commands.
-      const facts = terminalText(`${t.id}  ${r.os} ${r.release}, ${r.libc}, ${r.arch}, runtime ${r.runtime}`);
+      const s = terminalText;
+      const facts = `${s(t.id)}  ${s(r.os)} ${s(r.release)}, ${s(r.libc)}, ${s(r.arch)}, runtime ${s(r.runtime)}`;
       process.stdout.write(`  ${facts}: ${t.results.cases.length} cases, ${state}  (${terminalText(t.source)})\n`);
       for (const n of t.notes) process.stdout.write(`    ${terminalText(n)}\n`);
     }

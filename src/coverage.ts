@@ -1,5 +1,6 @@
 // Clause coverage: for each profile and document, which clauses a case cites, which are marked untestable (with
 // the reason), and which nothing covers. No promise of a manual goes untested without a stated reason.
+import { mdText } from './report/escape.js';
 import { allCases, type Catalog } from './spec/catalog.js';
 import type { ProfileExpectation } from './spec/schema.js';
 import { listOf } from './verdict.js';
@@ -65,7 +66,8 @@ export function uncited(cov: Coverage): string[] {
 }
 
 const pct = (n: number, of: number): string => (of === 0 ? '-' : `${Math.round((100 * n) / of)}%`);
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+// Profile text (titles, gaps, sections) through the one Markdown escaper every report uses.
+const cell = (s: string): string => mdText(s);
 
 export function renderCoverageMarkdown(cov: Coverage): string {
   const t = cov.totals;
@@ -79,14 +81,14 @@ export function renderCoverageMarkdown(cov: Coverage): string {
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...cov.documents.map((d) => {
       const n = (s: ClauseCoverage['state']): number => d.clauses.filter((c) => c.state === s).length;
-      return `| ${d.profile} | ${cell(d.title)} | ${d.clauses.length} | ${n('cited')} | ${n('untestable')} | ${n('uncited')} |`;
+      return `| ${cell(d.profile)} | ${cell(d.title)} | ${d.clauses.length} | ${n('cited')} | ${n('untestable')} | ${n('uncited')} |`;
     }),
   ];
   for (const d of cov.documents) {
-    out.push('', `## ${d.profile}: ${cell(d.title)}`, '');
-    for (const g of d.gaps) out.push(`> gap in this copy: ${g}`, '');
+    out.push('', `## ${cell(d.profile)}: ${cell(d.title)}`, '');
+    for (const g of d.gaps) out.push(`> gap in this copy: ${mdText(g)}`, '');
     out.push('| clause | section | state | by |', '| --- | --- | --- | --- |');
-    for (const c of d.clauses) out.push(`| ${c.id} | ${cell(c.section)} | ${c.state} | ${cell(c.by.join(', '))} |`);
+    for (const c of d.clauses) out.push(`| ${cell(c.id)} | ${cell(c.section)} | ${c.state} | ${cell(c.by.join(', '))} |`);
   }
   return `${out.join('\n')}\n`;
 }

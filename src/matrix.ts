@@ -2,21 +2,22 @@
 // every report can read a target exactly as it reads a results file), with what the merge found about it: whether
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
 import * as z from 'zod';
+import { LongText, ShortText } from './spec/schema.js';
 import { readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
 
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
 
 const targetFields = {
   /** the target id of `results`, repeated as the key of this entry */
-  id: z.string(),
+  id: ShortText,
   /** the file the results were read from, as named to merge */
-  source: z.string(),
+  source: ShortText,
   /** run against another spec than the matrix's reference digest: verdicts may rest on other expectations */
   stale: z.boolean(),
   /** false when the run did not complete or lacks cases the reference targets have */
   complete: z.boolean(),
   /** why stale or incomplete, and which files this one was preferred over */
-  notes: z.array(z.string()),
+  notes: z.array(LongText),
 };
 
 export const MatrixTarget = z.strictObject({ ...targetFields, results: Results });
@@ -40,11 +41,11 @@ function matrixOf<T extends z.ZodType<{ id: string; results: { target: { id: str
   return z
     .strictObject({
       schema: z.literal(MATRIX_SCHEMA),
-      tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+      tool: z.strictObject({ name: z.literal('semconf'), version: ShortText }),
       createdAt: z.iso.datetime(),
       /** the spec every target is compared with: the catalog given to merge (`specs`), else the digest most targets
        * ran (`majority`), else, on a tie, the one of the newest run (`newest`) */
-      specDigest: z.strictObject({ value: z.string(), basis: DigestBasis, detail: z.string() }),
+      specDigest: z.strictObject({ value: ShortText, basis: DigestBasis, detail: LongText }),
       /** every target complete and none stale, and every expected target present */
       complete: z.boolean(),
       /** what merge --expect named; absent when nothing was expected */

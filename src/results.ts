@@ -3,7 +3,7 @@
 import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
-import { Context } from './spec/schema.js';
+import { Context, LongText, ShortText } from './spec/schema.js';
 
 export const RESULTS_SCHEMA = 'semconf-results/1';
 
@@ -11,32 +11,32 @@ export const VERDICTS = ['conforms', 'diverges', 'inconclusive', 'unspecified', 
 export const VerdictName = z.enum(VERDICTS);
 export type VerdictName = z.infer<typeof VerdictName>;
 
-export const ProbeInfo = z.strictObject({ available: z.boolean(), method: z.string() });
+export const ProbeInfo = z.strictObject({ available: z.boolean(), method: LongText });
 
 export const Credentials = z.strictObject({
   uid: z.int(),
   euid: z.int(),
   gid: z.int(),
-  capEff: z.string().nullable(),
+  capEff: ShortText.nullable(),
   canLockMemory: z.boolean(),
-  memlock: z.strictObject({ soft: z.string(), hard: z.string() }),
+  memlock: z.strictObject({ soft: ShortText, hard: ShortText }),
 });
 
 export const CallRecord = z.strictObject({
-  text: z.string(),
+  text: LongText,
   ret: z.int(),
   /** symbolic name, only when ret is -1 */
-  errno: z.string().nullable(),
+  errno: ShortText.nullable(),
   /** asynchronous calls: how the request ended (aio_return, and aio_error's value when it failed) */
-  completion: z.strictObject({ ret: z.int(), errno: z.string().nullable() }).optional(),
+  completion: z.strictObject({ ret: z.int(), errno: ShortText.nullable() }).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;
 
 /** Per page: L locked, U unlocked, R resident, N not resident, - unmapped. null: the probe cannot see it. */
 export const MappingEffects = z.strictObject({
   pages: z.int().min(1),
-  locked: z.string().regex(/^[LU-]+$/).nullable(),
-  resident: z.string().regex(/^[RN-]+$/).nullable(),
+  locked: LongText.regex(/^[LU-]+$/).nullable(),
+  resident: LongText.regex(/^[RN-]+$/).nullable(),
 });
 export type MappingEffects = z.infer<typeof MappingEffects>;
 
@@ -44,14 +44,14 @@ export const Observation = z.strictObject({
   before: z.array(CallRecord),
   call: CallRecord,
   effects: z.strictObject({
-    mappings: z.record(z.string(), MappingEffects),
+    mappings: z.record(ShortText, MappingEffects),
     /** the worker process's whole locked memory (VmLck) after the call: environment, not behaviour (after mlockall it
      * is the whole Node heap, which varies from run to run; the case's own locked pages are in `mappings`). See
      * src/behaviour.ts */
     lockedBytes: z.int().nullable(),
     /** a child forked after the call: lock state of each mapping there, and its locked total */
     child: z
-      .strictObject({ mappings: z.record(z.string(), z.string().regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
+      .strictObject({ mappings: z.record(ShortText, LongText.regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
       .nullable()
       .optional(),
     /** a program started (fork + exec) after the call: its locked total */
@@ -70,24 +70,24 @@ export const Probes = z.strictObject({
 export type Probes = z.infer<typeof Probes>;
 
 export const ContextRecord = z.strictObject({
-  name: z.string(),
+  name: ShortText,
   spec: Context,
   established: z.boolean(),
   credentials: Credentials.nullable(),
 });
 export type ContextRecord = z.infer<typeof ContextRecord>;
 
-export const ClauseRef = z.strictObject({ id: z.string(), document: z.string(), section: z.string(), quote: z.string() });
+export const ClauseRef = z.strictObject({ id: ShortText, document: ShortText, section: ShortText, quote: LongText });
 export type ClauseRef = z.infer<typeof ClauseRef>;
 
 export const Verdict = z.strictObject({
   verdict: VerdictName,
-  expected: z.string(),
-  observed: z.string().optional(),
+  expected: LongText,
+  observed: LongText.optional(),
   /** why: what diverged, what could not be observed, why the case did not run */
-  reason: z.string().optional(),
+  reason: LongText.optional(),
   clauses: z.array(ClauseRef).optional(),
-  basis: z.string().optional(),
+  basis: LongText.optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;
 
@@ -96,7 +96,7 @@ export type Verdict = z.infer<typeof Verdict>;
  * first repetition. */
 export const Flaky = z.strictObject({
   repetitions: z.int().min(2),
-  differed: z.array(z.strictObject({ what: z.string(), values: z.array(z.string()) })).min(1),
+  differed: z.array(z.strictObject({ what: ShortText, values: z.array(LongText) })).min(1),
 });
 export type Flaky = z.infer<typeof Flaky>;
 
@@ -104,51 +104,51 @@ export const CaseStatus = z.enum(['ran', 'error', 'skipped', 'unsupported']);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
 export const CaseResult = z.strictObject({
-  id: z.string(),
-  function: z.string(),
-  title: z.string(),
+  id: ShortText,
+  function: ShortText,
+  title: ShortText,
   context: ContextRecord,
   status: CaseStatus,
-  reason: z.string().optional(),
+  reason: LongText.optional(),
   durationMs: z.number().min(0),
   observed: Observation.optional(),
-  warnings: z.array(z.string()).optional(),
+  warnings: z.array(LongText).optional(),
   flaky: Flaky.optional(),
-  verdicts: z.record(z.string(), Verdict),
+  verdicts: z.record(ShortText, Verdict),
 });
 export type CaseResult = z.infer<typeof CaseResult>;
 
 export const TargetFacts = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  os: z.string(),
-  release: z.string(),
-  kernel: z.string(),
-  arch: z.string(),
-  libc: z.string(),
-  runtime: z.string(),
+  id: ShortText.regex(/^[a-z0-9][a-z0-9._-]*$/),
+  os: ShortText,
+  release: ShortText,
+  kernel: ShortText,
+  arch: ShortText,
+  libc: ShortText,
+  runtime: ShortText,
   /** how `runtime` was determined (what the runner saw inside, and what started it) */
-  runtimeBasis: z.string().optional(),
+  runtimeBasis: LongText.optional(),
   pageSize: z.int().min(1),
-  node: z.string(),
-  koffi: z.string(),
+  node: ShortText,
+  koffi: ShortText,
   /** the ABI the calls went through, where it is not the kernel's own (ia32 on an x86_64 kernel) */
-  abi: z.string().optional(),
+  abi: ShortText.optional(),
   /** a run started somewhere else by `semconf run --target T` (src/targets/): which launcher, and what it knows
    * about the system it started (qemu version, accelerator, kernel image, root directory ...) */
-  launch: z.strictObject({ target: z.string(), facts: z.record(z.string(), z.string()) }).optional(),
+  launch: z.strictObject({ target: ShortText, facts: z.record(ShortText, LongText) }).optional(),
 });
 export type TargetFacts = z.infer<typeof TargetFacts>;
 
-export const Summary = z.record(z.string(), z.record(VerdictName, z.int().min(0)));
+export const Summary = z.record(ShortText, z.record(VerdictName, z.int().min(0)));
 export type Summary = z.infer<typeof Summary>;
 
 export const Results = z.strictObject({
   schema: z.literal(RESULTS_SCHEMA),
-  tool: z.strictObject({ name: z.literal('semconf'), version: z.string() }),
+  tool: z.strictObject({ name: z.literal('semconf'), version: ShortText }),
   target: TargetFacts,
   probes: Probes,
-  specDigest: z.string(),
-  profiles: z.array(z.strictObject({ id: z.string(), name: z.string(), version: z.string(), kind: z.string() })),
+  specDigest: ShortText,
+  profiles: z.array(z.strictObject({ id: ShortText, name: ShortText, version: ShortText, kind: ShortText })),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   complete: z.boolean(),

@@ -180,10 +180,16 @@ describe('evaluate', () => {
   });
 
   test('every result lies in [0, 2^64)', () => {
-    for (const text of ['0 - 1p', 'SIZE_MAX + SIZE_MAX + SIZE_MAX', '0 - SIZE_MAX - SIZE_MAX', '0xffffffffffffffffff']) {
+    for (const text of ['0 - 1p', 'SIZE_MAX + SIZE_MAX + SIZE_MAX', '0 - SIZE_MAX - SIZE_MAX', '0xffffffffffffffff + 0xffffffffffffffff']) {
       const v = value(text);
       expect(v >= 0n && v < TWO64, `${text} = ${v}`).toBe(true);
     }
+  });
+
+  test('a literal is range-checked, never reduced: over 2^64 - 1, or over 2^48 - 1 pages, is a syntax error', () => {
+    expect(() => parseCall('mlock(buf, 0xffffffffffffffffff)')).toThrow('number out of range: expected at most 18446744073709551615 (2^64 - 1, SIZE_MAX)');
+    expect(() => parseCall('mlock(buf, 281474976710656p)')).toThrow('number of pages out of range: expected at most 281474976710655 pages');
+    expect(parseCall('mlock(buf, 0xffffffffffffffff)').args[1]?.terms[0]).toEqual({ kind: 'number', value: TWO64 - 1n, pages: false });
   });
 
   test('each argument of a call evaluates on its own', () => {

@@ -26,7 +26,9 @@ describe('escaping', () => {
   });
 
   it('escapes XML and replaces characters XML 1.0 forbids', () => {
-    expect(escapeXml(`a<b>&"c'\u0000\u001b\uFFFE\uD800`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;\uFFFD\uFFFD\uFFFD\uFFFD');
+    // Control characters become their visible escapes (so a reader sees what was there); what XML 1.0 still forbids
+    // (non-characters, lone surrogates) becomes U+FFFD.
+    expect(escapeXml(`a<b>&"c'\u0000\u001b\uFFFE\uD800`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;\\x00\\x1b\uFFFD\uFFFD');
     expect(escapeXml('tab\tnewline\n😀')).toBe('tab\tnewline\n😀');
   });
 

@@ -7,7 +7,8 @@
 // result with loadCatalog. Expected positions are 1-based and were counted by hand from the fixture text; each row
 // also names the token found at that position, which the test checks against the fixture so a shifted line or
 // column in a fixture edit shows up as a fixture problem, not as a loader one.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,11 @@ import { type Diagnostic, formatDiagnostic, InputError } from '../src/spec/diagn
 import { loadSpecFile } from '../src/spec/load.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { readCatalog } from '../src/spec/catalog.js';
+import { MAX_SPEC_FILE_BYTES } from '../src/spec/read.js';
+import { checkQuotes } from '../src/spec/sources.js';
+import { MAX_ALIAS_NODES } from '../src/spec/structure.js';
+import { resetWork, workDone } from '../src/spec/work.js';
+import { memlockBytes } from '../src/worker/context.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/spec-errors/', import.meta.url));
 const BASE = join(FIXTURES, 'base');
@@ -147,14 +153,24 @@ const ROWS: Row[] = [
 
   // --- lint: effects and the lock budget ---
   { fixture: 'effect-unknown-mapping', file: 'mlock.yaml', line: 12, col: 19, token: 'bfu', path: 'cases[0].expect.alpha.locked.bfu', message: 'effect names "bfu", which is not a mapping of this case' },
-  // `constructor` is a valid mapping name and is no mapping of this case; it must not be found on Object.prototype.
-  { fixture: 'effect-prototype-name', file: 'mlock.yaml', line: 12, col: 19, token: 'constructor', path: 'cases[0].expect.alpha.locked.constructor', message: 'effect names "constructor", which is not a mapping of this case' },
+  // `constructor` names Object.prototype machinery: refused as a key anywhere, before lint could look it up.
+  { fixture: 'effect-prototype-name', file: 'mlock.yaml', line: 12, col: 19, token: 'constructor', path: 'cases[0].expect.alpha.locked.constructor', message: 'key "constructor" is not allowed' },
   // The offending value is the index 1 inside [0, 1], not the list.
   { fixture: 'effect-page-out-of-range', file: 'mlock.yaml', line: 12, col: 28, token: '1]', path: 'cases[0].expect.alpha.locked.buf[1]', message: 'page index out of range: "buf" has 1 page(s)' },
   // --- lint: confinement (src/worker/confine.ts), hostile ranges decided statically ---
   { fixture: 'call-escapes-region', file: 'mlock.yaml', line: 9, col: 11, token: 'mlock(buf, 0x10000000)', path: 'cases[0].call', message: 'mlock\'s range starts in "buf" and reaches 64511 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'before-outside-case', file: 'mlock.yaml', line: 9, col: 14, token: '"munmap(0xdd3000, 1p)"', path: 'cases[0].before[0]', message: 'munmap\'s range 0xdd3000-0xdd4000 is not in the case\'s mappings, the NULL page (below 0x1000) or the kernel\'s part (from 0x8000000000000000); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'lock-budget', file: 'mlock.yaml', line: 7, col: 7, token: 'm1:', path: 'cases[0].memory', message: 'the case maps 17408 pages, over the lock budget of 16384 pages' },
+
+  // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
+  // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
+  { fixture: 'proto-key-memory', file: 'mlock.yaml', line: 8, col: 7, token: '__proto__', path: 'cases[0].memory.__proto__', message: 'key "__proto__" is not allowed: it names JavaScript object machinery (expected a name other than __proto__, constructor or prototype)' },
+  { fixture: 'proto-key-expect', file: 'mlock.yaml', line: 12, col: 7, token: '__proto__', path: 'cases[0].expect.__proto__', message: 'key "__proto__" is not allowed' },
+  { fixture: 'prototype-key', file: 'mlock.yaml', line: 10, col: 58, token: 'prototype', path: 'cases[0].expect.alpha.prototype', message: 'key "prototype" is not allowed' },
+  // 2^64 + 4096 bytes used to pass lint and reach setrlimit as 4096.
+  { fixture: 'memlock-overflow', file: 'mlock.yaml', line: 9, col: 40, token: '"4503599627370497p"', path: 'cases[0].as.memlock', message: 'expected bytes from 0 to 9007199254740991 (2^53 - 1), "Np" with N from 0 to 137438953471 pages, "unlimited" or "default"' },
+  { fixture: 'call-number-overflow', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buf, 18446744073709551617)', path: 'cases[0].call', message: 'number out of range: expected at most 18446744073709551615 (2^64 - 1, SIZE_MAX) at offset 11' },
+  { fixture: 'control-character', file: 'mlock.yaml', line: 5, col: 12, token: '"locking one page', path: 'cases[0].title', message: 'control character U+001B in text; expected printable text' },
 
   // --- lint: case ids ---
   { fixture: 'duplicate-id-across-files', file: 'mlock2.yaml', line: 4, col: 9, token: 'mlock.zero-length', path: 'cases[0].id', message: 'duplicate case id "mlock.zero-length" (first used at <dir>/mlock.yaml:4:9)' },
@@ -267,5 +283,130 @@ describe('reporting', () => {
     const dir = join(caseDir(), 'no-such-dir');
     expect(() => readCatalog(dir)).toThrow(InputError);
     expect(() => loadCatalog(dir)).toThrow(`${dir}:1:1: expected a directory of spec files`);
+  });
+});
+
+describe('hostile spec files: refused with a position and exit 2, never a stack trace, a hang or a crash', () => {
+  const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+  const lint = (dir: string) => spawnSync(process.execPath, [cli, 'lint', '--specs', dir], { encoding: 'utf8', timeout: 60_000 });
+  /** base with mlock.yaml replaced by `text` */
+  const withSpec = (text: string): string => {
+    const dir = caseDir();
+    writeFileSync(join(dir, 'mlock.yaml'), text);
+    return dir;
+  };
+  const bomb = (): string => {
+    const lines = ['function: mlock', 'anchors:', '  l0: &l0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 9; i++) lines.push(`  l${i}: &l${i} [${Array.from({ length: 9 }, () => `*l${i - 1}`).join(', ')}]`);
+    return `${lines.join('\n')}\ncases: []\n`;
+  };
+
+  test(`a "billion laughs" alias bomb: located at the alias that crosses ${MAX_ALIAS_NODES} copied nodes`, () => {
+    const dir = withSpec(bomb());
+    // l0 is 10 nodes; l1's nine aliases copy 90 (l1 is 91 nodes); l2's copy 819 (909 in all; l2 is 820 nodes); the
+    // first alias of l3 brings the total to 1729, past the limit: that alias is the position.
+    expectToken(join(dir, 'mlock.yaml'), 6, 12, '*l2');
+    expect(diagnosticsOf(dir)).toEqual([
+      at(dir, 'mlock.yaml', 6, 12, 'anchors.l3[0]', `aliases copy more than ${MAX_ALIAS_NODES} nodes into this file (1729 so far); expected at most ${MAX_ALIAS_NODES} in all`),
+    ]);
+    const r = lint(dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${join(dir, 'mlock.yaml')}:6:12: anchors.l3[0]: aliases copy more than ${MAX_ALIAS_NODES} nodes`);
+    expect(r.stderr).not.toMatch(/Error|\n\s+at /);
+  });
+
+  test('a few aliases within the limit still load', () => {
+    const text = readFileSync(join(BASE, 'mlock.yaml'), 'utf8')
+      .replace('      beta: unspecified', '      beta: &silent unspecified')
+      .replace('      beta:\n        returns: 0\n        clause: mlock.return.success', '      beta: *silent');
+    expect(text).toContain('beta: *silent');
+    expect(() => loadCatalog(withSpec(text))).not.toThrow();
+  });
+
+  test('a file over the size limit, a FIFO, a symlink to /dev/zero, to a file outside, a directory: each named at file:1:1', () => {
+    const dir = caseDir();
+    writeFileSync(join(dir, 'big.yaml'), `# ${'x'.repeat(MAX_SPEC_FILE_BYTES)}\n`);
+    expect(spawnSync('mkfifo', [join(dir, 'fifo.yaml')]).status).toBe(0);
+    symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
+    symlinkSync('/etc/passwd', join(dir, 'passwd.yaml'));
+    expect(spawnSync('mkfifo', [join(dir, 'pipe')]).status).toBe(0);
+    symlinkSync('pipe', join(dir, 'to-pipe.yaml'));
+    mkdirSync(join(dir, 'dir.yaml'));
+    expect(diagnosticsOf(dir)).toEqual([
+      at(dir, 'big.yaml', 1, 1, '', `the file is ${MAX_SPEC_FILE_BYTES + 3} bytes; expected at most ${MAX_SPEC_FILE_BYTES} bytes (4 MiB)`),
+      at(dir, 'dir.yaml', 1, 1, '', 'expected a regular file, found a directory'),
+      at(dir, 'fifo.yaml', 1, 1, '', 'expected a regular file, found a FIFO'),
+      at(dir, 'passwd.yaml', 1, 1, '', `resolves to /etc/passwd, outside ${dir}; expected a file inside that directory`),
+      at(dir, 'to-pipe.yaml', 1, 1, '', `expected a regular file, found a FIFO (through a symlink to ${join(dir, 'pipe')})`),
+      at(dir, 'zero.yaml', 1, 1, '', `resolves to /dev/zero, outside ${dir}; expected a file inside that directory`),
+    ]);
+    const r = lint(dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${join(dir, 'fifo.yaml')}:1:1: expected a regular file, found a FIFO`);
+    expect(r.stderr).not.toMatch(/Error|\n\s+at /);
+  });
+
+  test('a profiles directory that is a symlink out of the spec directory is refused file by file', () => {
+    const dir = caseDir();
+    const elsewhere = caseDir();
+    rmSync(join(dir, 'profiles'), { recursive: true });
+    symlinkSync(join(elsewhere, 'profiles'), join(dir, 'profiles'));
+    const ds = diagnosticsOf(dir);
+    expect(ds.map((d) => d.file)).toEqual([join(dir, 'profiles', 'alpha.yaml'), join(dir, 'profiles', 'beta.yaml')]);
+    for (const d of ds) expect(d.message).toContain(`outside ${dir}`);
+  });
+
+  test('a symlink within the spec directory to a regular file is read', () => {
+    const dir = caseDir();
+    mkdirSync(join(dir, 'shared'));
+    cpSync(join(dir, 'mlock.yaml'), join(dir, 'shared', 'mlock-cases.txt'));
+    rmSync(join(dir, 'mlock.yaml'));
+    symlinkSync(join('shared', 'mlock-cases.txt'), join(dir, 'mlock.yaml'));
+    expect(loadCatalog(dir).specs).toHaveLength(1);
+  });
+
+  test("a document's source may not leave the sources directory", () => {
+    const dir = caseDir();
+    const sources = mkdtempSync(join(tmpdir(), 'semconf-sources-'));
+    tempDirs.push(sources);
+    const alpha = join(dir, 'profiles', 'alpha.yaml');
+    writeFileSync(alpha, readFileSync(alpha, 'utf8').replace('    section: "2"', '    section: "2"\n    source: ../../../../../../../../dev/zero'));
+    const quotes = checkQuotes(loadCatalog(dir), sources);
+    expectToken(alpha, 11, 13, '../../');
+    expect(quotes.problems).toEqual([at(dir, 'profiles/alpha.yaml', 11, 13, 'documents[0].source', 'cannot be read: resolves to /dev/zero, outside')]);
+  });
+
+  test('nesting too deep to parse, or deeper than the limit: one diagnostic, no stack overflow', () => {
+    for (const text of [`function: mlock\ncases: ${'['.repeat(100_000)}\n`, `function: mlock\ncases: ${'['.repeat(100)}${']'.repeat(100)}\n`]) {
+      const ds = diagnosticsOf(withSpec(text));
+      expect(ds.length).toBeGreaterThan(0);
+      for (const d of ds) expect(d.line).toBeGreaterThanOrEqual(1);
+    }
+    const ds = diagnosticsOf(withSpec(`function: mlock\ncases: ${'['.repeat(100)}${']'.repeat(100)}\n`));
+    expect(ds).toEqual([expect.objectContaining({ line: 2, message: 'nested more than 64 levels deep; expected at most 64' })]);
+  });
+
+  test('the worker refuses an RLIMIT_MEMLOCK that setrlimit would receive wrapped (lint is not the only guard)', () => {
+    expect(memlockBytes('16p', 4096)).toBe(65536n);
+    expect(memlockBytes('unlimited', 4096)).toBeNull();
+    expect(() => memlockBytes('4503599627370497p', 4096)).toThrow('RLIMIT_MEMLOCK 4503599627370497p is 18446744073709555712 bytes; expected 0 to 9223372036854775806, or "unlimited"');
+  });
+
+  test('lint is linear in unknown keys: 40,000 take 4 times the work of 10,000 (counted, not timed)', () => {
+    const work = (n: number): { steps: number; problems: number } => {
+      const keys = Array.from({ length: n }, (_, i) => `    k${i}: 1\n`).join('');
+      const text = readFileSync(join(BASE, 'mlock.yaml'), 'utf8').replace('    title: locking zero bytes\n', `    title: locking zero bytes\n${keys}`);
+      const dir = withSpec(text);
+      resetWork();
+      const problems = diagnosticsOf(dir).length;
+      return { steps: workDone(), problems };
+    };
+    const small = work(10_000);
+    const large = work(40_000);
+    expect([small.problems, large.problems]).toEqual([10_000, 40_000]);
+    // Every key is looked up once by position; a lookup that scans the map (the old SourceMap) gives a ratio near 16.
+    const ratio = large.steps / small.steps;
+    expect(ratio).toBeGreaterThan(3.5);
+    expect(ratio).toBeLessThan(4.5);
   });
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { readReportInput, writeMatrix } from '../matrix.js';
 import { merge, type MergeInput, mergeInputsOf } from '../merge.js';
 import { toolVersion } from '../package-info.js';
+import { terminalText } from '../report/escape.js';
 import { loadCatalog } from '../spec/lint.js';
 import { type Command, EXIT, str, UsageError } from './command.js';
 
@@ -49,8 +50,11 @@ export const mergeCommand: Command = {
     for (const t of matrix.targets) {
       const r = t.results.target;
       const state = [t.complete ? 'complete' : 'INCOMPLETE', t.stale ? 'STALE' : ''].filter((s) => s !== '').join(', ');
-      process.stdout.write(`  ${t.id}  ${r.os} ${r.release}, ${r.libc}, ${r.arch}, runtime ${r.runtime}: ${t.results.cases.length} cases, ${state}  (${t.source})\n`);
-      for (const n of t.notes) process.stdout.write(`    ${n}\n`);
+      // Target facts and notes come from the results files: printed as text, never as terminal commands.
+      const s = terminalText;
+      const facts = `${s(t.id)}  ${s(r.os)} ${s(r.release)}, ${s(r.libc)}, ${s(r.arch)}, runtime ${s(r.runtime)}`;
+      process.stdout.write(`  ${facts}: ${t.results.cases.length} cases, ${state}  (${terminalText(t.source)})\n`);
+      for (const n of t.notes) process.stdout.write(`    ${terminalText(n)}\n`);
     }
     for (const e of matrix.expected ?? []) {
       process.stdout.write(`  expected ${e.name}: ${e.targets.length > 0 ? e.targets.join(', ') : 'MISSING: no results'}\n`);

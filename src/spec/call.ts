@@ -9,6 +9,8 @@
 // process), so "SIZE_MAX - 1p + 1" and wrapping ranges mean the same thing on either width. Parsing is pure;
 // evaluation needs the target's word size, page size, mapping addresses and constants (see evaluate()).
 
+import { MAX_CALL_NUMBER, MAX_CALL_PAGES } from './memory.js';
+
 export type Term =
   | { kind: 'number'; value: bigint; pages: boolean }
   | { kind: 'name'; name: string };
@@ -57,7 +59,20 @@ function tokenize(text: string): Token[] {
       throw new CallSyntaxError(`unexpected character ${JSON.stringify(text[at])}`, at);
     }
     const at = m.index + (m[0].length - m[0].trimStart().length);
-    if (m[1] !== undefined) tokens.push({ t: 'num', value: BigInt(m[1]), pages: m[2] === 'p', at });
+    if (m[1] !== undefined) {
+      const value = BigInt(m[1]);
+      const pages = m[2] === 'p';
+      // A literal is range-checked, never reduced modulo 2^64: 18446744073709551617 is a typo, not 1.
+      if (value > (pages ? MAX_CALL_PAGES : MAX_CALL_NUMBER)) {
+        throw new CallSyntaxError(
+          pages
+            ? `number of pages out of range: expected at most ${MAX_CALL_PAGES} pages (so that N × 64 KiB fits in 64 bits)`
+            : `number out of range: expected at most ${MAX_CALL_NUMBER} (2^64 - 1, SIZE_MAX)`,
+          at,
+        );
+      }
+      tokens.push({ t: 'num', value, pages, at });
+    }
     else if (m[3] !== undefined) tokens.push({ t: 'name', name: m[3], at });
     else if (m[4] !== undefined) tokens.push({ t: 'punct', p: m[4], at });
     pos = TOKEN.lastIndex;
@@ -133,10 +148,18 @@ export interface EvalEnv {
   constants: Readonly<Record<string, bigint>>;
 }
 
+/** The largest number a term may stand for, at any width: a literal or `Np` past it is a typo, not a wrap. */
+const MASK64 = (1n << 64n) - 1n;
+
 /** Evaluate one argument modulo 2^wordBits. Throws on a name the environment does not define. */
 export function evaluate(arg: Arg, env: EvalEnv): bigint {
   const value = (t: Term): bigint => {
-    if (t.kind === 'number') return t.pages ? t.value * env.pageSize : t.value;
+    if (t.kind === 'number') {
+      const v = t.pages ? t.value * env.pageSize : t.value;
+      // parseCall bounds N for the largest page size; this holds the bound for any page size the target reports.
+      if (v > MASK64) throw new RangeError(`${t.value}p is more than 2^64 - 1 bytes with ${env.pageSize}-byte pages`);
+      return v;
+    }
     // Own properties only: "constructor" or "toString" are not names a spec can define.
     const v = Object.hasOwn(env.mappings, t.name) ? env.mappings[t.name] : Object.hasOwn(env.constants, t.name) ? env.constants[t.name] : undefined;
     if (v === undefined) throw new Error(`"${t.name}" is neither a mapping of this case nor a constant of this target`);

@@ -1,9 +1,10 @@
 // The catalog: every spec and profile of a specs directory, loaded, validated and linted together.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { type Loaded, loadProfileFile, loadSpecFile } from './load.js';
+import { readInputFile } from './read.js';
 import type { Case, Profile, SpecFile } from './schema.js';
 
 export interface CaseRef {
@@ -45,9 +46,10 @@ export function readCatalog(dir: string): Catalog {
   const hash = createHash('sha256');
   const loadEach = <T>(files: string[], load: (file: string, text: string) => T): T[] =>
     files.flatMap((file) => {
-      const text = readFileSync(file, 'utf8');
-      hash.update(`${relative(dir, file)}\0${text}\0`);
       try {
+        // Only regular files inside `dir` (profiles/ included), each within the size limit: see read.ts.
+        const text = readInputFile(file, dir);
+        hash.update(`${relative(dir, file)}\0${text}\0`);
         return [load(file, text)];
       } catch (e) {
         if (e instanceof InputError) {

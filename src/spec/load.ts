@@ -1,10 +1,12 @@
 // Loading: YAML text → plain data (with a SourceMap for positions) → zod-validated spec or profile.
 // Nothing here knows about other files; cross-file rules live in lint.ts.
-import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { type Diagnostic, type PathKey, InputError, SourceMap } from './diagnostics.js';
+import { readInputFile } from './read.js';
 import { Profile, SpecFile } from './schema.js';
+import { checkStructure, MAX_ALIAS_NODES } from './structure.js';
 
 export interface Loaded<T> {
   file: string;
@@ -15,9 +17,19 @@ export interface Loaded<T> {
 /** Parse YAML and validate it with `schema`; throws InputError with every problem's position. */
 export function loadYaml<S extends z.ZodType>(file: string, text: string, schema: S): Loaded<z.infer<S>> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  const fail = (ds: Diagnostic[]): never => {
+    throw new InputError(ds);
+  };
+  let doc;
+  try {
+    // Duplicate keys are checked by checkStructure (linearly); yaml's own uniqueKeys compares every pair.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
+  } catch (e) {
+    // The parser recurses per nesting level: a file of 100,000 '[' exhausts the stack before any check can run.
+    return fail([{ file, line: 1, col: 1, path: '', message: `YAML syntax: the document cannot be parsed (${(e as Error).message}); expected a spec nested a few levels deep` }]);
+  }
   if (doc.errors.length > 0) {
-    throw new InputError(
+    fail(
       doc.errors.map((e) => {
         const pos = lines.linePos(e.pos[0]);
         return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax: ${firstLine(e.message)}` };
@@ -25,17 +37,27 @@ export function loadYaml<S extends z.ZodType>(file: string, text: string, schema
     );
   }
   const source = new SourceMap(file, doc, lines);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const structural = checkStructure(doc, (node, message, path) => source.atNode(node, message, path));
+  if (structural.length > 0) fail(structural);
+  let data: unknown;
+  try {
+    // checkStructure has bounded what aliases copy; the library's own limit stays as a second guard.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_NODES });
+  } catch (e) {
+    return fail([source.atNode(doc.contents, `the document cannot be converted to data (${(e as Error).message}); expected plain maps, lists and scalars`)]);
+  }
   const parsed = schema.safeParse(data, { reportInput: true });
   if (!parsed.success) throw new InputError(dedupe(parsed.error.issues.flatMap((i) => describeIssue(i, [], source))));
   return { file, value: parsed.data, source };
 }
 
-export function loadSpecFile(file: string, text = readFileSync(file, 'utf8')): Loaded<SpecFile> {
+/** A spec file read from disk: a regular file (a symlink may not lead out of its directory) within the size limit
+ * of read.ts. */
+export function loadSpecFile(file: string, text = readInputFile(file, dirname(file))): Loaded<SpecFile> {
   return loadYaml(file, text, SpecFile);
 }
 
-export function loadProfileFile(file: string, text = readFileSync(file, 'utf8')): Loaded<Profile> {
+export function loadProfileFile(file: string, text = readInputFile(file, dirname(file))): Loaded<Profile> {
   return loadYaml(file, text, Profile);
 }
 

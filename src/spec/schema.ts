@@ -4,15 +4,23 @@
 import * as z from 'zod';
 import { ERRNO_NAMES } from './errno-names.js';
 import { CALLABLE_NAMES } from './functions.js';
+import { MAX_MEMLOCK_BYTES, MAX_MEMLOCK_PAGES } from './memory.js';
+
+/** Longest name-like text (ids, titles, sections, facts) a spec or a results file may hold, and longest prose (quotes,
+ * reasons, observations). Real ones are far shorter (the longest observation committed is 6,219 characters): the
+ * bound is there so a 10 MB string in a pull request or a hand-edited results file is refused with the field
+ * named, not carried into every report. */
+export const MAX_SHORT_TEXT = 4096;
+export const MAX_LONG_TEXT = 262_144;
+export const ShortText = z.string().max(MAX_SHORT_TEXT, `expected at most ${MAX_SHORT_TEXT} characters`);
+export const LongText = z.string().max(MAX_LONG_TEXT, `expected at most ${MAX_LONG_TEXT} characters`);
 
 /** Case ids look like `mlock.zero-length`: the function, then dotted kebab-case words. */
-export const CaseId = z
-  .string()
+export const CaseId = ShortText
   .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$/, 'a dotted id such as "mlock.zero-length"');
 
 /** Clause ids are local to a profile: `mlock.errors.einval-len-zero`. */
-export const ClauseId = z
-  .string()
+export const ClauseId = ShortText
   .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9-]*)+$/, 'a dotted clause id such as "mlock.errors.enomem"');
 
 export const ProfileId = z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case profile id such as "hpux"');
@@ -62,12 +70,22 @@ export type Mapping = z.infer<typeof Mapping>;
 /** A call expression such as "mlock(buf + 1, 2p)"; parsed and checked by src/spec/call.ts and the lint rules. */
 export const CallText = z.string().min(3).max(200);
 
+// Stated in the message so that an author sees the range, not just "too big": 2^64 + 4096 bytes used to pass lint
+// and reach setrlimit as 4096.
+const MEMLOCK_RANGE = `expected bytes from 0 to ${MAX_MEMLOCK_BYTES} (2^53 - 1), "Np" with N from 0 to ${MAX_MEMLOCK_PAGES} pages, "unlimited" or "default"`;
+
 export const Context = z.union([
   z.literal('privileged').describe('root with CAP_IPC_LOCK'),
   z.strictObject({
     user: z.literal('unprivileged'),
     memlock: z
-      .union([z.int().min(0), z.string().regex(/^(\d+p|unlimited|default)$/)])
+      .union([
+        z.int().min(0, MEMLOCK_RANGE).max(Number(MAX_MEMLOCK_BYTES), MEMLOCK_RANGE),
+        z
+          .string()
+          .regex(/^(\d+p|unlimited|default)$/)
+          .refine((s) => !s.endsWith('p') || BigInt(s.slice(0, -1)) <= MAX_MEMLOCK_PAGES, MEMLOCK_RANGE),
+      ])
       .describe('RLIMIT_MEMLOCK set before the drop: bytes, pages as "Np", "unlimited", or "default" (left as inherited)'),
   }),
 ]);
@@ -140,8 +158,8 @@ export const Expectation = z
     ...effectFields,
     clause: z.union([ClauseId, z.array(ClauseId).min(1)]).optional().describe('clause id(s) in this profile'),
     basis: z.literal('inferred').optional().describe('no clause says it; `reason` explains the inference'),
-    reason: z.string().min(10).optional(),
-    note: z.string().optional(),
+    reason: LongText.min(10).optional(),
+    note: LongText.optional(),
   })
   .superRefine((e, ctx) => {
     const forms = [e.returns, e.fails, e.one_of].filter((v) => v !== undefined).length;
@@ -160,7 +178,7 @@ export type Expectation = z.infer<typeof Expectation>;
 /** The document is silent: `unspecified`, or `{ unspecified: "why" }` to say what it leaves open. */
 export const Unspecified = z.union([
   z.literal('unspecified'),
-  z.strictObject({ unspecified: z.string().min(3), clause: z.union([ClauseId, z.array(ClauseId)]).optional() }),
+  z.strictObject({ unspecified: LongText.min(3), clause: z.union([ClauseId, z.array(ClauseId)]).optional() }),
 ]);
 
 export const ProfileExpectation = z.union([Unspecified, Expectation]);
@@ -169,7 +187,7 @@ export type ProfileExpectation = z.infer<typeof ProfileExpectation>;
 export const Case = z.strictObject({
   id: CaseId,
   aliases: z.array(CaseId).optional().describe('old ids of this case, kept when it is renamed'),
-  title: z.string().min(3),
+  title: ShortText.min(3),
   memory: z.record(MappingName, Mapping).optional().describe('fresh mappings, each fenced by guard pages'),
   before: z.array(CallText).optional().describe('setup calls: each must succeed, else the case is an error'),
   call: CallText.describe('the call under test'),
@@ -190,9 +208,9 @@ export type SpecFile = z.infer<typeof SpecFile>;
 export const Clause = z.strictObject({
   id: ClauseId,
   document: z.string().min(1).describe('id of a document of this profile'),
-  section: z.string().min(1),
-  quote: z.string().min(3).describe('verbatim from the document (white space may be folded)'),
-  untestable: z.string().min(10).optional().describe('why no case can check this clause'),
+  section: ShortText.min(1),
+  quote: LongText.min(3).describe('verbatim from the document (white space may be folded)'),
+  untestable: LongText.min(10).optional().describe('why no case can check this clause'),
 });
 export type Clause = z.infer<typeof Clause>;
 

@@ -1,9 +1,10 @@
 // Quote check: every clause's quote must appear verbatim (white space folded) in its document's copy. Documents
 // without a copy in the sources directory are listed as unchecked, never passed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from './catalog.js';
-import type { Diagnostic } from './diagnostics.js';
+import { InputError, type Diagnostic } from './diagnostics.js';
+import { readInputFile } from './read.js';
 
 export interface QuoteCheck {
   problems: Diagnostic[];
@@ -37,7 +38,16 @@ export function checkQuotes(catalog: Catalog, sourcesDir: string): QuoteCheck {
         result.problems.push(p.source.at(['documents', i, 'source'], `no copy of the document at ${file}`));
         copies.set(d.id, null);
       } else {
-        copies.set(d.id, fold(readFileSync(file, 'utf8')));
+        // `source` comes from the profile: a copy must be a regular file inside the sources directory (no
+        // ../../etc/shadow, no /dev/zero), within the size limit.
+        try {
+          copies.set(d.id, fold(readInputFile(file, sourcesDir)));
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          const why = e.diagnostics.map((x) => x.message).join('; ');
+          result.problems.push(p.source.at(['documents', i, 'source'], `the copy at ${file} cannot be read: ${why}`));
+          copies.set(d.id, null);
+        }
       }
     });
     p.value.clauses.forEach((c, i) => {

@@ -4,14 +4,20 @@ import type { Runner } from '../../runners/types.js';
 import type { ContextRecord } from '../results.js';
 import type { Context } from '../spec/schema.js';
 import { contextName } from '../spec/context-name.js';
+import { MAX_RLIMIT_BYTES } from '../spec/memory.js';
 
 /** The uid an unprivileged context drops to: `nobody` on Linux and the BSDs. */
 export const UNPRIVILEGED_UID = 65534;
 
+/** RLIMIT_MEMLOCK in bytes (null: unlimited). Lint bounds the spec; this refuses anything a runner's setrlimit would
+ * receive wrapped (koffi reduces a bigint modulo 2^64: 2^64 + 4096 would become 4096). */
 export function memlockBytes(memlock: number | string, pageSize: number): bigint | null {
   if (memlock === 'unlimited') return null;
-  if (typeof memlock === 'number') return BigInt(memlock);
-  return BigInt(memlock.slice(0, -1)) * BigInt(pageSize);
+  const bytes = typeof memlock === 'number' ? BigInt(memlock) : BigInt(memlock.slice(0, -1)) * BigInt(pageSize);
+  if (bytes < 0n || bytes > MAX_RLIMIT_BYTES) {
+    throw new RangeError(`RLIMIT_MEMLOCK ${memlock} is ${bytes} bytes; expected 0 to ${MAX_RLIMIT_BYTES}, or "unlimited"`);
+  }
+  return bytes;
 }
 
 export interface Established {
@@ -37,7 +43,15 @@ export function establishContext(runner: Runner, context: Context): Established 
       : record(false, `privileged context needs root with CAP_IPC_LOCK; this process has euid ${before.euid} and ${before.canLockMemory ? '' : 'no '}CAP_IPC_LOCK`);
   }
   if (before.euid !== 0) return record(false, `dropping to uid ${UNPRIVILEGED_UID} needs root; this process has euid ${before.euid}`);
-  if (context.memlock !== 'default' && !runner.setMemlockLimit(memlockBytes(context.memlock, runner.pageSize))) {
+  let limit: bigint | null = null;
+  if (context.memlock !== 'default') {
+    try {
+      limit = memlockBytes(context.memlock, runner.pageSize);
+    } catch (e) {
+      return record(false, (e as Error).message);
+    }
+  }
+  if (context.memlock !== 'default' && !runner.setMemlockLimit(limit)) {
     return record(false, `could not set RLIMIT_MEMLOCK to ${context.memlock} (raising a hard limit needs CAP_SYS_RESOURCE)`);
   }
   try {

@@ -32,7 +32,8 @@ need cpio cpio
 targets() {
   [ "$(uname -m)" = x86_64 ] || return 0
   [ "$(id -u)" = 0 ] || { echo "semconf tests: the ia32 root and the VM's kernel need root to set up (ci/ia32-root.sh, ci/fetch-kernel.sh)" >&2; return 1; }
-  bash "$(dirname "$0")/fetch-kernel.sh" >/dev/null
+  # depmod lives in /usr/sbin, which a non-login PATH may lack.
+  PATH="$PATH:/usr/sbin:/sbin" bash "$(dirname "$0")/fetch-kernel.sh" >/dev/null
   bash "$(dirname "$0")/ia32-root.sh" >/dev/null
 }
 if [ -z "$missing" ]; then

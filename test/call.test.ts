@@ -256,7 +256,7 @@ describe('evaluate at a 32-bit word', () => {
     // a literal wider than the word is cut as a C conversion to uintptr_t would cut it
     expect(value('0xfffffffffffff000', env32())).toBe(0xffff_f000n);
     expect(value('0x100000000', env32())).toBe(0n);
-    for (const text of ['0 - 1p', 'SIZE_MAX + SIZE_MAX + SIZE_MAX', '0xffffffffffffffffff', 'buf - 2p']) {
+    for (const text of ['0 - 1p', 'SIZE_MAX + SIZE_MAX + SIZE_MAX', '0xffffffffffffffff', 'buf - 2p']) {
       const v = value(text, env32());
       expect(v >= 0n && v < TWO32, `${text} = ${v}`).toBe(true);
     }

@@ -82,6 +82,13 @@ describe('capText', () => {
   });
 });
 
+describe('the caps cut nothing real', () => {
+  it('no text of a real full run (every case, 1,024-page mappings) is cut', () => {
+    const html = renderHtml(asMatrix({ kind: 'results', results: load('full-suite.json') }, 'full-suite.json'));
+    expect(html).not.toContain('more characters]');
+  });
+});
+
 describe('HTML report of 1,000 synthetic targets × 100 cases (FAKE)', () => {
   const big = syntheticMatrix(template, 1000, CASES);
   const quarter = syntheticMatrix(template, 250, CASES);

@@ -13,11 +13,11 @@ import { oneLine } from './escape.js';
 import { casesOf, profilesOf } from './model.js';
 
 /** The longest text a cell or a target card shows, in UTF-16 units: a quote, a reason, a call, a note. Long enough
- * for any real one (the longest clause quote in specs/ is under 600), short enough that a results file with a 10 MB
- * string cannot make a 10 MB cell. */
-export const TEXT_CAP = 2_000;
-/** The raw observation is longer than any one field by nature (every mapping's pages), so it gets more room. */
-export const RAW_CAP = 10_000;
+ * for any real one (the longest in a real run is an `observed` of 6,219: the page states of 1,024-page mappings, one
+ * letter a page), short enough that a results file with a 10 MB string cannot make a 10 MB cell. */
+export const TEXT_CAP = 16_384;
+/** The raw observation holds every mapping's page states at once (6,750 in a real run), so it gets more room. */
+export const RAW_CAP = 65_536;
 /** Targets per page of the matrix table. A matrix of no more targets shows them all at once, as it always did; a
  * larger one shows a page of them (a target pager) so that the page holds at most cases × profiles × 20 cells. */
 export const PAGE_SIZE = 20;

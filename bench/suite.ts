@@ -1,7 +1,8 @@
 // npm run bench: speed figures, each as a ratio against a baseline measured in the same invocation, never as a timed
 // assertion in a test. Figures: the full native suite against a bare node start-up; the marginal cost of one case in
 // a shared worker (the slope between running N and 2N cases); the gVisor run; `semconf merge` of 1,000 synthetic
-// results files of 100 cases each (time and peak memory), and how each figure grows when the work doubles.
+// results files of 100 cases each (time and peak memory); the HTML report of a 1,000-target matrix (time, size, peak
+// memory) against 250 targets; and how each figure grows when the work grows.
 import { TARGETS, targetProblem } from '../src/target.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,9 +10,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plan, type PlanItem } from '../src/plan.js';
-import { type CaseResult, readResults, type Results, writeResults } from '../src/results.js';
+import { readResults, type Results, writeResults } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { runItems } from '../src/worker/pool.js';
+import { syntheticCases, syntheticResults } from './synthetic.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -41,16 +43,35 @@ async function timeItems(items: PlanItem[]): Promise<number> {
   return performance.now() - t;
 }
 
-/** SYNTHETIC results files for the merge benchmark: one real case result copied to `cases` cases, per target. */
+/** SYNTHETIC results files for the merge benchmark (bench/synthetic.ts), one per target. */
 function writeSyntheticResults(dir: string, template: Results, files: number, cases: number): string[] {
   mkdirSync(dir, { recursive: true });
-  const base = template.cases[0] as CaseResult;
-  const caseList = Array.from({ length: cases }, (_, i): CaseResult => ({ ...base, id: `${base.function}.synthetic-${i}` }));
+  const caseList = syntheticCases(template, cases);
   return Array.from({ length: files }, (_, k) => {
     const file = join(dir, `t${k}.json`);
-    writeResults(file, { ...template, target: { ...template.target, id: `synthetic-${k}` }, cases: caseList });
+    writeResults(file, syntheticResults(template, caseList, k));
     return file;
   });
+}
+
+/** The HTML report of a synthetic matrix, in its own process (bench/synthetic.ts builds the matrix in memory, the
+ * pure report layer): the render's wall time (the writing of the chunks included, the building of the matrix not),
+ * the file's size and the process's peak resident memory. */
+function timeHtml(template: string, targets: number, out: string): { ms: number; bytes: number; maxRssMiB: number } {
+  const dist = join(ROOT, 'dist');
+  const script = `const { readResults, writeFileAtomicChunks } = await import(${JSON.stringify(join(dist, 'src/results.js'))});
+const { syntheticMatrix } = await import(${JSON.stringify(join(dist, 'bench/synthetic.js'))});
+const { renderHtmlChunks } = await import(${JSON.stringify(join(dist, 'src/report/html.js'))});
+const { statSync } = await import('node:fs');
+const matrix = syntheticMatrix(readResults(${JSON.stringify(template)}), ${targets}, 100);
+const t = performance.now();
+writeFileAtomicChunks(${JSON.stringify(out)}, renderHtmlChunks(matrix, { required: ['linux'] }));
+const ms = performance.now() - t;
+process.stdout.write(JSON.stringify({ ms, bytes: statSync(${JSON.stringify(out)}).size, maxRss: process.resourceUsage().maxRSS }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`html render exited ${r.status ?? r.signal}: ${r.stderr}`);
+  const last = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('{'))) as { ms: number; bytes: number; maxRss: number };
+  return { ms: last.ms, bytes: last.bytes, maxRssMiB: last.maxRss / 1024 };
 }
 
 /** Run `semconf merge` in its own process; its wall time and peak resident memory. */
@@ -88,6 +109,8 @@ async function main(): Promise<void> {
     const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
     const mergeHalf = timeMerge(many.slice(0, 500), join(dir, 'm500.json'));
     const mergeAll = timeMerge(many, join(dir, 'm1000.json'));
+    const htmlQuarter = timeHtml(join(dir, 'r.json'), 250, join(dir, 'h250.html'));
+    const htmlAll = timeHtml(join(dir, 'r.json'), 1000, join(dir, 'h1000.html'));
 
     // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
     // mechanism, so one loop; a target that cannot run here says why instead.
@@ -110,6 +133,9 @@ async function main(): Promise<void> {
     }
     console.log(`merge     500 vs 1,000 synthetic results x 100 cases:  ${ms(mergeHalf.ms)} vs ${ms(mergeAll.ms)}  = ${(mergeAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(mergeAll.ms / mergeHalf.ms).toFixed(2)} for x2 work  (target: under 3000 ms)`);
     console.log(`merge     peak memory, 500 vs 1,000 files:             ${mergeHalf.maxRssMiB.toFixed(0)} MiB vs ${mergeAll.maxRssMiB.toFixed(0)} MiB  growth x${(mergeAll.maxRssMiB / mergeHalf.maxRssMiB).toFixed(2)} for x2 work  (target: under 512 MiB)`);
+    const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+    console.log(`html      250 vs 1,000 synthetic targets x 100 cases:  ${ms(htmlQuarter.ms)} vs ${ms(htmlAll.ms)}  = ${(htmlAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(htmlAll.ms / htmlQuarter.ms).toFixed(2)} for x4 work`);
+    console.log(`html      size and peak memory, 250 vs 1,000 targets:  ${mb(htmlQuarter.bytes)} vs ${mb(htmlAll.bytes)} (x${(htmlAll.bytes / htmlQuarter.bytes).toFixed(2)}), ${htmlQuarter.maxRssMiB.toFixed(0)} MiB vs ${htmlAll.maxRssMiB.toFixed(0)} MiB  (bound: under 150 MB, linear)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -70,10 +70,12 @@ describe('HTML report as a string', () => {
     expect(/@import|url\(/.test(html)).toBe(false);
   });
 
-  it('has exactly two script elements, the data one of type application/json', () => {
-    expect(html.match(/<script\b/gi)).toHaveLength(2);
-    expect(html.match(/<\/script/gi)).toHaveLength(2);
+  it('has exactly three script elements: the shared data and the one target’s cells, both application/json, and the page’s', () => {
+    expect(html.match(/<script\b/gi)).toHaveLength(3);
+    expect(html.match(/<\/script/gi)).toHaveLength(3);
+    expect(html.match(/<script>/g)).toHaveLength(1);
     expect(html).toContain('<script type="application/json" id="semconf-data">');
+    expect(html).toContain('<script type="application/json" id="semconf-t-0">');
   });
 
   it('allows only its own script by hash, and nothing over the network', () => {
@@ -303,7 +305,7 @@ describe('HTML report in Chromium: the constructed hostile file', () => {
         images: document.images.length,
         injected: document.querySelectorAll('svg, iframe, b, [onerror], [onload], [onmouseover]').length,
       }));
-      expect(counts).toEqual({ scripts: 2, images: 0, injected: 0 });
+      expect(counts).toEqual({ scripts: 3, images: 0, injected: 0 });
       expect(await page.locator('#matrix tr.case').first().locator('th code').textContent()).toBe('mlock.<img src=x onerror=alert(7)>');
       expect(await page.locator('#matrix tr.case').first().locator('th span').textContent()).toBe(results.cases[0]?.title);
       expect(await page.locator('.target').textContent()).toContain('<iframe src="javascript:alert(4)"></iframe>');

@@ -2,12 +2,12 @@
 // from the JSON alone. --require decides the exit code the same way for every format.
 import { asMatrix } from '../merge.js';
 import { readReportInput } from '../matrix.js';
-import { renderHtml } from '../report/html.js';
+import { renderHtmlChunks } from '../report/html.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { profilesOf, requiredFailures } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
-import { writeFileAtomic } from '../results.js';
+import { writeFileAtomicChunks } from '../results.js';
 import { type Command, EXIT, type OptionValues, str, UsageError } from './command.js';
 
 export const FORMATS = ['terminal', 'md', 'html', 'junit'] as const;
@@ -25,10 +25,15 @@ export function requiredProfiles(values: OptionValues, known: readonly string[],
   return [...new Set(required)];
 }
 
-/** Print to stdout, or write the whole file atomically. */
+/** Print to stdout, or write the whole file atomically, piece by piece: a report too big for one string (the HTML of
+ * a 1,000-target matrix) is never joined into one. */
+export function emitChunks(chunks: Iterable<string>, out: string | undefined): void {
+  if (out === undefined) for (const chunk of chunks) process.stdout.write(chunk);
+  else writeFileAtomicChunks(out, chunks);
+}
+
 export function emit(text: string, out: string | undefined): void {
-  if (out === undefined) process.stdout.write(text);
-  else writeFileAtomic(out, text);
+  emitChunks([text], out);
 }
 
 export const reportCommand: Command = {
@@ -51,22 +56,22 @@ export const reportCommand: Command = {
     const required = requiredProfiles(values, profilesOf(matrix).map((p) => p.id), file);
     const out = str(values.out);
     const color = out === undefined && process.stdout.isTTY;
-    let text: string;
+    let chunks: Iterable<string>;
     switch (format) {
       case 'terminal':
-        text = matrix.targets.map((t) => renderTerminal(t.results, { color })).join('\n');
+        chunks = [matrix.targets.map((t) => renderTerminal(t.results, { color })).join('\n')];
         break;
       case 'md':
-        text = renderMarkdown(matrix, { required });
+        chunks = [renderMarkdown(matrix, { required })];
         break;
       case 'html':
-        text = renderHtml(matrix, { required, source: file });
+        chunks = renderHtmlChunks(matrix, { required, source: file });
         break;
       case 'junit':
-        text = renderJunit(matrix, { required });
+        chunks = [renderJunit(matrix, { required })];
         break;
     }
-    emit(text, out);
+    emitChunks(chunks, out);
     const failures = requiredFailures(matrix, required);
     if (failures.length > 0) {
       const per = required

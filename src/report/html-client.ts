@@ -1,12 +1,22 @@
 // The HTML report's script, written as a TypeScript function so the compiler checks it, and embedded in the page as
 // its source text (`htmlClientScript`). It must stay self-contained: no imports, no reference to anything outside
 // the function. It writes text only through textContent, never innerHTML: every string in the data is untrusted.
+//
+// It builds the matrix table for one page of targets (all of them, up to data.pageSize) and parses a target's block
+// of cells only when that target is shown or one of its cells is opened: a 1,000-target page parses 20.
 import type { HtmlCell, HtmlData, HtmlVerdict } from './html-data.js';
 
 function semconfReport(): void {
   const source = document.getElementById('semconf-data');
   if (source === null || source.textContent === null) return;
   const data = JSON.parse(source.textContent) as HtmlData;
+  const SYMBOL: Record<string, string> = { conforms: '✓', diverges: '✗', inconclusive: '?', unspecified: '–', unsupported: '∅', skipped: '↷', error: '!' };
+  const many = data.targets.length > 1;
+  const paged = data.targets.length > data.pageSize;
+  const pages = Math.ceil(data.targets.length / data.pageSize);
+  /** the page of targets the matrix shows */
+  let page = 0;
+  const pageSelect = document.getElementById('page') as HTMLSelectElement | null;
   const dialog = document.getElementById('details') as HTMLDialogElement;
   const body = document.getElementById('details-body') as HTMLElement;
   const status = document.getElementById('showing') as HTMLElement;
@@ -25,6 +35,112 @@ function semconfReport(): void {
     return e;
   };
   const num = (e: Element, name: string): number => Number(e.getAttribute(name));
+
+  // ---- the targets' cells, parsed when first needed ----------------------------------------------------------------
+  const parsed = new Map<number, (HtmlCell | null)[]>();
+  function cellsOf(ti: number): (HtmlCell | null)[] {
+    let cells = parsed.get(ti);
+    if (cells === undefined) {
+      const block = document.getElementById(`semconf-t-${ti}`);
+      cells = block?.textContent ? (JSON.parse(block.textContent) as (HtmlCell | null)[]) : [];
+      parsed.set(ti, cells);
+    }
+    return cells;
+  }
+  const verdictOf = (cell: HtmlCell | null | undefined, pi: number): HtmlVerdict | undefined => {
+    const i = cell?.verdicts[pi];
+    return i === null || i === undefined ? undefined : data.verdicts[i];
+  };
+  /** target indices of the page shown */
+  const shownTargets = (): number[] => {
+    const from = page * data.pageSize;
+    return data.targets.map((_, ti) => ti).slice(from, from + data.pageSize);
+  };
+
+  // ---- the matrix table: the same markup for every page -----------------------------------------------------------
+  const matrix = document.getElementById('matrix') as HTMLTableElement;
+  const attrs = <E extends Element>(e: E, values: Record<string, string | number>): E => {
+    for (const [k, v] of Object.entries(values)) e.setAttribute(k, String(v));
+    return e;
+  };
+  function renderMatrix(): void {
+    const targets = shownTargets();
+    const thead = el('thead');
+    const row1 = el('tr');
+    const caseHead = el('th', 'case', 'case');
+    if (many) caseHead.rowSpan = 2;
+    row1.append(caseHead);
+    data.profiles.forEach((p, pi) => {
+      const th = attrs(el('th', 'profile-head', `${p.name}${p.required ? ' ★' : ''}`), { 'data-p': pi, title: `${p.name} ${p.version}` });
+      if (many) th.colSpan = targets.length;
+      th.append(el('small', undefined, p.id));
+      row1.append(th);
+    });
+    thead.append(row1);
+    if (many) {
+      const row2 = el('tr', 'targets-row');
+      data.profiles.forEach((_, pi) => {
+        for (const ti of targets) {
+          const t = data.targets[ti];
+          row2.append(attrs(el('th', 'target-head', t?.label ?? ''), { 'data-p': pi, 'data-t': ti, title: t?.id ?? '' }));
+        }
+      });
+      thead.append(row2);
+    }
+    const width = 1 + data.profiles.length * targets.length;
+    const bodies = data.functions.map((fn) => {
+      const tbody = attrs(el('tbody'), { 'data-f': fn });
+      const rows = data.cases.map((c, ci) => ({ c, ci })).filter(({ c }) => c.function === fn);
+      const fnRow = el('tr', 'fn');
+      const fnHead = el('th');
+      fnHead.colSpan = width;
+      fnHead.append(el('code', undefined, fn), el('small', undefined, `${rows.length} case(s)`));
+      fnRow.append(fnHead);
+      tbody.append(fnRow);
+      for (const { c, ci } of rows) {
+        const tr = attrs(el('tr', 'case'), { 'data-c': ci });
+        const th = attrs(el('th', 'case'), { scope: 'row' });
+        th.append(el('code', undefined, c.id));
+        if (c.disagree.length > 0) {
+          th.append(attrs(el('em', 'mark disagree', 'targets disagree'), { title: `targets disagree on ${c.disagree.map((d) => d.what).join(', ')}` }));
+        }
+        if (c.flaky) {
+          th.append(attrs(el('em', 'mark flaky', 'flaky'), { title: 'its behaviour varied between repetitions of a run (run --repeat)' }));
+        }
+        th.append(attrs(el('span', undefined, c.title), { title: c.title }));
+        tr.append(th);
+        data.profiles.forEach((p, pi) => {
+          for (const ti of targets) {
+            const t = data.targets[ti];
+            const v = verdictOf(cellsOf(ti)[ci], pi);
+            if (!v) {
+              tr.append(attrs(el('td', 'none'), { 'data-p': pi, 'data-t': ti, title: `not run on ${t?.id ?? ''}` }));
+              continue;
+            }
+            const label = `${c.id} · ${p.id}${many ? ` · ${t?.id ?? ''}` : ''}: ${v.verdict}`;
+            const td = attrs(el('td', `v-${LABELS[v.verdict] ?? 'unknown'}`), { 'data-p': pi, 'data-t': ti, 'data-v': v.verdict });
+            td.append(attrs(el('button', undefined, SYMBOL[v.verdict] ?? '?'), { type: 'button', 'data-c': ci, 'data-p': pi, 'data-t': ti, title: label, 'aria-label': label }));
+            tr.append(td);
+          }
+        });
+        tbody.append(tr);
+      }
+      return tbody;
+    });
+    matrix.replaceChildren(thead, ...bodies);
+    if (pageSelect) pageSelect.value = String(page);
+    for (const tr of Array.from(document.querySelectorAll('.summary.per-target tr[data-t]'))) {
+      tr.classList.toggle('on', targets.includes(num(tr, 'data-t')));
+    }
+  }
+  function showPage(p: number): void {
+    const next = Math.max(0, Math.min(pages - 1, p));
+    if (next !== page || matrix.childElementCount === 0) {
+      page = next;
+      renderMatrix();
+    }
+    apply();
+  }
 
   // ---- filters -------------------------------------------------------------------------------------------------
   const boxes = Array.from(document.querySelectorAll<HTMLInputElement>('input[data-filter]'));
@@ -79,10 +195,22 @@ function semconfReport(): void {
       group.classList.toggle('gone', groupRows === 0);
       rows += groupRows;
     }
-    status.textContent = `${rows} of ${data.cases.length} cases, ${cells} cells shown`;
+    const shown = shownTargets();
+    status.textContent = `${rows} of ${data.cases.length} cases, ${cells} cells shown${
+      paged ? ` · targets ${page * data.pageSize + 1}–${page * data.pageSize + shown.length} of ${data.targets.length}` : ''
+    }`;
     saveState();
   }
   for (const b of boxes) b.addEventListener('change', apply);
+  pageSelect?.addEventListener('change', () => showPage(Number(pageSelect.value)));
+  document.getElementById('page-prev')?.addEventListener('click', () => showPage(page - 1));
+  document.getElementById('page-next')?.addEventListener('click', () => showPage(page + 1));
+  for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-goto]'))) {
+    b.addEventListener('click', () => {
+      showPage(Math.floor(num(b, 'data-goto') / data.pageSize));
+      matrix.scrollIntoView();
+    });
+  }
   search.addEventListener('input', apply);
   disagree?.addEventListener('change', apply);
   document.getElementById('reset')?.addEventListener('click', () => {
@@ -102,7 +230,8 @@ function semconfReport(): void {
   // ---- state in the URL hash ---------------------------------------------------------------------------------------
   // `hide-<group>=<name>` per box that is off (by id or name, not by index, so that a link survives a regenerated
   // report), `q` the search, `disagree=1`, and `case`/`profile`/`target` for the opened cell. Only what differs from
-  // the page as loaded is written, so a fresh page has no hash.
+  // the page as loaded is written, so a fresh page has no hash. A paged matrix adds `page`: the id of the first target
+  // of the page shown (an id again: the page that holds it, in a regenerated report).
   const nameOf = (kind: string, value: string): string =>
     kind === 'profile' ? (data.profiles[Number(value)]?.id ?? value) : kind === 'target' ? (data.targets[Number(value)]?.id ?? value) : value;
 
@@ -111,6 +240,7 @@ function semconfReport(): void {
     for (const b of boxes) if (!b.checked && b.dataset.filter) p.append(`hide-${b.dataset.filter}`, nameOf(b.dataset.filter, b.value));
     if (search.value.trim() !== '') p.set('q', search.value);
     if (disagree?.checked === true) p.set('disagree', '1');
+    if (page > 0) p.set('page', data.targets[page * data.pageSize]?.id ?? '');
     const c = opened && data.cases[opened.ci];
     if (opened && c) {
       p.set('case', c.id);
@@ -138,10 +268,13 @@ function semconfReport(): void {
       }
       search.value = p.get('q') ?? '';
       if (disagree) disagree.checked = p.get('disagree') === '1';
-      apply();
       const ci = data.cases.findIndex((c) => c.id === p.get('case'));
       const pi = data.profiles.findIndex((x) => x.id === p.get('profile'));
       const ti = data.targets.length === 1 && !p.has('target') ? 0 : data.targets.findIndex((x) => x.id === p.get('target'));
+      // The page named, else the opened cell's, else the first.
+      const first = data.targets.findIndex((x) => x.id === p.get('page'));
+      const at = first >= 0 ? first : ti >= 0 ? ti : 0;
+      showPage(Math.floor(at / data.pageSize));
       if (ci >= 0 && pi >= 0 && ti >= 0) open(ci, pi, ti);
       else if (dialog.open) dialog.close();
     } finally {
@@ -181,8 +314,8 @@ function semconfReport(): void {
 
   function open(ci: number, pi: number, ti: number): void {
     const c = data.cases[ci];
-    const cellData = c?.cells[ti];
-    const v = cellData?.verdicts[pi];
+    const cellData = cellsOf(ti)[ci];
+    const v = verdictOf(cellData, pi);
     const profile = data.profiles[pi];
     const target = data.targets[ti];
     if (!c || !cellData || !v || !profile || !target) return;
@@ -209,9 +342,10 @@ function semconfReport(): void {
     if (cellData.reason !== v.reason) row(why, 'case', cellData.reason);
     if (why.childElementCount > 0) body.append(why);
 
-    if (v.clauses.length > 0) {
-      body.append(el('h3', undefined, v.clauses.length === 1 ? 'Clause' : 'Clauses'));
-      for (const cl of v.clauses) {
+    const clauses = v.clauses.flatMap((i) => data.clauses[i] ?? []);
+    if (clauses.length > 0) {
+      body.append(el('h3', undefined, clauses.length === 1 ? 'Clause' : 'Clauses'));
+      for (const cl of clauses) {
         const q = el('blockquote');
         q.append(el('p', undefined, cl.quote));
         const cite = el('footer');
@@ -235,9 +369,15 @@ function semconfReport(): void {
     row(ctx, 'process locked', cellData.lockedBytes === '?' ? '' : `${cellData.lockedBytes} bytes, the whole worker (environment: not judged, not compared)`);
     row(ctx, 'warnings', cellData.warnings.join('\n'), 'pre');
     row(ctx, 'flaky', cellData.flaky);
-    if (data.targets.length > 1) {
-      // What the targets disagree on, value by value; the same rule as semconf diff.
-      const lines = c.disagree.map((d) => `${d.what}: ${d.values.map((x, i) => `${data.targets[i]?.id ?? i} ${x || '(not run)'}`).join(' · ')}`);
+    if (many) {
+      // What the targets disagree on, value by value; the same rule as semconf diff. The targets of the page shown:
+      // a line of 1,000 values reads as nothing.
+      const listed = shownTargets();
+      const rest = data.targets.length - listed.length;
+      const lines = c.disagree.map(
+        (d) =>
+          `${d.what}: ${listed.map((i) => `${data.targets[i]?.id ?? i} ${d.values[i] || '(not run)'}`).join(' · ')}${rest > 0 ? ` · and ${rest} targets on other pages` : ''}`,
+      );
       row(ctx, 'targets disagree', lines.join('\n'), 'mono pre');
     }
     body.append(ctx);
@@ -259,18 +399,20 @@ function semconfReport(): void {
     const others = el('div', 'others');
     others.append(el('span', 'muted', 'other profiles: '));
     data.profiles.forEach((p, i) => {
-      const ov = cellData.verdicts[i];
+      const ov = verdictOf(cellData, i);
       if (i === pi || !ov) return;
       const b = el('button', `chip v-${LABELS[ov.verdict] ?? 'unknown'}`, `${p.id}: ${ov.verdict}`);
       b.type = 'button';
       b.addEventListener('click', () => open(ci, i, ti));
       others.append(b);
     });
-    if (data.targets.length > 1) {
-      others.append(el('span', 'muted', ' other targets: '));
-      data.targets.forEach((t, i) => {
-        const ov = c.cells[i]?.verdicts[pi];
-        if (i === ti || !ov) return;
+    if (many) {
+      // The targets of the page shown: their cells are parsed already, and 999 chips would be no help.
+      others.append(el('span', 'muted', paged ? ' other targets of this page: ' : ' other targets: '));
+      shownTargets().forEach((i) => {
+        const t = data.targets[i];
+        const ov = verdictOf(cellsOf(i)[ci], pi);
+        if (i === ti || !ov || !t) return;
         const b = el('button', `chip v-${LABELS[ov.verdict] ?? 'unknown'}`, `${t.id}: ${ov.verdict}`);
         b.type = 'button';
         b.addEventListener('click', () => open(ci, pi, i));
@@ -283,6 +425,8 @@ function semconfReport(): void {
       const raw = el('details', 'raw');
       raw.append(el('summary', undefined, 'raw observation (JSON)'), el('pre', 'mono', cellData.raw));
       body.append(raw);
+    } else if (paged && cellData.call !== '') {
+      body.append(el('p', 'muted small', `The raw observation is not embedded in a report of more than ${data.pageSize} targets; it is in ${target.source}.`));
     }
     if (!dialog.open) dialog.showModal();
     saveState();

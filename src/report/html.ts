@@ -4,16 +4,24 @@
 // vs observed, the context and the quoted clause. The filters and the opened cell live in the URL's hash, so a link
 // shows what its sender saw.
 //
-// Every text from a results file is untrusted (spec files arrive in pull requests). The table is rendered here with
-// every value escaped; the details come from JSON embedded with `<` escaped, and the script writes them with
-// textContent only. A Content-Security-Policy allowing exactly this page's script (by hash) and no network is a
+// Every text from a results file is untrusted (spec files arrive in pull requests). The cards, summary and filters are
+// rendered here with every value escaped; the matrix table and the details are built by the script from JSON embedded
+// with `<` escaped, written with textContent only.
+//
+// Size (issue 10): the page is never one string. renderHtmlChunks yields it piece by piece (the shell, then one data
+// block per target, then the shared block) for writeFileAtomicChunks; each piece is bounded by one target's cells,
+// whose texts are capped (html-data.ts). Above PAGE_SIZE targets the summary becomes one row per target and the matrix
+// shows one page of PAGE_SIZE targets at a time, the script parsing a target's block only when it shows it. A Content-Security-Policy allowing exactly this page's script (by hash) and no network is a
 // second wall, not the first: tests render without it too and check that nothing hostile runs.
 import { createHash } from 'node:crypto';
 import type { Matrix } from '../matrix.js';
 import { type VerdictName, VERDICTS } from '../results.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
 import { htmlClientScript } from './html-client.js';
-import { type HtmlData, htmlData } from './html-data.js';
+import { type HtmlData, htmlModel, PAGE_SIZE } from './html-data.js';
+import { type Counts, countVerdicts, profilesOf } from './model.js';
+
+export { shortLabels } from './html-data.js';
 
 export interface HtmlOptions {
   required?: readonly string[];
@@ -128,6 +136,10 @@ table.pages th,table.pages td{border:1px solid var(--line);padding:2px 10px;text
 .others{margin-top:14px;display:flex;flex-wrap:wrap;gap:5px;align-items:center}
 .chip{font:inherit;font-size:12px;border:0;border-radius:10px;padding:1px 9px;cursor:pointer}
 .raw{margin-top:12px}
+.pager select{font:inherit;font-size:12px;max-width:420px}
+.summary.per-target td{padding:2px 10px}
+.summary.per-target button.goto{all:unset;cursor:pointer;color:var(--accent)}
+.summary.per-target tr.on th{background:#ddf4ff}
 .raw pre{background:var(--panel);padding:8px;border-radius:6px;max-height:260px;overflow:auto}
 footer.page{margin-top:24px;color:var(--muted);font-size:12px}
 `;
@@ -152,71 +164,88 @@ function targetCards(data: HtmlData): string {
     .join('');
 }
 
-function countsOf(data: HtmlData, pi: number, ti: number): Record<VerdictName, number> {
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<VerdictName, number>;
-  for (const c of data.cases) {
-    const v = c.cells[ti]?.verdicts[pi];
-    if (v) counts[v.verdict] += 1;
-  }
-  return counts;
-}
-
 /** A stacked bar of verdict counts. Its widths are numbers computed here, never text from the file. */
-function bar(counts: Record<VerdictName, number>): string {
+function bar(counts: Counts): string {
   return `<div class="bar">${VERDICTS.filter((v) => counts[v] > 0)
     .map((v) => `<span style="flex-grow:${counts[v]};background:var(--${v})" title="${counts[v]} ${v}"></span>`)
     .join('')}</div>`;
 }
 
+/** The counts worth reading at a glance: every verdict but unspecified (the documents' silence, not the target's). */
+const tallies = (counts: Counts): string =>
+  VERDICTS.filter((v) => counts[v] > 0 && v !== 'unspecified')
+    .map((v) => `<span class="tally v-${v}" title="${v}">${counts[v]} ${SYMBOL[v]}</span>`)
+    .join(' ') || '<span class="muted small">nothing documented</span>';
+
 const profileLabel = (p: HtmlData['profiles'][number]): string =>
   `${h(p.name)} <small class="muted">${h(p.id)}</small>${p.required ? '<span class="req">required</span>' : ''}`;
 
-/** One target: a row per profile with every count. Several: a profile × target grid of bars and the counts that matter. */
-function summaryTable(data: HtmlData): string {
+/** One target: a row per profile with every count. Up to PAGE_SIZE: a profile × target grid of bars and the counts
+ * that matter. More: a row per target (a grid 1,000 columns wide reads as nothing), its id a button to its page. */
+function summaryTable(data: HtmlData, counts: Counts[][]): string {
   const head = (v: VerdictName): string => `<th title="${v}"><span class="sw v-${v}">${SYMBOL[v]}</span> ${v}</th>`;
+  const of = (ti: number, pi: number): Counts => counts[ti]?.[pi] ?? countsZero();
   if (data.targets.length === 1) {
     const rows = data.profiles.map((p, pi) => {
-      const counts = countsOf(data, pi, 0);
-      const cells = VERDICTS.map((v) => `<td class="n${counts[v] > 0 && (v === 'diverges' || v === 'error') ? ` v-${v}` : ''}">${counts[v]}</td>`);
-      return `<tr><th>${profileLabel(p)}</th><td>${bar(counts)}</td>${cells.join('')}</tr>`;
+      const c = of(0, pi);
+      const cells = VERDICTS.map((v) => `<td class="n${c[v] > 0 && (v === 'diverges' || v === 'error') ? ` v-${v}` : ''}">${c[v]}</td>`);
+      return `<tr><th>${profileLabel(p)}</th><td>${bar(c)}</td>${cells.join('')}</tr>`;
     });
     return `<table class="summary"><thead><tr><th>profile</th><th></th>${VERDICTS.map(head).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
   }
-  const rows = data.profiles.map((p, pi) => {
-    const cells = data.targets.map((_, ti) => {
-      const counts = countsOf(data, pi, ti);
-      const shown = VERDICTS.filter((v) => counts[v] > 0 && v !== 'unspecified')
-        .map((v) => `<span class="tally v-${v}" title="${v}">${counts[v]} ${SYMBOL[v]}</span>`)
-        .join(' ');
-      return `<td>${bar(counts)}<div class="tallies">${shown || '<span class="muted small">nothing documented</span>'}</div></td>`;
+  if (data.targets.length > PAGE_SIZE) {
+    const rows = data.targets.map((t, ti) => {
+      const flags = `${t.complete ? '' : ' <span class="flag bad">incomplete</span>'}${t.stale ? ' <span class="flag bad">stale spec</span>' : ''}`;
+      const cells = data.profiles.map((_, pi) => `<td><div class="tallies">${tallies(of(ti, pi))}</div></td>`);
+      return `<tr data-t="${ti}"><th><button type="button" class="goto" data-goto="${ti}" title="show this target's page of the matrix"><code>${h(t.id)}</code></button>${flags}</th>${cells.join('')}</tr>`;
     });
+    const heads = data.profiles.map((p) => `<th>${profileLabel(p)}</th>`).join('');
+    return `<table class="summary per-target"><thead><tr><th>target</th>${heads}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  }
+  const rows = data.profiles.map((p, pi) => {
+    const cells = data.targets.map((_, ti) => `<td>${bar(of(ti, pi))}<div class="tallies">${tallies(of(ti, pi))}</div></td>`);
     return `<tr><th>${profileLabel(p)}</th>${cells.join('')}</tr>`;
   });
   const heads = data.targets.map((t) => `<th><code>${h(t.id)}</code></th>`).join('');
   return `<table class="summary grid"><thead><tr><th>profile</th>${heads}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-function filters(data: HtmlData): string {
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<VerdictName, number>;
-  for (const c of data.cases) for (const cell of c.cells) for (const v of cell?.verdicts ?? []) if (v) counts[v.verdict] += 1;
+const countsZero = (): Counts => Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Counts;
+
+/** The pager of a matrix of more than PAGE_SIZE targets: in place of the target filter, which page of targets shows. */
+function pager(data: HtmlData): string {
+  const pages = Math.ceil(data.targets.length / PAGE_SIZE);
+  const options = Array.from({ length: pages }, (_, k) => {
+    const first = data.targets[k * PAGE_SIZE];
+    const last = data.targets[Math.min(data.targets.length, (k + 1) * PAGE_SIZE) - 1];
+    const range = `${k * PAGE_SIZE + 1}–${Math.min(data.targets.length, (k + 1) * PAGE_SIZE)}`;
+    return `<option value="${k}">${range}: ${h(first?.id ?? '')} … ${h(last?.id ?? '')}</option>`;
+  });
+  return `<fieldset class="pager"><legend>targets</legend><button type="button" id="page-prev" aria-label="previous targets">‹</button><select id="page" aria-label="targets shown">${options.join('')}</select><button type="button" id="page-next" aria-label="next targets">›</button><small class="muted">${PAGE_SIZE} of ${data.targets.length} at a time</small></fieldset>`;
+}
+
+function filters(data: HtmlData, counts: Counts[][]): string {
+  const total = countsZero();
+  for (const perTarget of counts) for (const c of perTarget) for (const v of VERDICTS) total[v] += c[v];
   const box = (kind: string, value: string, label: string): string =>
     `<label><input type="checkbox" data-filter="${kind}" value="${h(value)}" checked>${label}</label>`;
   const group = (name: string, kind: string, items: string[], only?: string): string =>
     `<fieldset><legend>${name}</legend>${items.join('')}${only ?? ''}</fieldset>`;
+  const n = data.targets.length;
   return `<div class="filters" id="filters">
 ${group('function', 'function', data.functions.map((f) => box('function', f, `<code>${h(f)}</code>`)))}
 ${group('profile', 'profile', data.profiles.map((p, i) => box('profile', String(i), `${h(p.id)}${p.required ? ' ★' : ''}`)))}
-${data.targets.length > 1 ? group('target', 'target', data.targets.map((t, i) => box('target', String(i), `<code>${h(t.id)}</code>`))) : ''}
+${n > PAGE_SIZE ? pager(data) : n > 1 ? group('target', 'target', data.targets.map((t, i) => box('target', String(i), `<code>${h(t.id)}</code>`))) : ''}
 ${
   // Off by default, unlike the groups above: on, it keeps only the cases whose behaviour differs between targets.
-  data.targets.length > 1
+  n > 1
     ? `<fieldset><legend>cases</legend><label class="toggle"><input type="checkbox" id="disagree">targets disagree <small class="muted">${data.cases.filter((c) => c.disagree.length > 0).length}</small></label></fieldset>`
     : ''
 }
 ${group(
   'verdict',
   'verdict',
-  VERDICTS.filter((v) => counts[v] > 0).map((v) => box('verdict', v, `<span class="sw v-${v}">${SYMBOL[v]}</span>${v} <small class="muted">${counts[v]}</small>`)),
+  VERDICTS.filter((v) => total[v] > 0).map((v) => box('verdict', v, `<span class="sw v-${v}">${SYMBOL[v]}</span>${v} <small class="muted">${total[v]}</small>`)),
   '<button type="button" data-only="verdict" value="diverges">only divergences</button>',
 )}
 <fieldset><input type="search" id="search" placeholder="case id or title…" aria-label="search cases"><button type="button" id="reset">reset</button></fieldset>
@@ -224,59 +253,12 @@ ${group(
 </div>`;
 }
 
-/** Target ids without the prefix they all share (up to a '-'), so narrow column heads stay tellable apart. */
-export function shortLabels(ids: readonly string[]): string[] {
-  const [first] = ids;
-  if (first === undefined || ids.length < 2) return [...ids];
-  let common = first;
-  for (const id of ids) while (!id.startsWith(common)) common = common.slice(0, -1);
-  const cut = common.lastIndexOf('-') + 1;
-  return ids.map((id) => id.slice(cut) || id);
-}
-
-function matrixTable(data: HtmlData): string {
-  const many = data.targets.length > 1;
-  const labels = shortLabels(data.targets.map((t) => t.id));
-  const head1 = data.profiles
-    .map(
-      (p, pi) =>
-        `<th class="profile-head" data-p="${pi}"${many ? ` colspan="${data.targets.length}"` : ''} title="${h(`${p.name} ${p.version}`)}">${h(p.name)}${p.required ? ' ★' : ''}<small>${h(p.id)}</small></th>`,
-    )
-    .join('');
-  const head2 = many
-    ? `<tr class="targets-row">${data.profiles
-        .map((_, pi) => data.targets.map((t, ti) => `<th class="target-head" data-p="${pi}" data-t="${ti}" title="${h(t.id)}">${h(labels[ti] ?? t.id)}</th>`).join(''))
-        .join('')}</tr>`
-    : '';
-  const width = 1 + data.profiles.length * data.targets.length;
-  const groups = data.functions.map((fn) => {
-    const rows = data.cases
-      .map((c, ci) => ({ c, ci }))
-      .filter(({ c }) => c.function === fn)
-      .map(({ c, ci }) => {
-        const cells = data.profiles.flatMap((p, pi) =>
-          data.targets.map((t, ti) => {
-            const v = c.cells[ti]?.verdicts[pi];
-            if (!v) return `<td class="none" data-p="${pi}" data-t="${ti}" title="not run on ${h(t.id)}"></td>`;
-            const label = `${c.id} · ${p.id}${many ? ` · ${t.id}` : ''}: ${v.verdict}`;
-            return `<td class="v-${v.verdict}" data-p="${pi}" data-t="${ti}" data-v="${v.verdict}"><button type="button" data-c="${ci}" data-p="${pi}" data-t="${ti}" title="${h(label)}" aria-label="${h(label)}">${SYMBOL[v.verdict]}</button></td>`;
-          }),
-        );
-        const marks = [
-          c.disagree.length > 0 ? `<em class="mark disagree" title="${h(`targets disagree on ${c.disagree.map((d) => d.what).join(', ')}`)}">targets disagree</em>` : '',
-          c.cells.some((x) => x !== null && x.flaky !== '') ? '<em class="mark flaky" title="its behaviour varied between repetitions of a run (run --repeat)">flaky</em>' : '',
-        ].join('');
-        return `<tr class="case" data-c="${ci}"><th class="case" scope="row"><code>${h(c.id)}</code>${marks}<span title="${h(c.title)}">${h(c.title)}</span></th>${cells.join('')}</tr>`;
-      });
-    return `<tbody data-f="${h(fn)}"><tr class="fn"><th colspan="${width}"><code>${h(fn)}</code><small>${rows.length} case(s)</small></th></tr>${rows.join('')}</tbody>`;
-  });
-  return `<table class="matrix${many ? ' many' : ''}" id="matrix"><thead><tr><th class="case"${many ? ' rowspan="2"' : ''}>case</th>${head1}</tr>${head2}</thead>${groups.join('')}</table>`;
-}
-
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64');
 
-export function renderHtml(matrix: Matrix, options: HtmlOptions = {}): string {
-  const data = htmlData(matrix, options.required ?? []);
+/** The page, piece by piece: no piece holds more than one target's cells, so no matrix is too big to write. */
+export function* renderHtmlChunks(matrix: Matrix, options: HtmlOptions = {}): Generator<string> {
+  const model = htmlModel(matrix, options.required ?? []);
+  const data = model.data;
   // The script is our own source; a `</script` in it would end the element early, so refuse rather than emit.
   if (/<\/script/i.test(htmlClientScript)) throw new Error('the report script contains "</script"');
   const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${sha256(htmlClientScript)}'; img-src 'none'; base-uri 'none'; form-action 'none'`;
@@ -284,7 +266,12 @@ export function renderHtml(matrix: Matrix, options: HtmlOptions = {}): string {
   const sub = `${data.cases.length} cases · ${data.profiles.length} profiles · ${data.targets.length} target(s)${
     options.source ? ` · from ${options.source}` : ''
   }${matrix.targets.length > 1 ? ` · spec reference ${matrix.specDigest.value.slice(0, 19)} (${matrix.specDigest.basis})` : ''}`;
-  return `<!doctype html>
+  // Counted from the results, by target and profile index, for the summary and the verdict filter's labels.
+  const profileIds = profilesOf(matrix).map((p) => p.id);
+  const counts = matrix.targets.map((t) => profileIds.map((p) => countVerdicts(t.results, p)));
+  const paged = data.targets.length > PAGE_SIZE;
+  const cards = targetCards(data);
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -296,16 +283,30 @@ ${options.csp === false ? '' : `<meta http-equiv="Content-Security-Policy" conte
 <main>
 <h1>${h(title)}</h1>
 <p class="sub">${h(sub)}</p>
-<div class="targets">${targetCards(data)}</div>
-${summaryTable(data)}
-${filters(data)}
-${matrixTable(data)}
+${
+  // Many cards are a long page of facts before the summary: folded, one click away.
+  paged ? `<details class="all-targets"><summary>the ${data.targets.length} targets: facts, probes, notes</summary><div class="targets">${cards}</div></details>` : `<div class="targets">${cards}</div>`
+}
+${summaryTable(data, counts)}
+${filters(data, counts)}
+<table class="matrix${data.targets.length > 1 ? ' many' : ''}" id="matrix"></table>
+<noscript><p class="note">The matrix and the details need JavaScript; the summary above does not.</p></noscript>
 <footer class="page">${VERDICTS.map((v) => `<span class="sw v-${v}">${SYMBOL[v]}</span> ${v}`).join(' · ')} · ★ required profile · click a cell for expected vs observed, the context and the clause.</footer>
 </main>
 <dialog id="details" aria-label="case details"><div class="dialog-inner"><button type="button" id="details-close" aria-label="close">×</button><div id="details-body"></div></div></dialog>
-<script type="application/json" id="semconf-data">${jsonForScript(data)}</script>
+`;
+  for (let ti = 0; ti < data.targets.length; ti++) {
+    yield `<script type="application/json" id="semconf-t-${ti}">${jsonForScript(model.cellsOf(ti))}</script>\n`;
+  }
+  // After the targets' blocks: making their cells is what fills the verdict and clause tables.
+  yield `<script type="application/json" id="semconf-data">${jsonForScript(data)}</script>
 <script>${htmlClientScript}</script>
 </body>
 </html>
 `;
+}
+
+/** The page as one string: for small matrices and tests; the report command writes the chunks. */
+export function renderHtml(matrix: Matrix, options: HtmlOptions = {}): string {
+  return [...renderHtmlChunks(matrix, options)].join('');
 }

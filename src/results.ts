@@ -1,6 +1,6 @@
 // The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
-import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { Context, LongText, ShortText } from './spec/schema.js';
@@ -196,6 +196,15 @@ export class ResultsFileError extends Error {}
 
 /** The JSON in a file, or a ResultsFileError naming the file (a truncated or non-JSON file). */
 export function readJsonFile(file: string): unknown {
+  // Results files arrive from other machines: only a regular file is read (a FIFO would hang the reader, a device
+  // never end).
+  let st: Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
+  }
+  if (!st.isFile()) throw new ResultsFileError(`${file}: not a regular file; expected a JSON results file`);
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {

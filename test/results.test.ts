@@ -1,5 +1,6 @@
 // The results file: validated on write and on read, written atomically. Uses a constructed (fake) results object:
 // nothing here runs a case.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,5 +92,13 @@ describe('a results file must judge every case against exactly its profiles (con
     const r = { ...fakeResults(), profiles: [{ id: 'alpha', name: 'Alpha', version: '1', kind: 'live' }] };
     const f = file({ ...r, summary: {} });
     expect(() => readResults(f)).toThrow(/at summary: the summary counts no profile, but the file lists alpha/);
+  });
+});
+
+describe('reading a results file', () => {
+  it('reads only a regular file: a FIFO is refused at once, never waited on', () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'semconf-fifo-')), 'r.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(() => readResults(fifo)).toThrow(`${fifo}: not a regular file; expected a JSON results file`);
   });
 });

@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptyResults } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyRuntime, GVISOR_UNAME_VERSION } from '../runners/linux-runtime.js';
-import { type CaseResult, type Results, RESULTS_SCHEMA } from '../src/results.js';
+import { type CaseResult, type Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS } from '../src/target.js';
 import { adoptGvisor, findRunsc, gvisorLauncher } from '../src/targets/gvisor.js';
@@ -61,20 +62,7 @@ describe('results across the sandbox wall', () => {
   });
 
   it('are refused when the runner inside did not itself see gVisor', () => {
-    const probe = { available: true, method: 'm' };
-    const results: Results = {
-      schema: RESULTS_SCHEMA,
-      tool: { name: 'semconf', version: '0' },
-      target: { id: 'linux-x86_64-glibc', os: 'linux', release: '6', kernel: '#1', arch: 'x86_64', libc: 'glibc', runtime: 'native', pageSize: 4096, node: 'v20', koffi: '3' },
-      probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
-      specDigest: 'x',
-      profiles: [],
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: '2026-01-01T00:00:01.000Z',
-      complete: true,
-      cases: [],
-      summary: {},
-    };
+    const results: Results = emptyResults();
     expect(() => adoptGvisor(results, started('started by a test'))).toThrow(
       /runsc ran the suite, but the runner inside saw runtime "native" .*refusing to label these results gvisor/,
     );

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
+import { emptyResults } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINUX } from '../runners/linux.js';
 import { abiWordBits, foreignAbi, RLIMIT64, widthConstants } from '../runners/posix-common.js';
-import { type CaseResult, type Results, RESULTS_SCHEMA } from '../src/results.js';
+import { type CaseResult, type Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS } from '../src/target.js';
 import {
@@ -71,20 +72,7 @@ describe('the core at either width', () => {
 });
 
 describe('the ia32 launcher', () => {
-  const probe = { available: true, method: 'm' };
-  const results = (target: Partial<Results['target']>): Results => ({
-    schema: RESULTS_SCHEMA,
-    tool: { name: 'semconf', version: '0' },
-    target: { id: 'linux-x86_64-glibc', os: 'linux', release: '6', kernel: '#1', arch: 'x86_64', libc: 'glibc', runtime: 'native', pageSize: 4096, node: 'v18.20.4', koffi: '3', ...target },
-    probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
-    specDigest: 'x',
-    profiles: [],
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.000Z',
-    complete: true,
-    cases: [],
-    summary: {},
-  });
+  const results = (target: Partial<Results['target']>): Results => emptyResults({ node: 'v18.20.4', ...target });
   const started: Launch = { command: 'unshare', args: [], env: {}, startedWith: 'started by a test', facts: { node: 'v18.20.4', root: '/r' } };
 
   it('is a target', () => {

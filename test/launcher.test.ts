@@ -4,8 +4,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptyResults } from './helpers.js';
 import { describe, expect, it } from 'vitest';
-import { RESULTS_SCHEMA, type Results } from '../src/results.js';
+import type { Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile } from '../src/targets/launcher.js';
 import { RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
@@ -14,20 +15,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SPECS = join(ROOT, 'specs');
 const catalog = loadCatalog(SPECS);
 
-const probe = { available: true, method: 'm' };
-const RESULTS: Results = {
-  schema: RESULTS_SCHEMA,
-  tool: { name: 'semconf', version: '0' },
-  target: { id: 'linux-x86_64-glibc', os: 'linux', release: '6', kernel: '#1', arch: 'x86_64', libc: 'glibc', runtime: 'native', pageSize: 4096, node: 'v20', koffi: '3' },
-  probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
-  specDigest: 'x',
-  profiles: [],
-  startedAt: '2026-01-01T00:00:00.000Z',
-  finishedAt: '2026-01-01T00:00:01.000Z',
-  complete: true,
-  cases: [],
-  summary: {},
-};
+const RESULTS: Results = emptyResults();
 
 /** A launcher whose "inner run" is a shell script; `script` gets the state directory and the output file. */
 function fake(script: (stateDir: string, output: string) => string, extra: Partial<Launcher> & { useOutput?: boolean } = {}): Launcher {

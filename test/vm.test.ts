@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emptyResults } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CaseResult, RESULTS_SCHEMA, type Results } from '../src/results.js';
+import type { CaseResult, Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS, targetProblem } from '../src/target.js';
 import { type Launch, launch, type LaunchedRun, LaunchError, processesMentioning } from '../src/targets/launcher.js';
@@ -205,20 +206,7 @@ describe('qemu and the results', () => {
     expect(args.join(' ')).toContain('/tmp/semconf-vm-X/');
   });
 
-  const probe = { available: true, method: 'm' };
-  const results = (release: string, runtime = 'native'): Results => ({
-    schema: RESULTS_SCHEMA,
-    tool: { name: 'semconf', version: '0' },
-    target: { id: 'linux-x86_64-glibc', os: 'linux', release, kernel: '#1', arch: 'x86_64', libc: 'glibc 2.36', runtime, runtimeBasis: 'no sign of gVisor: x', pageSize: 4096, node: 'v20', koffi: '3' },
-    probes: { lockState: probe, residency: probe, lockedTotal: probe, forkChild: probe, execChild: probe },
-    specDigest: 'x',
-    profiles: [],
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.000Z',
-    complete: true,
-    cases: [],
-    summary: {},
-  });
+  const results = (release: string, runtime = 'native'): Results => emptyResults({ release, libc: 'glibc 2.36', runtime, runtimeBasis: 'no sign of gVisor: x' });
   const how: Launch = { command: 'qemu', args: [], env: {}, startedWith: 'booted by a test', facts: { kernelRelease: '6.1.0-57-amd64' } };
 
   it('adopt labels them with the guest\'s kernel and says it was a VM', () => {

@@ -100,11 +100,12 @@ export const MOUNT_SCRIPT = [
   // A read-only view of the root: the run cannot change the cached root.
   'mount --bind "$root" "$view"',
   'mount -o remount,bind,ro "$view"',
-  'while [ "$1" != -- ]; do mount --bind "$1" "$view$1"; mount -o remount,bind,ro "$view$1"; shift; done',
+  // The private /tmp first, so that a checkout under /tmp (as CI clones it) is bound on top of it, not hidden.
+  'mount -t tmpfs -o mode=1777,size=64m semconf-ia32-tmp "$view/tmp"',
+  'while [ "$1" != -- ]; do mkdir -p "$view$1" 2>/dev/null || true; mount --bind "$1" "$view$1"; mount -o remount,bind,ro "$view$1"; shift; done',
   'shift',
   'mount --bind /proc "$view/proc"',
   'mount --rbind /dev "$view/dev"',
-  'mount -t tmpfs -o mode=1777,size=64m semconf-ia32-tmp "$view/tmp"',
   // A minimal environment inside: PATH for the exec probe's cat(1); no NODE_OPTIONS from the host.
   'exec chroot "$view" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 /usr/bin/node "$@"',
 ].join('\n');

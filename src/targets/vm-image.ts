@@ -59,6 +59,9 @@ export interface InitOptions {
   command: string[];
   /** its whole environment (env -i) */
   env: Record<string, string>;
+  /** host directories the run needs at their own paths (the checkout, the specs): kept visible where the chroot's
+   * fresh /tmp would hide them (a checkout under /tmp, as CI clones it) */
+  keep?: string[];
 }
 
 /**
@@ -87,10 +90,13 @@ fail() { say "$*; powering off"; off; }
 for m in ${o.modules.join(' ')}; do insmod "/lib/modules/$m" || fail "cannot load the kernel module $m"; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose ${HOST_TAG} /host || fail "cannot mount the host's root (9p tag ${HOST_TAG})"
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none ${OUT_TAG} /out || fail "cannot mount the output share (9p tag ${OUT_TAG})"
+# Directories the run needs, set aside before the fresh /tmp below can hide them, and put back after it.
+${(o.keep ?? []).map((d, i) => `mkdir -p /keep/${i} && mount -o bind ${shQuote(`/host${d}`)} /keep/${i} || fail "cannot keep ${d.replace(/["$`\\]/g, '')}"`).join('\n')}
 # A fresh proc, sys, dev and /tmp for the chroot: the guest's own, not the host's seen through 9p.
 mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev &&
   mkdir -p /host/dev/shm && mount -t tmpfs -o mode=1777 shm /host/dev/shm && mount -t tmpfs -o mode=1777 tmp /host/tmp ||
   fail "cannot mount proc, sys, dev and /tmp in the chroot"
+${(o.keep ?? []).map((d, i) => `mkdir -p ${shQuote(`/host${d}`)} 2>/dev/null; mount -o bind /keep/${i} ${shQuote(`/host${d}`)} || fail "cannot bind ${d.replace(/["$`\\]/g, '')}"`).join('\n')}
 if [ -e /out/${STOP_FILE} ]; then fail "interrupted before the run started"; fi
 say "Linux $(uname -r) booted in $(cut -d' ' -f1 /proc/uptime) s (uptime); starting the run"
 cd /host

@@ -9,6 +9,7 @@
 // messages and the inner run's stderr. The accelerator is TCG (every instruction emulated): on this project's
 // machines /dev/kvm is itself emulated and a stock kernel crawls under it, where TCG boots the 6.1 kernel to init in
 // seconds. The uncompressed vmlinux is booted through its PVH entry point, skipping the decompressor and firmware.
+import { PACKAGE_ROOT } from '../package-info.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
@@ -162,6 +163,7 @@ export function vmLauncher(options: VmOptions = {}): Launcher {
         moduleFiles: r.modules,
         init: {
           command: [process.execPath, inner, JSON.stringify(request)],
+          keep: [...new Set([PACKAGE_ROOT, request.specs])],
           env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', LANG: 'C.UTF-8', TMPDIR: '/tmp', NODE_OPTIONS: '' },
         },
       });

@@ -239,8 +239,10 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
             shared.delete(item.contextName);
           }
         }
-        // A case cut short by an interrupt did not complete: it is left out, and the run is marked incomplete.
-        if (report.outcome.interrupted === true) break;
+        // A case cut short by an interrupt did not complete: it is left out, and the run is marked incomplete. So is
+        // a case that broke once the run was interrupted: a worker forked in the instant a terminal's SIGINT reached
+        // the process group is still in it (until its setsid) and dies of the signal; that is not the case's doing.
+        if (report.outcome.interrupted === true || (options.signal?.aborted === true && report.outcome.status === 'error')) break;
         reports.set(item.key, report);
         options.onReport?.(report);
       }

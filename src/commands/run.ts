@@ -78,21 +78,18 @@ export const runCommand: Command = {
     const repeat = Number(str(values.repeat) ?? 1);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
     // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
-    // completed case is saved. A second signal cannot skip the save (the handlers stay until it is written).
+    // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
+    // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).
     const interrupt = new AbortController();
     let stoppedBy: NodeJS.Signals | null = null;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stoppedBy === null) {
         stoppedBy = signal;
         interrupt.abort();
-      } else process.stderr.write(`semconf: ${signal} again; still saving the completed cases, one moment\n`);
+      } else process.stderr.write(`semconf: ${signal} again; the run is already stopping and saves every completed case\n`);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const unhook = (): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    };
     let planned = 0;
     let done = 0;
     const results = await runOnTarget(target, catalog, resolve(specs), {
@@ -109,13 +106,9 @@ export const runCommand: Command = {
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
       ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
-    }, targetOptions).catch((e: unknown) => {
-      unhook();
-      throw e;
-    });
+    }, targetOptions);
     const wanted = str(values.out) ?? join('results', `${results.target.id}.json`);
     const out = saveResults(wanted, results);
-    unhook();
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
     const flaky = results.cases.filter((c) => c.flaky !== undefined);

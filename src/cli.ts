@@ -96,5 +96,11 @@ export async function main(argv: string[]): Promise<number> {
 
 // Run when started as a program (also through npm's bin symlink), not when imported by tests.
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  // Leave through process.exit once stdout and stderr are flushed, not by letting the event loop drain: a natural
+  // exit tears the signal handlers down first, and a SIGINT in that window (a second Ctrl-C as the run saves and
+  // ends) kills the process by signal, losing the exit code that says what happened. process.exit keeps them.
+  const flushed = (stream: NodeJS.WriteStream): Promise<void> => new Promise((done) => stream.write('', () => done()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
 }

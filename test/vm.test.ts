@@ -317,23 +317,25 @@ describe.runIf(canBoot)('VMs that fail', () => {
   it('an interrupted run reports what completed (complete: false) and powers the VM off', async () => {
     const stop = new AbortController();
     let seen = '';
+    // 120 quick cases (test/fixtures/cli/many): six real ones all finished before the stop reached the guest (the
+    // init polls for it every 0.2 s), which made the run complete and this test flaky.
+    const many = join(ROOT, 'test', 'fixtures', 'cli', 'many');
     const run = await launch(vmLauncher(), {
-      catalog,
-      specs: SPECS,
+      catalog: loadCatalog(many),
+      specs: many,
       jobs: 1,
-      filter: '/^mlock\\.(whole-mapping|first-page-only|zero-length|unaligned-address|len-not-page-multiple|unmapped-range)$/',
       signal: stop.signal,
       progress: true,
       // after the first case completed inside (the console may deliver a line in pieces: look at all of it)
       onMessage: (t) => {
         seen += t;
-        if (/\[1\/6\]/.test(seen)) stop.abort();
+        if (/\[1\/120\]/.test(seen)) stop.abort();
       },
     });
     expect(run.stopped).toBe('interrupted');
     expect(run.results.complete).toBe(false);
     expect(run.results.cases.length).toBeGreaterThanOrEqual(1);
-    expect(run.results.cases.length).toBeLessThan(6);
+    expect(run.results.cases.length).toBeLessThan(120);
     expect(run.cleanup).toMatchObject({ leftoverProcesses: [], leftoverState: [] });
     noneLeft(run.cleanup.stateDir);
   }, 600_000);

@@ -9,6 +9,7 @@ import { profilesOf, requiredFailures } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
 import { writeFileAtomicChunks } from '../results.js';
 import { type Command, EXIT, type OptionValues, str, UsageError } from './command.js';
+import { useColor } from '../color.js';
 
 export const FORMATS = ['terminal', 'md', 'html', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
@@ -55,7 +56,7 @@ export const reportCommand: Command = {
     const matrix = asMatrix(input, file);
     const required = requiredProfiles(values, profilesOf(matrix).map((p) => p.id), file);
     const out = str(values.out);
-    const color = out === undefined && process.stdout.isTTY;
+    const color = out === undefined && useColor(process.stdout);
     let chunks: Iterable<string>;
     switch (format) {
       case 'terminal':

@@ -8,6 +8,7 @@ import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
 import { loadCatalog } from '../spec/lint.js';
 import type { WorkerReport } from '../worker/pool.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
+import { useColor } from '../color.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
  * directory instead, so no completed case is lost, and say so. Returns where they were written. */
@@ -110,7 +111,7 @@ export const runCommand: Command = {
     const wanted = str(values.out) ?? join('results', `${results.target.id}.json`);
     const out = saveResults(wanted, results);
     if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else process.stdout.write(`${renderTerminal(results, { color: process.stdout.isTTY })}\nresults: ${out}\n`);
+    else process.stdout.write(`${renderTerminal(results, { color: useColor(process.stdout) })}\nresults: ${out}\n`);
     const flaky = results.cases.filter((c) => c.flaky !== undefined);
     if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
     const broken = results.cases.some((c) => c.status === 'error');

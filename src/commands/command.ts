@@ -3,10 +3,24 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { PACKAGE_ROOT } from '../package-info.js';
 
-/** 0 the command completed (divergences are findings); 1 a case broke or the run did not complete; 2 bad input;
- * 130 interrupted by SIGINT (128 + 2, as shells report it), 143 stopped by SIGTERM (128 + 15), each after saving
- * every completed case. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
+/** Every exit code semconf uses, with what it means: the one source for the code, for `semconf --help` and for
+ * README (so they cannot drift apart). */
+export const EXIT_CODES = {
+  ok: { code: 0, meaning: 'completed: divergences are findings, not failures' },
+  failed: {
+    code: 1,
+    meaning: 'a case broke or the run was incomplete; lint found an uncited clause; a required profile diverged; diff found an unexplained change',
+  },
+  usage: { code: 2, meaning: 'bad input or usage: every problem named (file:line:col for specs); nothing run or written' },
+  nothingRan: { code: 3, meaning: 'no case could run (every one skipped, e.g. not root), or a required context was missing' },
+  interrupted: { code: 130, meaning: 'interrupted by SIGINT (128 + 2, as shells report it); every completed case saved, complete: false' },
+  terminated: { code: 143, meaning: 'stopped by SIGTERM (128 + 15); every completed case saved, complete: false' },
+} as const;
+
+type ExitName = keyof typeof EXIT_CODES;
+export const EXIT = Object.fromEntries(Object.entries(EXIT_CODES).map(([name, e]) => [name, e.code])) as {
+  readonly [K in ExitName]: (typeof EXIT_CODES)[K]['code'];
+};
 
 export { PACKAGE_ROOT };
 export const DEFAULT_SPECS = join(PACKAGE_ROOT, 'specs');

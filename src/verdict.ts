@@ -83,12 +83,6 @@ function matches(o: Expected, got: { ret: number; errno: string | null }): boole
   return got.errno !== null && allowed.includes(got.errno);
 }
 
-function outcomeMatches(o: Outcome | Expectation, obs: Observation): boolean {
-  if (!matches(o, obs.call)) return false;
-  if (o.completes === undefined) return true;
-  return obs.call.completion !== undefined && matches(o.completes, obs.call.completion);
-}
-
 export function pageSetMatches(set: PageSet, pages: string, mark: string, exact: boolean): boolean {
   const marked = [...pages].map((c) => c === mark);
   if (set === 'all') return [...pages].every((c) => c === '-' || c === mark);
@@ -158,10 +152,8 @@ export function judge(input: Judged, expectation: ProfileExpectation, clauses: R
 
   const obs = input.observed;
   verdict.observed = describeObserved(obs);
-  // The expectation's own effects apply to every alternative of one_of.
-  const alternatives: (Outcome | Expectation)[] =
-    exp.one_of?.map((o) => ({ ...o, locked: { ...exp.locked, ...o.locked }, resident: { ...exp.resident, ...o.resident } })) ?? [exp];
-  const checks = alternatives.filter((o) => outcomeMatches(o, obs)).map((o) => checkEffects(o, obs, input.probes));
+  const alternatives: (Outcome | Expectation)[] = exp.one_of?.map((o) => withSharedEffects(exp, o)) ?? [exp];
+  const checks = alternatives.filter((o) => matches(o, obs.call)).map((o) => checkAlternative(o, obs, input.probes));
   if (checks.some((c) => c.mismatches.length === 0 && c.unobservable.length === 0)) return verdict;
   const partly = checks.find((c) => c.mismatches.length === 0);
   if (partly) {
@@ -172,6 +164,41 @@ export function judge(input: Judged, expectation: ProfileExpectation, clauses: R
     ? first.mismatches.join('; ')
     : `expected ${verdict.expected.split('; ')[0] ?? ''}, observed ${verdict.observed.split('; ')[0] ?? ''}`;
   return { ...verdict, verdict: 'diverges', reason };
+}
+
+/** An alternative of one_of, with every effect the expectation states for all of them (lock and residency per
+ * mapping, the child, the exec'd program, the asynchronous completion) unless the alternative says otherwise. */
+function withSharedEffects(exp: Expectation, o: Outcome): Outcome {
+  const child = exp.child === undefined && o.child === undefined ? undefined : {
+    ...exp.child,
+    ...o.child,
+    ...(exp.child?.locked !== undefined || o.child?.locked !== undefined ? { locked: { ...exp.child?.locked, ...o.child?.locked } } : {}),
+  };
+  const completes = o.completes ?? exp.completes;
+  const execd = o.exec ?? exp.exec;
+  return {
+    ...o,
+    locked: { ...exp.locked, ...o.locked },
+    resident: { ...exp.resident, ...o.resident },
+    ...(child !== undefined ? { child } : {}),
+    ...(completes !== undefined ? { completes } : {}),
+    ...(execd !== undefined ? { exec: execd } : {}),
+  };
+}
+
+/** The effects of an alternative whose return value matched, and its asynchronous completion: a completion that
+ * differs is a mismatch named as such ("completes: expected returns 0, observed fails EAGAIN"), not a bare
+ * comparison of the two synchronous outcomes, which agree. */
+function checkAlternative(o: Outcome | Expectation, obs: Observation, probes: Probes): EffectCheck {
+  const check = checkEffects(o, obs, probes);
+  if (o.completes === undefined) return check;
+  const got = obs.call.completion;
+  const expected = describeExpected({ ...o.completes });
+  if (got === undefined) check.mismatches.unshift(`completes: expected ${expected}, observed no completion`);
+  else if (!matches(o.completes, got)) {
+    check.mismatches.unshift(`completes: expected ${expected}, observed ${got.ret === -1 ? `fails ${got.errno ?? '(no errno)'}` : `returns ${got.ret}`}`);
+  }
+  return check;
 }
 
 /** A case that did not run carries its status into every profile's verdict. */

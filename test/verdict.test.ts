@@ -80,6 +80,44 @@ describe('judge (fake observations)', () => {
     expect(verdictOf(e, fakeObservation(-1, 'ENOMEM', 'LU'))).toBe('diverges');
   });
 
+  it('one_of alternatives inherit the child, exec and locked_total expectations too', () => {
+    const e: ProfileExpectation = {
+      one_of: [{ returns: 0 }, { fails: 'EAGAIN' }],
+      child: { locked_total: 'none', locked: { buf: 'none' } },
+      exec: { locked_total: 'none' },
+      clause: 'mlock.errors.einval',
+    };
+    const withChild = (childBytes: number, childPages: string, execBytes: number): Observation => {
+      const o = fakeObservation(0, null, 'LL');
+      o.effects.child = { mappings: { buf: childPages }, lockedBytes: childBytes };
+      o.effects.exec = { lockedBytes: execBytes };
+      return o;
+    };
+    expect(verdictOf(e, withChild(0, 'UU', 0))).toBe('conforms');
+    // a child holding 8 KiB locked does not conform to "the child holds none", in either alternative
+    const v = judge(ran(withChild(8192, 'UU', 0)), e, clauses);
+    expect(v.verdict).toBe('diverges');
+    expect(v.reason).toMatch(/child locked total: expected none, observed 8192 B/);
+    expect(verdictOf(e, withChild(0, 'LU', 0))).toBe('diverges');
+    expect(verdictOf(e, withChild(0, 'UU', 4096))).toBe('diverges');
+  });
+
+  it('an asynchronous completion that differs is named as such, not as two equal return values', () => {
+    const e: ProfileExpectation = { returns: 0, completes: { returns: 0 }, clause: 'mlock.errors.einval' };
+    const o = fakeObservation(0, null);
+    o.call.completion = { ret: -1, errno: 'EAGAIN' };
+    const v = judge(ran(o), e, clauses);
+    expect(v.verdict).toBe('diverges');
+    expect(v.reason).toBe('completes: expected returns 0, observed fails EAGAIN');
+    // and inside one_of, where the shared completion applies to every alternative
+    const one: ProfileExpectation = { one_of: [{ returns: 0 }, { fails: 'ENOMEM' }], completes: { returns: 0 }, clause: 'mlock.errors.einval' };
+    const w = judge(ran(o), one, clauses);
+    expect(w.verdict).toBe('diverges');
+    expect(w.reason).toBe('completes: expected returns 0, observed fails EAGAIN');
+    o.call.completion = { ret: 0, errno: null };
+    expect(verdictOf(one, o)).toBe('conforms');
+  });
+
   it('records the observation under unspecified', () => {
     const v = judge(ran(fakeObservation(0, null)), { unspecified: 'the page says nothing about len 0' }, clauses);
     expect(v).toMatchObject({ verdict: 'unspecified', reason: 'the page says nothing about len 0' });

@@ -162,6 +162,9 @@ const ROWS: Row[] = [
   { fixture: 'before-outside-case', file: 'mlock.yaml', line: 9, col: 14, token: '"munmap(0xdd3000, 1p)"', path: 'cases[0].before[0]', message: 'munmap\'s range 0xdd3000-0xdd4000 is not in the case\'s mappings, the NULL page (below 0x1000) or the kernel\'s part (from 0x8000000000000000); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'lock-budget', file: 'mlock.yaml', line: 7, col: 7, token: 'm1:', path: 'cases[0].memory', message: 'the case maps 17408 pages, over the lock budget of 16384 pages' },
 
+  // --- lint: an expectation that accepts every outcome is not a check (src/spec/rules/accepts-everything.ts) ---
+  { fixture: 'accepts-everything', file: 'mlock.yaml', line: 10, col: 7, token: 'alpha:', path: 'cases[0].expect.alpha', message: 'this expectation accepts every outcome (success, or failure with any errno, and no effect stated), so it cannot diverge; say what the document promises, or mark it unspecified with the reason' },
+
   // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
   // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
   { fixture: 'proto-key-memory', file: 'mlock.yaml', line: 8, col: 7, token: '__proto__', path: 'cases[0].memory.__proto__', message: 'key "__proto__" is not allowed: it names JavaScript object machinery (expected a name other than __proto__, constructor or prototype)' },

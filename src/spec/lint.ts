@@ -6,6 +6,7 @@ import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
+import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
@@ -248,6 +249,7 @@ export const RULES: Record<string, Rule> = {
   expectationsCoverEveryProfile,
   clausesExist,
   effectsNameMappings,
+  expectationsCheckSomething,
   lockBudget,
   callsConfined,
   profileIdMatchesFile,

@@ -165,6 +165,9 @@ const ROWS: Row[] = [
   // --- lint: an expectation that accepts every outcome is not a check (src/spec/rules/accepts-everything.ts) ---
   { fixture: 'accepts-everything', file: 'mlock.yaml', line: 10, col: 7, token: 'alpha:', path: 'cases[0].expect.alpha', message: 'this expectation accepts every outcome (success, or failure with any errno, and no effect stated), so it cannot diverge; say what the document promises, or mark it unspecified with the reason' },
 
+  // an expectation rests on a document of a release that has the function (src/spec/rules/document-release.ts)
+  { fixture: 'older-release-clause', file: 'mlock.yaml', line: 10, col: 39, token: 'mlock.errors.einval-len-zero', path: 'cases[0].expect.alpha.clause', message: 'clause "mlock.errors.einval-len-zero" comes from alpha-manual (release 1.0), older than mlock() (first in release 2.0): cite it only with `basis: inferred` and a reason saying the older text is assumed to hold, or mark the expectation unspecified' },
+
   // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
   // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
   { fixture: 'proto-key-memory', file: 'mlock.yaml', line: 8, col: 7, token: '__proto__', path: 'cases[0].memory.__proto__', message: 'key "__proto__" is not allowed: it names JavaScript object machinery (expected a name other than __proto__, constructor or prototype)' },

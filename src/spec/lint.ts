@@ -7,6 +7,7 @@ import { InputError, type Diagnostic } from './diagnostics.js';
 import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
+import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
@@ -250,6 +251,7 @@ export const RULES: Record<string, Rule> = {
   clausesExist,
   effectsNameMappings,
   expectationsCheckSomething,
+  expectationsRestOnTheFunctionsRelease,
   lockBudget,
   callsConfined,
   profileIdMatchesFile,

@@ -222,6 +222,16 @@ export const Document = z.strictObject({
   source: z.string().optional().describe('file name of a copy under the sources directory, e.g. a seed'),
   url: z.string().optional(),
   gaps: z.array(z.string()).optional().describe('where the copy is cut off or damaged; never fill these in'),
+  release: z
+    .string()
+    .regex(/^\d+(\.\d+)*$/, 'a release number like 5.4 or 10.0')
+    .optional()
+    .describe('the release of the platform this document describes, e.g. 5.4'),
+  functions: z
+    .array(z.string().regex(/^[a-z_][a-z0-9_]*$/))
+    .min(1)
+    .optional()
+    .describe('the functions this document documents; with `release`, the first release a function is known in'),
 });
 
 export const Profile = z

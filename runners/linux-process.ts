@@ -1,12 +1,12 @@
-// Linux probes that look beyond the worker: a forked child and an exec'd program.
+// Linux probes that look beyond the worker: a forked child, and the worker exec'd into another program.
 //
 // A child forked through koffi cannot run JavaScript: returning from fork() into koffi/V8 in the child crashes
 // (only the calling thread survives a fork). So the child is made with clone(fn = &pause, own stack, SIGCHLD): a
 // real copy of the locking process's address space that executes exactly one pre-bound libc function and never
 // returns to JavaScript. The parent reads the child's /proc entries, then kills it with SIGKILL and reaps it.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import type { LibraryHandle } from 'koffi';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import koffi, { type LibraryHandle } from 'koffi';
+import { EXEC_FAILED, EXEC_MARKER } from '../src/worker/exec-probe.js';
 import { lockedBytesIn, pageLocksIn, parseSmaps } from './linux-proc.js';
 import type { PageLock, ProbeInfo } from './types.js';
 
@@ -22,8 +22,12 @@ export interface ProcessProbes {
   forkChild: ProbeInfo;
   execChild: ProbeInfo;
   inspectForkedChild(ranges: readonly { addr: bigint; pages: number }[]): { locks: PageLock[][]; lockedBytes: number | null } | null;
-  execChildLockedBytes(): number | null;
+  execSelf(): string;
 }
+
+/** The program the worker execs into: cat(1) reading its own status file (no shell, present on every root the
+ * targets use, the i386 one included). */
+const EXEC_PROGRAMS = ['/bin/cat', '/usr/bin/cat'];
 
 export function createProcessProbes(libc: LibraryHandle, pageSize: bigint): ProcessProbes {
   const sys = {
@@ -34,14 +38,20 @@ export function createProcessProbes(libc: LibraryHandle, pageSize: bigint): Proc
     waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
     mmap: libc.func('uintptr_t mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
     munmap: libc.func('int munmap(uintptr_t addr, size_t len)'),
+    dup2: libc.func('int dup2(int oldfd, int newfd)'),
+    execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
   };
   const RTLD_DEFAULT = 0n;
   const pause = BigInt(sys.dlsym(RTLD_DEFAULT, 'pause'));
   const forkChild: ProbeInfo =
     pause !== 0n
-      ? { available: true, method: 'clone(&pause) child of the worker; its /proc/<pid>/smaps VmFlags and VmLck' }
+      ? { available: true, method: "clone(&pause) child of the worker; its /proc/<pid>/smaps VmFlags and VmLck (it makes no mapping of its own, so whether MCL_FUTURE would lock the child's later mappings is not observed)" }
       : { available: false, method: 'pause() not found with dlsym' };
-  const execChild: ProbeInfo = { available: true, method: 'VmLck in /proc/self/status of cat(1) started by the worker' };
+  const program = EXEC_PROGRAMS.find((p) => existsSync(p));
+  const execChild: ProbeInfo =
+    program !== undefined
+      ? { available: true, method: "the worker itself execve()s cat(1) after the call, which prints its own /proc/self/status (VmLck): every mapping of the new image is made after the exec" }
+      : { available: false, method: `no ${EXEC_PROGRAMS.join(' or ')} to exec into` };
 
   const waitUntilPaused = (pid: number): void => {
     const deadline = performance.now() + CHILD_SETTLE_MS;
@@ -76,9 +86,13 @@ export function createProcessProbes(libc: LibraryHandle, pageSize: bigint): Proc
         sys.munmap(stack, CHILD_STACK);
       }
     },
-    execChildLockedBytes() {
-      const r = spawnSync('cat', ['/proc/self/status'], { encoding: 'utf8', timeout: 5000 });
-      return r.status === 0 ? lockedBytesIn(r.stdout) : null;
+    execSelf() {
+      if (program === undefined) return `${EXEC_FAILED}: ${execChild.method}`;
+      // The program's stdout is the worker's stderr (the pipe the pool reads); fd 0 and 1 of a worker lead nowhere.
+      sys.dup2(2, 1);
+      writeSync(2, `\n${EXEC_MARKER}\n`);
+      const ret = sys.execve(program, [program, '/proc/self/status', null], [null]);
+      return `${EXEC_FAILED}: execve(${program}) returned ${ret}, errno ${koffi.errno()}`;
     },
   };
 }

@@ -251,7 +251,7 @@ function withFencedPage(t: Pick<CalibrationTools, 'memory' | 'pageSize'>, check:
 // The runner.
 
 /** The probes that look beyond the worker: a forked child and an exec'd program. */
-export type ProcessProbes = Pick<Probes, 'forkChild' | 'execChild' | 'inspectForkedChild' | 'execChildLockedBytes'>;
+export type ProcessProbes = Pick<Probes, 'forkChild' | 'execChild' | 'inspectForkedChild' | 'execSelf'>;
 
 /** What executes the system calls (see TargetFacts.runtime), and how that was determined. */
 export interface RuntimeVerdict {
@@ -400,7 +400,7 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     forkChild: notYet,
     execChild: notYet,
     inspectForkedChild: () => null,
-    execChildLockedBytes: () => null,
+    execSelf: () => 'no exec probe on this OS',
   };
 
   const rlimit = (): { cur: bigint; max: bigint } | null => {

@@ -40,7 +40,7 @@ export interface Probes {
   lockedTotal: ProbeInfo;
   /** a child forked from the worker, inspected while it runs only a pre-bound libc function */
   forkChild: ProbeInfo;
-  /** a program started by the worker (fork + exec) */
+  /** the worker itself, exec'd into a small program after the call (src/worker/exec-probe.ts) */
   execChild: ProbeInfo;
   /** lock state of `pages` pages from `addr`: L locked, U unlocked, - unmapped; null when unavailable */
   pageLocks(addr: bigint, pages: number): PageLock[] | null;
@@ -55,8 +55,9 @@ export interface Probes {
   lockableBytes(): number | null;
   /** fork a child that runs nothing but a pre-bound libc call, read its lock state, kill and reap it */
   inspectForkedChild(ranges: readonly { addr: bigint; pages: number }[]): { locks: PageLock[][]; lockedBytes: number | null } | null;
-  /** start a small program (fork + exec) and read its locked total */
-  execChildLockedBytes(): number | null;
+  /** replace this process (execve) with a program that prints its own /proc/self/status to stderr; returns only
+   * when execve failed, with the reason. Only an isolated worker that has sent its result may call it. */
+  execSelf(): string;
 }
 
 export interface CallResult {

@@ -69,6 +69,7 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
   return Array.from({ length: repeat }, (_, r) => r + 1).flatMap((repetition) =>
     once.map(({ spec, case: c }): PlanItem => {
       const context = c.as ?? 'privileged';
+      const observe = observationsAskedFor(c);
       return {
         key: `${c.id}@${contextName(context)}${repeat > 1 ? `#${repetition}` : ''}`,
         repetition,
@@ -76,11 +77,12 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         case: c,
         context,
         contextName: contextName(context),
-        isolated: context !== 'privileged' || changesProcessState(c),
+        // an exec probe ends the worker's process (src/worker/exec-probe.ts): such a case needs a process of its own
+        isolated: context !== 'privileged' || changesProcessState(c) || observe.exec,
         timeoutMs: Math.round((c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS) * (options.timeoutScale ?? 1)),
         budgetBytes: LOCK_BUDGET_BYTES,
         processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,
-        observe: observationsAskedFor(c),
+        observe,
       };
     }),
   );

@@ -54,7 +54,7 @@ export const Observation = z.strictObject({
       .strictObject({ mappings: z.record(ShortText, LongText.regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })
       .nullable()
       .optional(),
-    /** a program started (fork + exec) after the call: its locked total */
+    /** the worker itself exec'd into a small program after the call (src/worker/exec-probe.ts): its locked total */
     exec: z.strictObject({ lockedBytes: z.int().nullable() }).nullable().optional(),
   }),
 });

@@ -155,10 +155,13 @@ describe.runIf(isLinuxRootWithIpcLock)('process-wide semantics, real system call
     byId = new Map(result.reports.map((r) => [r.item.case.id, r]));
   });
 
-  it('a child forked after mlock has the mapping, but not its lock', () => {
+  it('a child forked after mlock has the mapping, but not its lock; the worker exec\'d holds no lock either', () => {
     const r = byId.get('mlock.t-fork');
     expect(r?.outcome.status, r?.outcome.reason).toBe('ran');
-    expect(r?.item.isolated).toBe(false);
+    // the exec probe ends the worker's process, so the case gets a process of its own
+    expect(r?.item.isolated).toBe(true);
+    expect(r?.outcome.warnings ?? []).toEqual([]);
+    expect(r?.outcome.observed?.effects.exec).toEqual({ lockedBytes: 0 });
     expect(r?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
     expect(r?.outcome.observed?.effects.child).toEqual({ mappings: { buf: 'UU' }, lockedBytes: 0 });
   });
@@ -173,7 +176,21 @@ describe.runIf(isLinuxRootWithIpcLock)('process-wide semantics, real system call
     expect(o?.effects.mappings.later?.locked).toBe('LL');
     expect(o?.effects.lockedBytes).toBeGreaterThan(1024 * 1024);
     expect(o?.effects.child?.lockedBytes).toBe(0);
+    // the same process, exec'd (the status read is the worker's own pid, execReportIn checks it): MCL_FUTURE is gone
+    expect(r?.outcome.warnings ?? []).toEqual([]);
     expect(o?.effects.exec).toEqual({ lockedBytes: 0 });
+  });
+});
+
+describe('exec probe report (constructed stderr texts: a pure parser, no process)', () => {
+  it('reads VmLck after the marker, from the worker\'s own pid only', async () => {
+    const { EXEC_FAILED, EXEC_MARKER, execReportIn } = await import('../src/worker/exec-probe.js');
+    const status = (pid: number, lck: string): string => `Name:\tcat\nPid:\t${pid}\nVmLck:\t${lck} kB\n`;
+    expect(execReportIn(`noise\n${EXEC_MARKER}\n${status(42, '8')}`, 'exited with code 0', 42)).toEqual({ lockedBytes: 8192 });
+    expect(execReportIn(`${EXEC_MARKER}\n${status(43, '0')}`, 'exited with code 0', 42).problem).toMatch(/pid 43, not the worker's 42/);
+    expect(execReportIn('VmLck:\t8 kB\n', 'killed by SIGKILL', 42)).toEqual({ lockedBytes: null, problem: "the worker killed by SIGKILL before it exec'd the probe program" });
+    expect(execReportIn(`${EXEC_MARKER}\n${EXEC_FAILED}: execve(/bin/cat) returned -1, errno 2\n`, 'exited with code 0', 42).problem).toMatch(/errno 2$/);
+    expect(execReportIn(`${EXEC_MARKER}\nName:\tcat\nPid:\t42\n`, 'exited with code 0', 42).problem).toMatch(/no VmLck line/);
   });
 });
 

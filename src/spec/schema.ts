@@ -124,7 +124,7 @@ const effectFields = {
   exec: z
     .strictObject({ locked_total: LockedTotal.describe("the new program's locked memory") })
     .optional()
-    .describe('in a program the worker starts (fork + exec) after the call (exec inheritance)'),
+    .describe('in the program the worker execs into after the call: the same process, so what survives an exec'),
   locked: z
     .record(MappingName, PageSet)
     .optional()

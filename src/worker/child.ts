@@ -48,7 +48,17 @@ async function main(): Promise<void> {
         outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
       }
     }
+    if (outcome.execPending === true && !start.isolated) {
+      // never in a shared worker: the exec ends the process (plan.ts isolates every case that observes an exec)
+      const { execPending: _, ...rest } = outcome;
+      outcome = { ...rest, status: 'error', reason: 'the exec probe needs an isolated worker' };
+    }
     void send({ type: 'result', key: msg.item.key, outcome }).then(() => {
+      if (outcome.execPending === true) {
+        // Returns only when execve failed; the reason is on stderr after the marker, where the pool looks.
+        process.stderr.write(`${runner.probes.execSelf()}\n`);
+        runner.exitNow(0);
+      }
       if (start.isolated || outcome.retire !== undefined) runner.exitNow(0);
     });
   });

@@ -113,7 +113,10 @@ function runPlaced(
     if (placed.some((p) => item.case.memory?.[p.name]?.after_call === true)) checkLocked(runner, { text: 'placing the mappings made after the call' }, lockedAtStart, lockBudget);
     const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
     assertHolesIntact(runner, placed);
-    return { status: 'ran', observed };
+    // The exec probe ends this process: the worker sends this outcome, then execs (child.ts), and the pool fills in
+    // what the exec'd program reported (pool.ts). Only an isolated worker may do that (plan.ts isolates such cases).
+    const execNext = observed.effects.exec !== undefined && runner.probes.execChild.available;
+    return { status: 'ran', observed, ...(execNext ? { execPending: true } : {}) };
   } catch (e) {
     if (e instanceof CaseError) return { status: e.status, reason: e.message, ...(e.retire ? { retire: e.message } : {}) };
     return { status: 'error', reason: `worker failed: ${(e as Error).stack ?? String(e)}` };
@@ -202,7 +205,8 @@ function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['obs
       lockedBytes: child.lockedBytes,
     };
   }
-  if (observe.exec) effects.exec = { lockedBytes: runner.probes.execChildLockedBytes() };
+  // filled in from the exec'd program's report once this process has exec'd (null until then, and if it never does)
+  if (observe.exec) effects.exec = { lockedBytes: null };
   return effects;
 }
 

@@ -4,6 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { compiledScript } from '../package-info.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
+import { execReportIn } from './exec-probe.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
 /** How long a fresh worker may take to load Node, koffi and libc and say hello. */
@@ -156,8 +157,18 @@ class WorkerProcess {
         finish(fail(`timed out after ${item.timeoutMs} ms; the worker was killed`));
       }, item.timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.results.set(item.key, finish);
+      // A result with execPending comes from a worker about to exec into the exec probe's program: the case is
+      // complete when that process is gone and its report is read from the end of its stderr.
+      let awaitingExec: CaseOutcome | undefined;
+      this.results.set(item.key, (o) => {
+        if (o.execPending === true) awaitingExec = o;
+        else finish(o);
+      });
       void this.closed.then((how) => {
+        if (awaitingExec !== undefined) {
+          finish(withExecReport(awaitingExec, execReportIn(this.stderrTail, how, this.child.pid)));
+          return;
+        }
         const call = this.called.get(item.key);
         const after = call === undefined ? '' : ` after the call under test ${call.text} ${call.ret === -1 ? `failed with ${call.errno ?? 'no errno'}` : `returned ${call.ret}`}`;
         finish(fail(`worker ${how}${after} while running the case`));
@@ -192,6 +203,19 @@ class WorkerProcess {
     await this.closed;
     clearTimeout(timer);
   }
+}
+
+/** The outcome with what the exec'd program reported; a missing report is a warning, and the value stays null
+ * (so the verdict is inconclusive for an expectation about it, never a pass). */
+function withExecReport(o: CaseOutcome, report: ReturnType<typeof execReportIn>): CaseOutcome {
+  const { execPending: _, ...rest } = o;
+  if (rest.observed?.effects.exec === undefined) return rest;
+  const effects = { ...rest.observed.effects, exec: { lockedBytes: report.lockedBytes } };
+  return {
+    ...rest,
+    observed: { ...rest.observed, effects },
+    ...(report.problem !== undefined ? { warnings: [...(rest.warnings ?? []), `exec probe: ${report.problem}`] } : {}),
+  };
 }
 
 export async function runItems(items: readonly PlanItem[], options: PoolOptions): Promise<PoolResult> {

@@ -17,6 +17,8 @@ export interface CaseOutcome {
   warnings?: string[];
   /** the worker is no longer at its baseline and will exit; the parent starts a new one */
   retire?: string;
+  /** the worker execs into the exec probe's program after sending this; its report completes effects.exec */
+  execPending?: true;
   /** the case was cut short by an interrupt (SIGINT): not a completed case */
   interrupted?: boolean;
   durationMs: number;

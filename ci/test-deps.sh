@@ -2,6 +2,7 @@
 # What semconf's own tests need beyond npm, installed when missing: `npm test` runs this first (pretest), so README's
 # two commands work on a machine that never saw the project, and .ci/run needs no install step of its own.
 #   chromium          the HTML report is checked in a real headless browser
+#   libxml2-utils     xmllint: the JUnit report is validated against junit-10.xsd
 #   runsc             gVisor, the second implementation of the Linux system calls (a live target)
 #   posh, devscripts  the ci/ scripts are checked under a strict POSIX shell and by checkbashisms
 #   qemu-system-x86, busybox-static, kmod, xz-utils, cpio
@@ -20,6 +21,7 @@ set -eu
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
 need chromium chromium
+need xmllint libxml2-utils
 need runsc runsc
 need posh posh
 need checkbashisms devscripts

@@ -40,8 +40,8 @@ afterAll(async () => {
 });
 
 /** Open a report, recording every JavaScript dialog (alert), page error, console error and request. */
-async function open(url: string): Promise<Watched> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+async function open(url: string, width = 1400): Promise<Watched> {
+  const page = await browser.newPage({ viewport: { width, height: 1000 } });
   const w: Watched = { page, dialogs: [], errors: [], requests: [] };
   page.on('dialog', (d) => {
     w.dialogs.push(d.message());
@@ -132,7 +132,7 @@ describe('HTML report in Chromium: a real results file (native.json)', () => {
 
   it('verdict filter hides cells, and rows left without a shown cell', async () => {
     const { page } = await open(url);
-    await page.click('button[data-only="verdict"][value="diverges"]');
+    await page.click('button[data-only="verdict"]');
     const diverging = results.cases.filter((c) => Object.values(c.verdicts).some((v) => v.verdict === 'diverges'));
     expect(await visibleRows(page)).toBe(diverging.length);
     expect(await page.locator('#matrix td[data-v="conforms"] button:visible').count()).toBe(0);
@@ -217,6 +217,79 @@ describe('HTML report in Chromium: a merged matrix', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+});
+
+describe('HTML report in Chromium: "only divergences and errors", and an 800 px window', () => {
+  // constructed-regression.json: divergences and one broken case (an error verdict under every profile).
+  const regression = load('constructed-regression.json');
+  const errorCells = regression.cases.flatMap((c) => Object.values(c.verdicts).filter((v) => v.verdict === 'error')).length;
+  const singleUrl = writeReport('regression.html', renderHtml(single(regression), { required: ['linux'] }));
+  const matrixUrl = writeReport(
+    'matrix-800.html',
+    renderHtml(
+      merge(
+        [
+          { source: 'native.json', path: fixture('native.json'), results: load('native.json') },
+          { source: 'gvisor.json', path: fixture('constructed-gvisor-relabelled.json'), results: load('constructed-gvisor-relabelled.json') },
+        ],
+        { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0.0.0' },
+      ),
+      { required: ['linux'] },
+    ),
+  );
+
+  it('keeps error cells with the divergences, and blanks the rest (no tint, no symbol)', async () => {
+    expect(errorCells).toBeGreaterThan(0);
+    const { page, errors } = await open(singleUrl);
+    await page.click('button[data-only="verdict"]');
+    expect(await page.locator('#matrix td[data-v="error"] button:visible').count()).toBe(errorCells);
+    expect(await page.locator('#matrix tr.case:visible td[data-v="error"]').count()).toBe(errorCells);
+    expect(await page.locator('#matrix td[data-v="diverges"] button:visible').count()).toBeGreaterThan(0);
+    const look = await page.evaluate(() => {
+      const style = (sel: string) => {
+        const td = document.querySelector(sel);
+        const button = td?.querySelector('button');
+        return td && button ? { background: getComputedStyle(td).backgroundColor, symbol: getComputedStyle(button).visibility } : null;
+      };
+      return { off: style('#matrix tr.case:not(.gone) td.off'), shown: style('#matrix td[data-v="diverges"]:not(.off)') };
+    });
+    expect(look.off).toEqual({ background: 'rgba(0, 0, 0, 0)', symbol: 'hidden' });
+    expect(look.shown?.symbol).toBe('visible');
+    expect(look.shown?.background).not.toBe('rgba(0, 0, 0, 0)');
+    await page.screenshot({ path: join(artifacts, 'report-only-divergences.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  for (const [what, url] of [
+    ['one target', singleUrl],
+    ['a matrix of two targets', matrixUrl],
+  ] as const) {
+    it(`at 800 px (${what}) the page does not scroll sideways: the matrix scrolls in its own box, its case column stays`, async () => {
+      const { page, errors } = await open(url, 800);
+      const fit = await page.evaluate(() => {
+        const box = document.getElementById('matrix')?.parentElement;
+        const label = document.querySelector('#matrix tr.case th.case');
+        if (!box || !label) return null;
+        const before = label.getBoundingClientRect().left;
+        box.scrollLeft = box.scrollWidth;
+        return {
+          page: document.documentElement.scrollWidth,
+          viewport: window.innerWidth,
+          boxScrolls: box.scrollWidth > box.clientWidth && box.scrollLeft > 0,
+          labelMoved: label.getBoundingClientRect().left - before,
+        };
+      });
+      expect(fit).not.toBeNull();
+      expect(fit?.page).toBeLessThanOrEqual(fit?.viewport ?? 0);
+      expect(fit?.boxScrolls).toBe(true);
+      // (Sticky in a border-collapsed table: it may settle half a border's width over.)
+      expect(Math.abs(fit?.labelMoved ?? Infinity)).toBeLessThan(1);
+      await page.screenshot({ path: join(artifacts, `report-800-${what.replaceAll(' ', '-')}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+  }
 });
 
 describe('HTML report in Chromium: targets disagree, and the state in the URL hash', () => {

@@ -1,5 +1,8 @@
 // JUnit XML: one testcase per case × required profile, the right element per verdict, well-formed even with hostile
-// text (checked by a real XML parser: Chromium's DOMParser).
+// text (checked by a real XML parser: Chromium's DOMParser), valid against the common JUnit schema (Jenkins xunit
+// plugin's junit-10.xsd, checked by xmllint), and times that count each run once.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asMatrix, merge } from '../src/merge.js';
@@ -8,6 +11,26 @@ import type { Results } from '../src/results.js';
 import { fixture, launchChromium, load } from './report-fixtures.js';
 
 const single = (r: Results) => asMatrix({ kind: 'results', results: r }, 'r.json');
+
+const JUNIT_XSD = fileURLToPath(new URL('./fixtures/junit/junit-10.xsd', import.meta.url));
+
+/** xmllint's verdict on a document against junit-10.xsd: null when valid, else what it said. */
+function schemaErrors(xml: string): string | null {
+  const r = spawnSync('xmllint', ['--noout', '--schema', JUNIT_XSD, '-'], { input: xml, encoding: 'utf8' });
+  if (r.error) throw new Error(`xmllint did not run (Debian package libxml2-utils, ci/test-deps.sh): ${r.error.message}`);
+  return r.status === 0 ? null : r.stderr;
+}
+
+/** Two targets merged: native.json and a relabelled gVisor run, each judged against all six profiles. */
+const twoTargets = () =>
+  merge(
+    [
+      { source: 'a', path: fixture('native.json'), results: load('native.json') },
+      { source: 'b', path: fixture('constructed-gvisor-relabelled.json'), results: load('constructed-gvisor-relabelled.json') },
+    ],
+    { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0' },
+  );
+const casesMs = (r: Results): number => r.cases.reduce((ms, c) => ms + c.durationMs, 0);
 
 interface Parsed {
   error: string | null;
@@ -72,7 +95,8 @@ describe('JUnit XML', () => {
     const parsed = await parse(renderJunit(single(results), { required: ['hpux'] }));
     expect(parsed.error).toBeNull();
     expect(parsed.suites).toEqual([{ name: 'linux-x86_64-glibc: hpux', tests: '37', failures: '9', errors: '0', skipped: '11', cases: 37 }]);
-    expect(parsed.totals).toEqual({ tests: '37', failures: '9', errors: '0', skipped: '11' });
+    // junit-10.xsd has no `skipped` on <testsuites>: the suites carry it.
+    expect(parsed.totals).toEqual({ tests: '37', failures: '9', errors: '0', skipped: null });
     const zero = parsed.cases.find((c) => c.name === 'mlock.zero-length');
     expect(zero).toMatchObject({ classname: 'semconf.hpux.mlock', child: 'failure', message: 'expected fails EINVAL, observed returns 0' });
     expect(zero?.text).toContain('clause mlock.errors.einval-len-zero (hpux-mlock-2, ERRORS): "[EINVAL] The len parameter was zero."');
@@ -102,16 +126,43 @@ describe('JUnit XML', () => {
   });
 
   it('a matrix: a suite per target and profile', async () => {
-    const matrix = merge(
-      [
-        { source: 'a', path: fixture('native.json'), results: load('native.json') },
-        { source: 'b', path: fixture('constructed-gvisor-relabelled.json'), results: load('constructed-gvisor-relabelled.json') },
-      ],
-      { createdAt: '2026-11-23T12:00:00.000Z', toolVersion: '0' },
-    );
-    const parsed = await parse(renderJunit(matrix, { required: ['posix'] }));
+    const parsed = await parse(renderJunit(twoTargets(), { required: ['posix'] }));
     expect(parsed.suites.map((s) => s.name)).toEqual(['linux-x86_64-glibc: posix', 'linux-x86_64-glibc-gvisor: posix']);
   });
+
+  it('times: a testcase its case, a suite the sum of its cases, the total each run once (not once per profile)', async () => {
+    const xml = renderJunit(twoTargets());
+    const time = (tag: string): number[] => [...xml.matchAll(new RegExp(`<${tag}\\b[^>]*? time="([^"]+)"`, 'g'))].map((m) => Number(m[1]));
+    const native = load('native.json');
+    const gvisor = load('constructed-gvisor-relabelled.json');
+    expect(time('testsuites')).toEqual([Number(((casesMs(native) + casesMs(gvisor)) / 1000).toFixed(3))]);
+    const suites = time('testsuite');
+    expect(suites).toHaveLength(12);
+    expect(suites.slice(0, 6)).toEqual(Array(6).fill(Number((casesMs(native) / 1000).toFixed(3))));
+    expect(suites.slice(6)).toEqual(Array(6).fill(Number((casesMs(gvisor) / 1000).toFixed(3))));
+    const zero = native.cases.find((c) => c.id === 'mlock.zero-length');
+    expect(time('testcase')[native.cases.findIndex((c) => c.id === 'mlock.zero-length')]).toBe(Number(((zero?.durationMs ?? -1) / 1000).toFixed(3)));
+  });
+});
+
+describe('JUnit XML against junit-10.xsd (Jenkins xunit plugin; xmllint)', () => {
+  it('(xmllint does reject a document the schema forbids)', () => {
+    expect(schemaErrors('<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><bogus/></testsuite></testsuites>')).toMatch(/bogus/);
+  });
+
+  const inputs: [string, () => ReturnType<typeof twoTargets>][] = [
+    ['a single run, every profile', () => single(load('native.json'))],
+    ['a run with an error and divergences', () => single(load('constructed-regression.json'))],
+    ['hostile text', () => single(load('constructed-hostile.json'))],
+    ['the full suite (unsupported, skipped)', () => single(load('full-suite.json'))],
+    ['a matrix of two targets', twoTargets],
+  ];
+  for (const [what, matrix] of inputs) {
+    it(`is valid: ${what}`, () => {
+      expect(schemaErrors(renderJunit(matrix()))).toBeNull();
+      expect(schemaErrors(renderJunit(matrix(), { required: ['linux'] }))).toBeNull();
+    });
+  }
 
   it('stays well-formed with hostile text, control characters included, and keeps it as text', async () => {
     const xml = renderJunit(single(load('constructed-hostile.json')));

@@ -220,9 +220,10 @@ function semconfReport(): void {
     apply();
   });
   for (const only of Array.from(document.querySelectorAll<HTMLButtonElement>('button[data-only]'))) {
-    // "only" next to a filter group: keep one value of that group, e.g. only divergences.
+    // "only" next to a filter group: keep those values of that group (space-separated), e.g. divergences and errors.
+    const keep = only.value.split(' ');
     only.addEventListener('click', () => {
-      for (const b of boxes) if (b.dataset.filter === only.dataset.only) b.checked = b.value === only.value;
+      for (const b of boxes) if (b.dataset.filter === only.dataset.only) b.checked = keep.includes(b.value);
       apply();
     });
   }

@@ -89,6 +89,11 @@ legend{float:left;font-weight:600;margin-right:6px;font-size:12px;text-transform
 .filters button{font:inherit;font-size:12px;border:1px solid var(--line);background:var(--panel);border-radius:6px;padding:2px 8px;cursor:pointer}
 #showing{color:var(--muted);font-size:12.5px;align-self:center}
 .sw{display:inline-block;width:16px;height:16px;border-radius:4px;text-align:center;font-size:11px;line-height:16px;font-weight:700}
+/* Wide tables scroll inside their own box, never the page (a narrow window, many profiles or targets). The matrix's
+   box has a height too, so that its header row stays in view (sticky within the box) and its case column stays at
+   the left edge while the cells scroll. */
+.scroll-x{overflow-x:auto;max-width:100%}
+.matrix-box{overflow:auto;max-width:100%;max-height:85vh}
 .matrix{font-size:13px}
 .matrix th,.matrix td{border:1px solid var(--bg)}
 .matrix thead th{position:sticky;top:0;z-index:2;background:var(--bg);padding:4px 6px;font-weight:600;vertical-align:bottom;border-bottom:2px solid var(--line)}
@@ -97,7 +102,8 @@ legend{float:left;font-weight:600;margin-right:6px;font-size:12px;text-transform
 .matrix thead tr.targets-row th{top:46px;font-weight:400;font-size:11px;color:var(--muted);max-width:90px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .matrix tbody tr.fn th{background:var(--panel);text-align:left;padding:8px 8px 4px;font-size:13px;border-top:12px solid var(--bg)}
 .matrix tbody tr.fn th small{color:var(--muted);font-weight:400;margin-left:8px}
-.matrix th.case{text-align:left;font-weight:400;padding:3px 12px 3px 8px;min-width:330px;max-width:520px;border-bottom:1px solid #eef1f4}
+.matrix th.case{text-align:left;font-weight:400;padding:3px 12px 3px 8px;min-width:330px;max-width:520px;border-bottom:1px solid #eef1f4;position:sticky;left:0;z-index:1;background:var(--bg)}
+.matrix thead th.case{z-index:3}
 .matrix th.case code{font-weight:600}
 .matrix th.case span{display:block;color:var(--muted);font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .matrix td{padding:0;text-align:center;width:92px;min-width:92px;height:36px}
@@ -105,6 +111,9 @@ legend{float:left;font-weight:600;margin-right:6px;font-size:12px;text-transform
 .matrix.many thead tr.targets-row th{max-width:40px;writing-mode:vertical-rl;transform:rotate(180deg);text-align:left;height:110px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:4px 2px}
 .matrix td button{all:unset;box-sizing:border-box;display:flex;align-items:center;justify-content:center;width:100%;height:100%;cursor:pointer;font-weight:700;font-size:15px;border-radius:4px}
 .matrix td button:hover,.matrix td button:focus-visible{outline:2px solid var(--accent);outline-offset:-2px}
+/* A cell the verdict filter leaves out is blank, neither tint nor symbol: it reads as "not asked for", unlike a tint
+   without its symbol, which read as a verdict of its own. (Hatched, td.none, is "not run".) */
+.matrix td.off{background:transparent}
 .matrix td.off button{visibility:hidden}
 .matrix td.none{background:repeating-linear-gradient(45deg,#fff,#fff 4px,#f3f4f6 4px,#f3f4f6 8px)}
 .gone{display:none!important}
@@ -246,7 +255,8 @@ ${group(
   'verdict',
   'verdict',
   VERDICTS.filter((v) => total[v] > 0).map((v) => box('verdict', v, `<span class="sw v-${v}">${SYMBOL[v]}</span>${v} <small class="muted">${total[v]}</small>`)),
-  '<button type="button" data-only="verdict" value="diverges">only divergences</button>',
+  // An error is as much a finding as a divergence: "only" keeps both (space-separated values).
+  '<button type="button" data-only="verdict" value="diverges error">only divergences and errors</button>',
 )}
 <fieldset><input type="search" id="search" placeholder="case id or title…" aria-label="search cases"><button type="button" id="reset">reset</button></fieldset>
 <span id="showing"></span>
@@ -287,9 +297,9 @@ ${
   // Many cards are a long page of facts before the summary: folded, one click away.
   paged ? `<details class="all-targets"><summary>the ${data.targets.length} targets: facts, probes, notes</summary><div class="targets">${cards}</div></details>` : `<div class="targets">${cards}</div>`
 }
-${summaryTable(data, counts)}
+<div class="scroll-x">${summaryTable(data, counts)}</div>
 ${filters(data, counts)}
-<table class="matrix${data.targets.length > 1 ? ' many' : ''}" id="matrix"></table>
+<div class="matrix-box"><table class="matrix${data.targets.length > 1 ? ' many' : ''}" id="matrix"></table></div>
 <noscript><p class="note">The matrix and the details need JavaScript; the summary above does not.</p></noscript>
 <footer class="page">${VERDICTS.map((v) => `<span class="sw v-${v}">${SYMBOL[v]}</span> ${v}`).join(' · ')} · ★ required profile · click a cell for expected vs observed, the context and the clause.</footer>
 </main>

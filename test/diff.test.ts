@@ -234,7 +234,7 @@ describe('semconf diff (CLI)', () => {
     [['diff', fixture('native.json'), fixture('constructed-truncated.json')], 'constructed-truncated.json: not a readable JSON results file'],
     [['diff', fixture('constructed-wrong-schema.json'), fixture('native.json')], 'constructed-wrong-schema.json: not a semconf file'],
     [['diff', '--require', 'macos', fixture('native.json'), fixture('native-rerun.json')], '--require macos: no verdicts for profile "macos"'],
-    [['diff', '--format', 'pdf', fixture('native.json'), fixture('native-rerun.json')], '--format pdf: expected one of terminal, md, json'],
+    [['diff', '--format', 'pdf', fixture('native.json'), fixture('native-rerun.json')], '--format pdf: expected one of terminal, md, json, html'],
   ])('exit 2 on bad input %j', (args, message) => {
     const r = semconf(...args);
     expect(r.status).toBe(2);

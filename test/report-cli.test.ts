@@ -202,7 +202,7 @@ describe('--help', () => {
     const report = semconf('report', '--help').stdout;
     for (const o of ['--profile P', '--verdict V', '--compact', 'never the exit code']) expect(report).toContain(o);
     const diff = semconf('diff', '--help').stdout;
-    expect(diff).toContain('[--format terminal|md|json]');
-    expect(diff).toContain('Default: terminal\n                when standard output is a terminal and there is no --out; md when piped or with --out');
+    expect(diff).toContain('[--format terminal|md|json|html]');
+    expect(diff).toContain('Default: terminal when standard output is a terminal and there is\n                no --out; md when piped or with --out');
   });
 });

@@ -3,13 +3,14 @@
 import { diffResults } from '../diff.js';
 import { readReportInput } from '../matrix.js';
 import { useColor } from '../color.js';
+import { renderDiffHtml } from '../report/diff-html.js';
 import { renderDiffMarkdown } from '../report/diff-markdown.js';
 import { renderDiffTerminal } from '../report/diff-terminal.js';
 import { type Results, ResultsFileError } from '../results.js';
 import { type Command, EXIT, str, UsageError } from './command.js';
 import { emit, requiredProfiles } from './report.js';
 
-export const DIFF_FORMATS = ['terminal', 'md', 'json'] as const;
+export const DIFF_FORMATS = ['terminal', 'md', 'json', 'html'] as const;
 type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 const isDiffFormat = (f: string): f is DiffFormat => (DIFF_FORMATS as readonly string[]).includes(f);
@@ -28,12 +29,13 @@ function readOne(file: string): Results {
 
 export const diffCommand: Command = {
   summary: 'what changed between two results files: observations, verdicts, cases, target facts',
-  usage: `semconf diff OLD.json NEW.json [--require PROFILE]... [--format terminal|md|json] [--out FILE]
+  usage: `semconf diff OLD.json NEW.json [--require PROFILE]... [--format terminal|md|json|html] [--out FILE]
 
   --require P   a profile the target must conform to; repeatable. A case of it going from conforms to diverges or
                 error is a regression (exit 1)
-  --format F    terminal (plain aligned text), md (Markdown, e.g. a GitHub job summary) or json. Default: terminal
-                when standard output is a terminal and there is no --out; md when piped or with --out
+  --format F    terminal (plain aligned text), md (Markdown, e.g. a GitHub job summary), json, or html (one
+                self-contained static page). Default: terminal when standard output is a terminal and there is
+                no --out; md when piped or with --out
   --out FILE    write the diff to FILE (atomically) instead of standard output
 
   exit 1 also when a case's behaviour (status, outcome, setup, page states, inherited state: what its expectations
@@ -54,8 +56,13 @@ export const diffCommand: Command = {
     const required = requiredProfiles(values, known, `${oldFile} and ${newFile}`);
     const diff = diffResults(a, b, { required, oldFile, newFile });
     const color = out === undefined && useColor(process.stdout);
-    const text =
-      format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : format === 'md' ? renderDiffMarkdown(diff) : renderDiffTerminal(diff, { color });
+    const render: Record<DiffFormat, () => string> = {
+      terminal: () => renderDiffTerminal(diff, { color }),
+      md: () => renderDiffMarkdown(diff),
+      json: () => `${JSON.stringify(diff, null, 2)}\n`,
+      html: () => renderDiffHtml(diff),
+    };
+    const text = render[format]();
     emit(text, out);
     if (diff.failing) {
       const why = [

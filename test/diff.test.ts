@@ -1,10 +1,14 @@
 // semconf diff on real results files (two runs of the suite, a run against a changed spec) and on constructed,
 // labelled copies that regress or drift. Both exit codes, and 2 for bad input.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { defaultDiffFormat } from '../src/commands/diff.js';
 import { type Diff, diffResults } from '../src/diff.js';
 import { renderDiffMarkdown } from '../src/report/diff-markdown.js';
+import { renderDiffTerminal } from '../src/report/diff-terminal.js';
 import type { CaseResult, Results } from '../src/results.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
 
@@ -230,11 +234,83 @@ describe('semconf diff (CLI)', () => {
     [['diff', fixture('native.json'), fixture('constructed-truncated.json')], 'constructed-truncated.json: not a readable JSON results file'],
     [['diff', fixture('constructed-wrong-schema.json'), fixture('native.json')], 'constructed-wrong-schema.json: not a semconf file'],
     [['diff', '--require', 'macos', fixture('native.json'), fixture('native-rerun.json')], '--require macos: no verdicts for profile "macos"'],
-    [['diff', '--format', 'html', fixture('native.json'), fixture('native-rerun.json')], '--format html: expected md or json'],
+    [['diff', '--format', 'pdf', fixture('native.json'), fixture('native-rerun.json')], '--format pdf: expected one of terminal, md, json, html'],
   ])('exit 2 on bad input %j', (args, message) => {
     const r = semconf(...args);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(message);
+  });
+});
+
+const committed = (name: string): string => fileURLToPath(new URL(`../results/${name}`, import.meta.url));
+const cliPath = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+
+/** The CLI with its standard output on a pseudo-terminal (util-linux script(1)), as a person at a shell runs it. */
+function semconfOnTty(args: readonly string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string } {
+  const quoted = [process.execPath, cliPath, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('script', ['-qec', quoted, '/dev/null'], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, ...env } });
+  // the terminal turns each line feed into CR LF
+  return { status: r.status, stdout: r.stdout.replace(/\r\n/g, '\n') };
+}
+
+describe('semconf diff --format terminal', () => {
+  it('prints probe text as it is: no Markdown, no HTML entities (clone(&pause), /proc/<pid>/smaps)', () => {
+    const args = [committed('linux-x86_64-glibc.json'), committed('linux-x86_64-glibc-gvisor.json')];
+    const r = semconf('diff', '--format', 'terminal', ...args);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('  probes.forkChild:           yes (clone(&pause) child of the worker; its /proc/<pid>/smaps VmFlags and VmLck) → ');
+    expect(r.stdout).toContain('semconf diff: ');
+    expect(r.stdout).not.toMatch(/&amp;|&lt;|&#8203;|\*\*|\\_|<details>|^#/m);
+    // the same diff in Markdown escapes them, which is why a terminal wants its own form
+    expect(semconf('diff', '--format', 'md', ...args).stdout).toContain('clone(&amp;pause)');
+  });
+
+  it('aligns each case’s rows, and says what fails first', () => {
+    const text = renderDiffTerminal(diffResults(load('native.json'), load('spec-changed.json'), { required: ['linux'], oldFile: 'a.json', newFile: 'b.json' }));
+    expect(text).toContain('FAIL: 1 regression(s) in required profiles (required: linux)\n');
+    expect(text).toContain('Regressions: 1\n  mlock.zero-length  linux: conforms → diverges\n');
+    expect(text).toContain(
+      [
+        '  mlock.zero-length  zero length at a mapped, page-aligned address',
+        '    call:          mlock(buf, 0) → mlock(buf, 1) (the case changed)',
+        '    buf locked:    UU → LU',
+        '    buf resident:  NN → RN',
+        '    linux:         conforms → diverges (required, regression)',
+        '    posix:         conforms → diverges',
+        '    qnx:           conforms → diverges',
+        '  mlock.null-zero-length  zero length at the NULL address (page 0 is not mapped in the test process)',
+        '    hpux:           diverges → conforms (expectation changed)',
+        '    hpux expected:  fails EINVAL or ENOMEM → returns 0',
+      ].join('\n'),
+    );
+  });
+
+  it('colour only when asked, and then only its own SGR sequences', () => {
+    const d = diffResults(load('native.json'), load('spec-changed.json'), { required: ['linux'] });
+    expect(renderDiffTerminal(d)).not.toContain('\u001b');
+    const coloured = renderDiffTerminal(d, { color: true });
+    expect(coloured).toContain('\u001b[31mFAIL: 1 regression(s) in required profiles\u001b[0m');
+    for (const e of coloured.match(/\u001b[^m]*m?/g) ?? []) expect(e).toMatch(/^\u001b\[\d+m$/);
+  });
+
+  it('the default: terminal on a terminal, Markdown when piped or with --out (FAKE streams: the rule is pure)', () => {
+    expect(defaultDiffFormat({ isTTY: true }, undefined)).toBe('terminal');
+    expect(defaultDiffFormat({ isTTY: true }, 'diff.md')).toBe('md');
+    expect(defaultDiffFormat({ isTTY: false }, undefined)).toBe('md');
+    expect(defaultDiffFormat({}, undefined)).toBe('md');
+  });
+
+  it('the default through the CLI: plain text on a real pseudo-terminal, coloured unless NO_COLOR; Markdown into --out', () => {
+    const args = ['diff', '--require', 'linux', fixture('native.json'), fixture('native-rerun.json')];
+    const plain = semconfOnTty(args, { NO_COLOR: '1' });
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain('OK: no regression and no unexplained behaviour change (required: linux)\n');
+    expect(plain.stdout).not.toContain('**');
+    expect(plain.stdout).not.toContain('\u001b');
+    expect(semconfOnTty(args).stdout).toContain('\u001b[32mOK: no regression');
+    const out = join(scratch(), 'diff.md');
+    expect(semconfOnTty([...args, '--out', out]).stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toContain('**✅ no regression and no unexplained behaviour change** (required: linux).');
   });
 });

@@ -1,6 +1,7 @@
 // `semconf report` as a user runs it: real processes, real exit codes, real files.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderTerminal } from '../src/report/terminal.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
@@ -92,5 +93,116 @@ describe('semconf report', () => {
     const r = semconf('report', '--format', 'md', bad);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^semconf: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a valid semconf-results/1 file: at cases\\.0\\.status: `));
+  });
+});
+
+const committed = (name: string): string => fileURLToPath(new URL(`../results/${name}`, import.meta.url));
+
+describe('semconf report --profile / --verdict', () => {
+  it('terminal: --require linux alone prints every profile; narrowed to linux divergences it is short, and says so', () => {
+    const file = committed('linux-x86_64-glibc.json');
+    const full = semconf('report', '--require', 'linux', file);
+    const narrow = semconf('report', '--require', 'linux', '--profile', 'linux', '--verdict', 'diverges', file);
+    expect(narrow.status).toBe(1);
+    expect(narrow.stderr).toBe(full.stderr);
+    const lines = narrow.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThan(80);
+    expect(full.stdout.split('\n').length).toBeGreaterThan(300);
+    expect(lines).toContain('showing only profile linux; verdict diverges (--require still counts every required profile)');
+    expect(narrow.stdout).toContain('\nprofile   diverges\nlinux            8\n\nDivergences from Linux (linux): 8\n');
+    expect(narrow.stdout).not.toMatch(/HP-UX|Not run|Errors/);
+  });
+
+  it('md: only the chosen rows and columns, the header says what is left out', () => {
+    const r = semconf('report', '--format', 'md', '--profile', 'linux,posix', '--verdict', 'diverges', '--verdict', 'conforms', fixture('native.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Showing only profile linux, posix; verdict diverges, conforms; `--require` still counts every required profile.');
+    expect(r.stdout).toContain('| profile | result | conforms | diverges |\n|---|---|--:|--:|\n| Linux (linux) | ℹ️ differs | 29 | 8 |\n| POSIX.1-2017 (posix) |');
+    expect(r.stdout).not.toContain('HP-UX');
+    // conforms is listed too once it is named
+    expect(r.stdout).toContain('<summary>29 case(s) conforms</summary>');
+  });
+
+  it('--verdict inconclusive lists what gVisor cannot observe, under each profile, and nothing else', () => {
+    const r = semconf('report', '--profile', 'linux', '--verdict', 'inconclusive', fixture('gvisor.json'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('\nInconclusive under Linux (linux): 5\n');
+    expect(r.stdout).toMatch(/    why:      cannot observe resident buf/);
+    expect(r.stdout).not.toContain('Divergences from');
+  });
+
+  it('--verdict picks the case-level sections too: error keeps the broken case, skipped drops it', () => {
+    const file = fixture('constructed-regression.json');
+    const errors = semconf('report', '--verdict', 'error', file);
+    expect(errors.stdout).toContain('\nErrors (the case itself broke): 1\n  munlock.whole-mapping  constructed: the worker died');
+    expect(errors.stdout).not.toContain('Divergences from');
+    expect(semconf('report', '--verdict', 'skipped', file).stdout).not.toContain('Errors');
+    const md = semconf('report', '--format', 'md', '--verdict', 'diverges', file).stdout;
+    expect(md).not.toContain('## ❗ Errors');
+  });
+
+  it('filters never change the exit code: --require linux still fails when only posix is shown', () => {
+    const r = semconf('report', '--require', 'linux', '--profile', 'illumos', fixture('native.json'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('semconf report: 8 divergence(s) or error(s) in required profiles (linux 8)\n');
+  });
+
+  it.each([
+    [['--profile', 'macos'], '--profile macos: no verdicts for profile "macos" in', 'profiles there: freebsd, hpux, illumos, linux, posix, qnx'],
+    [['--profile', 'linux,macos'], '--profile macos: no verdicts for profile "macos" in', 'profiles there:'],
+    [['--verdict', 'diverge'], '--verdict diverge: not a verdict (did you mean diverges?); expected one of conforms, diverges, inconclusive, unspecified, unsupported, skipped, error', ''],
+    [['--format', 'html', '--profile', 'linux'], '--profile: not with --format html; expected --format terminal or md', ''],
+    [['--format', 'junit', '--verdict', 'error', '--compact'], '--verdict, --compact: not with --format junit', ''],
+    [['--format', 'md', '--compact'], '--compact: not with --format md; it is a form of the terminal report', ''],
+  ])('usage error %j: exit 2, one line, nothing printed', (args, message, also) => {
+    const r = semconf('report', ...args, fixture('native.json'));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(also);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('semconf report --compact', () => {
+  const LINE = /^[a-z0-9._-]+ \[[a-z0-9-]+\] [a-z0-9]+ (conforms|diverges|inconclusive|unspecified|unsupported|skipped|error): \S.*$/;
+
+  it('one line per divergence or error, grep-able; as many as the verdicts say', () => {
+    const r = semconf('report', '--compact', fixture('constructed-regression.json'));
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) expect(l).toMatch(LINE);
+    const results = load('constructed-regression.json');
+    const failing = results.cases.flatMap((c) => Object.values(c.verdicts)).filter((v) => v.verdict === 'diverges' || v.verdict === 'error');
+    expect(lines).toHaveLength(failing.length);
+    expect(lines).toContain('munlock.whole-mapping [privileged] linux error: constructed: the worker died (signal SIGKILL) while running this case');
+  });
+
+  it('--profile linux --verdict diverges: exactly the 8 Linux divergences, one line each', () => {
+    const r = semconf('report', '--compact', '--require', 'linux', '--profile', 'linux', '--verdict', 'diverges', committed('linux-x86_64-glibc.json'));
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toBe('mlock.zero-length-unaligned [privileged] linux diverges: locked buf: expected none, observed LU');
+  });
+
+  it('a matrix: each line names its target', () => {
+    const dir = scratch();
+    const matrix = join(dir, 'm.json');
+    expect(semconf('merge', fixture('native.json'), fixture('constructed-gvisor-relabelled.json'), '--out', matrix).status).toBe(0);
+    const lines = semconf('report', '--compact', '--profile', 'qnx', matrix).stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.filter((l) => l.startsWith('linux-x86_64-glibc: mlock.'))).toHaveLength(3);
+    expect(lines.filter((l) => l.startsWith('linux-x86_64-glibc-gvisor: mlock.'))).toHaveLength(3);
+  });
+});
+
+describe('--help', () => {
+  it('report and diff describe their new options', () => {
+    const report = semconf('report', '--help').stdout;
+    for (const o of ['--profile P', '--verdict V', '--compact', 'never the exit code']) expect(report).toContain(o);
+    const diff = semconf('diff', '--help').stdout;
+    expect(diff).toContain('[--format terminal|md|json|html]');
+    expect(diff).toContain('Default: terminal when standard output is a terminal and there is\n                no --out; md when piped or with --out');
   });
 });

@@ -10,7 +10,9 @@ import { audit } from '../src/audit.js';
 import { diffResults } from '../src/diff.js';
 import { asMatrix } from '../src/merge.js';
 import { renderAuditMarkdown } from '../src/report/audit-markdown.js';
+import { renderCompact } from '../src/report/compact.js';
 import { renderDiffMarkdown } from '../src/report/diff-markdown.js';
+import { renderDiffTerminal } from '../src/report/diff-terminal.js';
 import { mdCode, mdText, terminalText, visibleControls } from '../src/report/escape.js';
 import { renderJunit } from '../src/report/junit.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -35,6 +37,9 @@ const FORMATS: Record<string, () => string> = {
   terminal: () => renderTerminal(hostile),
   markdown: () => renderMarkdown(single(hostile), { required: ['hpux'] }),
   'diff markdown': () => renderDiffMarkdown(diffResults(native, hostile, { required: ['linux'], oldFile: 'a.json', newFile: 'b.json' })),
+  'diff terminal': () => renderDiffTerminal(diffResults(native, hostile, { required: ['linux'], oldFile: 'a.json', newFile: 'b.json' })),
+  'terminal, every verdict listed': () => renderTerminal(hostile, { filter: { verdicts: ['conforms', 'diverges', 'inconclusive', 'unspecified', 'error'] } }),
+  'compact, every verdict': () => renderCompact(single(hostile), { filter: { verdicts: ['conforms', 'diverges', 'inconclusive', 'unspecified', 'unsupported', 'skipped', 'error'] } }),
   'audit markdown': () => renderAuditMarkdown(audit(hostile, { from: 'hpux', to: 'linux' })),
   'junit xml': () => renderJunit(single(hostile)),
 };
@@ -66,6 +71,29 @@ describe('no control character survives in any text format', () => {
     for (const e of escapes) expect(e).toMatch(/^\u001b\[\d+m$/);
   });
 
+  it('diff terminal and compact with colour: the only escape sequences are their own SGR colours', () => {
+    const texts = [
+      renderDiffTerminal(diffResults(native, hostile, { required: ['linux'] }), { color: true }),
+      renderCompact(single(hostile), { color: true, filter: { verdicts: ['diverges', 'error'] } }),
+    ];
+    for (const text of texts) {
+      const escapes = text.match(/\u001b[^m]*m?/g) ?? [];
+      expect(escapes.length).toBeGreaterThan(0);
+      for (const e of escapes) expect(e).toMatch(/^\u001b\[\d+m$/);
+    }
+  });
+
+  it('terminal: the flaky section escapes what differed too (constructed flaky entry on the hostile file, FAKE)', () => {
+    const flaky = structuredClone(hostile);
+    const first = flaky.cases[0];
+    if (first === undefined) throw new Error('no case');
+    first.flaky = { repetitions: 2, differed: [{ what: 'buf\u001b[2K locked', values: ['L\u001b]52;c;eA==\u0007', 'U'] }] };
+    const text = renderTerminal(flaky);
+    expect(text).toContain('Flaky (behaviour varied between');
+    expect(firstForbidden(text)).toBeUndefined();
+    expect(text).toContain('buf\\x1b[2K locked L\\x1b]52;c;eA==\\x07 / U');
+  });
+
   it('terminal: a title cannot add or overwrite lines (CR and LF folded, each case one line)', () => {
     const text = renderTerminal(hostile);
     expect(text).not.toContain('\r');
@@ -90,6 +118,8 @@ describe('no control character survives in any text format', () => {
       ['report', '--format', 'junit', file],
       ['audit', '--from', 'hpux', file],
       ['diff', fixture('native.json'), file],
+      ['diff', '--format', 'terminal', fixture('native.json'), file],
+      ['report', '--compact', '--verdict', 'conforms,diverges,unspecified,error', file],
     ]) {
       const r = semconf(...args);
       expect(r.stdout.length, args.join(' ')).toBeGreaterThan(100);

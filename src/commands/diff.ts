@@ -2,10 +2,24 @@
 // profile regressed or the target's behaviour changed under the same spec; see src/diff.ts for the rules.
 import { diffResults } from '../diff.js';
 import { readReportInput } from '../matrix.js';
+import { useColor } from '../color.js';
+import { renderDiffHtml } from '../report/diff-html.js';
 import { renderDiffMarkdown } from '../report/diff-markdown.js';
+import { renderDiffTerminal } from '../report/diff-terminal.js';
 import { type Results, ResultsFileError } from '../results.js';
 import { type Command, EXIT, str, UsageError } from './command.js';
 import { emit, requiredProfiles } from './report.js';
+
+export const DIFF_FORMATS = ['terminal', 'md', 'json', 'html'] as const;
+type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+const isDiffFormat = (f: string): f is DiffFormat => (DIFF_FORMATS as readonly string[]).includes(f);
+
+/** Without --format: plain text for a person at a terminal; Markdown when piped or written with --out, as before
+ * the terminal form existed, so scripts and CI job summaries that capture the diff see no change. */
+export function defaultDiffFormat(stdout: { isTTY?: boolean }, out: string | undefined): DiffFormat {
+  return out === undefined && stdout.isTTY === true ? 'terminal' : 'md';
+}
 
 function readOne(file: string): Results {
   const input = readReportInput(file);
@@ -15,11 +29,13 @@ function readOne(file: string): Results {
 
 export const diffCommand: Command = {
   summary: 'what changed between two results files: observations, verdicts, cases, target facts',
-  usage: `semconf diff OLD.json NEW.json [--require PROFILE]... [--format md|json] [--out FILE]
+  usage: `semconf diff OLD.json NEW.json [--require PROFILE]... [--format terminal|md|json|html] [--out FILE]
 
   --require P   a profile the target must conform to; repeatable. A case of it going from conforms to diverges or
                 error is a regression (exit 1)
-  --format F    md (default) or json
+  --format F    terminal (plain aligned text), md (Markdown, e.g. a GitHub job summary), json, or html (one
+                self-contained static page). Default: terminal when standard output is a terminal and there is
+                no --out; md when piped or with --out
   --out FILE    write the diff to FILE (atomically) instead of standard output
 
   exit 1 also when a case's behaviour (status, outcome, setup, page states, inherited state: what its expectations
@@ -31,14 +47,23 @@ export const diffCommand: Command = {
   async run(values, positionals) {
     const [oldFile, newFile] = positionals;
     if (oldFile === undefined || newFile === undefined || positionals.length > 2) throw new UsageError('diff takes two results files: OLD NEW');
-    const format = str(values.format) ?? 'md';
-    if (format !== 'md' && format !== 'json') throw new UsageError(`--format ${format}: expected md or json`);
+    const out = str(values.out);
+    const format = str(values.format) ?? defaultDiffFormat(process.stdout, out);
+    if (!isDiffFormat(format)) throw new UsageError(`--format ${format}: expected one of ${DIFF_FORMATS.join(', ')}`);
     const a = readOne(oldFile);
     const b = readOne(newFile);
     const known = [...new Set([...a.profiles, ...b.profiles].map((p) => p.id))];
     const required = requiredProfiles(values, known, `${oldFile} and ${newFile}`);
     const diff = diffResults(a, b, { required, oldFile, newFile });
-    emit(format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : renderDiffMarkdown(diff), str(values.out));
+    const color = out === undefined && useColor(process.stdout);
+    const render: Record<DiffFormat, () => string> = {
+      terminal: () => renderDiffTerminal(diff, { color }),
+      md: () => renderDiffMarkdown(diff),
+      json: () => `${JSON.stringify(diff, null, 2)}\n`,
+      html: () => renderDiffHtml(diff),
+    };
+    const text = render[format]();
+    emit(text, out);
     if (diff.failing) {
       const why = [
         diff.regressions.length > 0 ? `${diff.regressions.length} regression(s) in required profiles` : '',

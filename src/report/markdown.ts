@@ -1,9 +1,11 @@
 // The Markdown report: short enough for a GitHub job summary (a table, then one line per profile), complete enough
 // for an audit (every divergence with expected, observed, why and the quoted clause). Required profiles come first
-// and open; the other profiles' divergences are information and fold into <details>.
+// and open; the other profiles' divergences are information and fold into <details>. report --profile / --verdict
+// narrow the table and the sections (src/report/filter.ts).
 import type { Matrix, MatrixTarget } from '../matrix.js';
-import { type ClauseRef, VERDICTS } from '../results.js';
+import { type ClauseRef, VERDICTS, type VerdictName } from '../results.js';
 import { mdCode, mdText } from './escape.js';
+import { describeFilter, isFiltered, keepCase, keepProfile, keepVerdict, listedVerdicts, type ReportFilter } from './filter.js';
 import {
   type CaseRow,
   casesOf,
@@ -19,6 +21,8 @@ import {
 export interface MarkdownOptions {
   /** profiles a target must conform to: their divergences and errors are failures */
   required?: readonly string[];
+  /** report --profile / --verdict: the profiles (table rows, sections), verdicts (columns, listings) to show */
+  filter?: ReportFilter;
 }
 
 /** A list item holding a block quote: the clause verbatim, then where it is from. */
@@ -73,11 +77,11 @@ function resultMark(counts: Counts, isRequired: boolean): string {
   return isRequired ? '✅ passes' : '✅ conforms';
 }
 
-function summaryTable(matrix: Matrix, profiles: readonly ProfileInfo[], required: ReadonlySet<string>): string[] {
+function summaryTable(matrix: Matrix, profiles: readonly ProfileInfo[], required: ReadonlySet<string>, columns: readonly VerdictName[]): string[] {
   const many = matrix.targets.length > 1;
   const out = [
-    `| profile |${many ? ' target |' : ''} result | ${VERDICTS.join(' | ')} |`,
-    `|---|${many ? '---|' : ''}---|${VERDICTS.map(() => '--:').join('|')}|`,
+    `| profile |${many ? ' target |' : ''} result | ${columns.join(' | ')} |`,
+    `|---|${many ? '---|' : ''}---|${columns.map(() => '--:').join('|')}|`,
   ];
   for (const p of profiles) {
     for (const t of matrix.targets) {
@@ -85,18 +89,18 @@ function summaryTable(matrix: Matrix, profiles: readonly ProfileInfo[], required
       const counts = countVerdicts(t.results, p.id);
       const mark = resultMark(counts, required.has(p.id));
       const name = `${mdText(p.name)} (${mdText(p.id)})${required.has(p.id) ? ', **required**' : ''}`;
-      out.push(`| ${name} |${many ? ` ${mdText(t.id)} |` : ''} ${mark} | ${VERDICTS.map((v) => counts[v]).join(' | ')} |`);
+      out.push(`| ${name} |${many ? ` ${mdText(t.id)} |` : ''} ${mark} | ${columns.map((v) => counts[v]).join(' | ')} |`);
     }
   }
   return out;
 }
 
-/** One divergence of a case under one profile, over every target that shows it. */
-function divergenceLines(row: CaseRow, profile: string, targets: readonly MatrixTarget[]): string[] {
+/** One case judged `verdict` (a divergence, by default) under one profile, over every target that shows it. */
+function findingLines(row: CaseRow, profile: string, targets: readonly MatrixTarget[], verdict: VerdictName): string[] {
   const hits = targets.flatMap((t) => {
     const c = row.byTarget.get(t.id);
     const v = c?.verdicts[profile];
-    return c && v?.verdict === 'diverges' ? [{ t, c, v }] : [];
+    return c && v?.verdict === verdict ? [{ t, c, v }] : [];
   });
   const [first] = hits;
   if (first === undefined) return [];
@@ -119,7 +123,7 @@ function divergenceLines(row: CaseRow, profile: string, targets: readonly Matrix
   return out;
 }
 
-function profileSection(matrix: Matrix, rows: readonly CaseRow[], p: ProfileInfo, isRequired: boolean): string[] {
+function profileSection(matrix: Matrix, rows: readonly CaseRow[], p: ProfileInfo, isRequired: boolean, listed: readonly VerdictName[]): string[] {
   const targets = matrix.targets.filter((t) => t.results.profiles.some((q) => q.id === p.id));
   const perTarget = targets.map((t) => ({ t, counts: countVerdicts(t.results, p.id) }));
   const marks = perTarget.map((x) => resultMark(x.counts, isRequired));
@@ -129,20 +133,29 @@ function profileSection(matrix: Matrix, rows: readonly CaseRow[], p: ProfileInfo
       ? perTarget.map((x) => describeCounts(x.counts)).join('')
       : perTarget.map((x) => `${mdText(x.t.id)} ${describeCounts(x.counts)}`).join('; ');
   const out = ['', `## ${mark} ${mdText(p.name)} (${mdText(p.id)})${isRequired ? ', required' : ''}: ${tally}`];
-  const findings = rows.map((r) => divergenceLines(r, p.id, targets)).filter((lines) => lines.length > 0);
-  if (findings.length === 0) return out;
-  const body = findings.flat();
-  if (isRequired) return [...out, '', ...body];
-  const label = `${findings.length} diverging case(s): information, not required`;
-  return [...out, '', `<details><summary>${label}</summary>`, '', ...body, '', '</details>'];
+  for (const verdict of listed) {
+    const findings = rows.map((r) => findingLines(r, p.id, targets, verdict)).filter((lines) => lines.length > 0);
+    if (findings.length === 0) continue;
+    const body = findings.flat();
+    // A required profile's divergences are its failures: open. Everything else is information: folded.
+    if (isRequired && verdict === 'diverges') {
+      out.push('', ...body);
+      continue;
+    }
+    const label = verdict === 'diverges' ? `${findings.length} diverging case(s): information, not required` : `${findings.length} case(s) ${verdict}`;
+    out.push('', `<details><summary>${label}</summary>`, '', ...body, '', '</details>');
+  }
+  return out;
 }
 
 /** Broken cases, once each (every profile's verdict is `error`): they fail every required profile they touch. */
-function errorSection(matrix: Matrix, required: ReadonlySet<string>): string[] {
+function errorSection(matrix: Matrix, required: ReadonlySet<string>, filter: ReportFilter): string[] {
+  if (!keepVerdict(filter, 'error')) return [];
   const many = matrix.targets.length > 1;
   const lines = matrix.targets.flatMap((t) =>
     t.results.cases
       .filter((c) => c.status === 'error' || Object.values(c.verdicts).some((v) => v.verdict === 'error'))
+      .filter((c) => keepCase(filter, c))
       .map((c) => {
         const hit = Object.entries(c.verdicts).filter(([p, v]) => v.verdict === 'error' && required.has(p)).map(([p]) => p);
         const fails = hit.length > 0 ? ` (fails required ${hit.map(mdText).join(', ')})` : '';
@@ -153,11 +166,11 @@ function errorSection(matrix: Matrix, required: ReadonlySet<string>): string[] {
 }
 
 /** run --repeat: cases whose behaviour varied between repetitions; their verdicts are the first repetition's. */
-function flakySection(matrix: Matrix): string[] {
+function flakySection(matrix: Matrix, filter: ReportFilter): string[] {
   const many = matrix.targets.length > 1;
   const lines = matrix.targets.flatMap((t) =>
     t.results.cases.flatMap((c) =>
-      c.flaky === undefined
+      c.flaky === undefined || !keepCase(filter, c)
         ? []
         : [`- **${mdText(c.id)}**${many ? ` on ${mdText(t.id)}` : ''} over ${c.flaky.repetitions} repetitions: ${c.flaky.differed.map((d) => `${mdText(d.what)} ${d.values.map(mdCode).join(' / ')}`).join('; ')}`],
     ),
@@ -165,11 +178,11 @@ function flakySection(matrix: Matrix): string[] {
   return lines.length === 0 ? [] : ['', `## 🔁 Flaky (behaviour varied between repetitions of a run): ${lines.length}`, '', ...lines];
 }
 
-function notRunSection(matrix: Matrix): string[] {
+function notRunSection(matrix: Matrix, filter: ReportFilter): string[] {
   const many = matrix.targets.length > 1;
   const lines = matrix.targets.flatMap((t) =>
     t.results.cases
-      .filter((c) => c.status === 'skipped' || c.status === 'unsupported')
+      .filter((c) => (c.status === 'skipped' || c.status === 'unsupported') && keepVerdict(filter, c.status) && keepCase(filter, c))
       .map((c) => `- ${mdText(c.id)}${many ? ` on ${mdText(t.id)}` : ''}: ${c.status}${c.reason ? `: ${mdText(c.reason)}` : ''}`),
   );
   return lines.length === 0 ? [] : ['', `## Not run: ${lines.length}`, '', ...lines];
@@ -177,12 +190,16 @@ function notRunSection(matrix: Matrix): string[] {
 
 export function renderMarkdown(matrix: Matrix, options: MarkdownOptions = {}): string {
   const required = new Set(options.required ?? []);
-  const profiles = profilesOf(matrix);
+  const filter = options.filter ?? {};
+  const profiles = profilesOf(matrix).filter((p) => keepProfile(filter, p.id));
   const ordered = [...profiles.filter((p) => required.has(p.id)), ...profiles.filter((p) => !required.has(p.id))];
   const rows = casesOf(matrix);
-  const out = [...targetsSection(matrix), '', ...summaryTable(matrix, ordered, required)];
+  const out = [...targetsSection(matrix)];
+  if (isFiltered(filter)) out.push('', `Showing only ${mdText(describeFilter(filter))}; \`--require\` still counts every required profile.`);
+  out.push('', ...summaryTable(matrix, ordered, required, VERDICTS.filter((v) => keepVerdict(filter, v))));
   if (required.size === 0) out.push('', 'No profile is required (`--require PROFILE`): every divergence below is information.');
-  for (const p of ordered) out.push(...profileSection(matrix, rows, p, required.has(p.id)));
-  out.push(...errorSection(matrix, required), ...notRunSection(matrix), ...flakySection(matrix));
+  const listed = listedVerdicts(filter);
+  for (const p of ordered) out.push(...profileSection(matrix, rows, p, required.has(p.id), listed));
+  out.push(...errorSection(matrix, required, filter), ...notRunSection(matrix, filter), ...flakySection(matrix, filter));
   return `${out.join('\n')}\n`;
 }

@@ -182,14 +182,15 @@ describe('colour', () => {
 });
 
 describe('a reader that closes the pipe early', () => {
-  /** Start semconf with its stdout a pipe whose reading end is closed before semconf writes a byte. */
-  function withClosedReader(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  /** Start semconf with its stdout (or stderr) a pipe whose reading end is closed before semconf writes a byte;
+   * what it wrote on the other stream. */
+  function withClosedReader(args: string[], closed: 'stdout' | 'stderr' = 'stdout'): Promise<{ status: number | null; stderr: string }> {
     return new Promise((done) => {
       const child = spawn(process.execPath, [cli, ...args], { env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.destroy();
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      child.on('close', (status) => done({ status, stderr }));
+      child[closed].destroy();
+      let other = '';
+      child[closed === 'stdout' ? 'stderr' : 'stdout'].setEncoding('utf8').on('data', (s: string) => (other += s));
+      child.on('close', (status) => done({ status, stderr: other }));
     });
   }
 
@@ -199,6 +200,12 @@ describe('a reader that closes the pipe early', () => {
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.status, args.join(' ')).toBe(EXIT.ok);
     }
+  });
+
+  it('a closed stderr does not turn a usage error into a crash: exit 2, nothing on stdout', async () => {
+    const r = await withClosedReader(['rnu'], 'stderr');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(EXIT.usage);
   });
 
   it('coverage --format json | head -c1: one byte out, nothing on stderr, exit 0', () => {

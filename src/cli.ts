@@ -92,7 +92,7 @@ function mainHelp(): string {
   return [
     "semconf: checks what the memory-locking calls of this machine do against what each platform's manual says.",
     '',
-    'usage: semconf <command> [options]     semconf <command> --help     semconf --version',
+    'usage: semconf <command> [options]     semconf <command> --help (-h)     semconf --version (-V)',
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',

@@ -1,5 +1,6 @@
 // README's results section, generated from the committed results (never written by hand): `npm run readme` rewrites
-// the text between the results-summary markers; test/readme.test.ts fails when README and the results disagree.
+// the text between the results-summary markers, and the exit-code list between the exit-codes markers from the
+// EXIT_CODES table; test/readme.test.ts fails when README disagrees with either.
 //
 // What it writes: for every committed results file, what it ran on and its verdict counts; the divergences each
 // target shows against each live profile; and, for each comparison in COMPARISONS, the behaviour changes `semconf
@@ -8,6 +9,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
+import { EXIT_CODES } from '../src/commands/command.js';
 import { diffResults } from '../src/diff.js';
 import { PACKAGE_ROOT } from '../src/package-info.js';
 import { mdCode, mdText } from '../src/report/escape.js';
@@ -15,6 +17,9 @@ import { type Results, readResults, VERDICTS } from '../src/results.js';
 
 export const START = '<!-- results-summary:start -->';
 export const END = '<!-- results-summary:end -->';
+/** README's exit-code list, generated from EXIT_CODES (the table the code and `semconf --help` use). */
+export const EXIT_START = '<!-- exit-codes:start -->';
+export const EXIT_END = '<!-- exit-codes:end -->';
 
 /** The regression reports README shows: old → new, by target id, with the question each answers. */
 export const COMPARISONS: { old: string; new: string; title: string }[] = [
@@ -109,16 +114,23 @@ export function generate(root = PACKAGE_ROOT): string {
   return parts.join('\n');
 }
 
-/** README with its section replaced. */
-export function withSection(readme: string, section: string): string {
-  const a = readme.indexOf(START);
-  const b = readme.indexOf(END);
-  if (a === -1 || b === -1 || b < a) throw new Error(`README.md has no ${START} … ${END} section`);
-  return `${readme.slice(0, a)}${section}${readme.slice(b + END.length)}`;
+/** The exit-code section, markers included: one row per EXIT_CODES entry. */
+export function generateExitCodes(): string {
+  const rows = Object.values(EXIT_CODES).map((e) => `| ${e.code} | ${mdText(e.meaning)} |`);
+  return [EXIT_START, 'Exit codes (generated from `EXIT_CODES` in src/commands/command.ts; `semconf --help` lists the same):', '', '| code | meaning |', '|---:|---|', ...rows, EXIT_END].join('\n');
+}
+
+/** README with the section between `start` and `end` replaced (the results section unless told otherwise). */
+export function withSection(readme: string, section: string, start = START, end = END): string {
+  const a = readme.indexOf(start);
+  const b = readme.indexOf(end);
+  if (a === -1 || b === -1 || b < a) throw new Error(`README.md has no ${start} … ${end} section`);
+  return `${readme.slice(0, a)}${section}${readme.slice(b + end.length)}`;
 }
 
 if (process.argv[1]?.endsWith('readme.js')) {
   const file = join(PACKAGE_ROOT, 'README.md');
-  writeFileSync(file, withSection(readFileSync(file, 'utf8'), generate()));
-  process.stdout.write('README.md: results section regenerated\n');
+  const readme = withSection(withSection(readFileSync(file, 'utf8'), generate()), generateExitCodes(), EXIT_START, EXIT_END);
+  writeFileSync(file, readme);
+  process.stdout.write('README.md: results and exit-code sections regenerated\n');
 }

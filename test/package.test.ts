@@ -59,6 +59,7 @@ describe('npm pack', () => {
     for (const f of [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/src/cli.js',
       'dist/src/worker/child.js',
       'dist/src/targets/inner.js',

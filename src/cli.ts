@@ -10,6 +10,7 @@ import { auditCommand } from './commands/audit.js';
 import { coverageCommand } from './commands/coverage.js';
 import { diffCommand } from './commands/diff.js';
 import { lintCommand } from './commands/lint.js';
+import { listCommand } from './commands/list.js';
 import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -22,6 +23,7 @@ import { LaunchError } from './targets/launcher.js';
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   lint: lintCommand,
+  list: listCommand,
   coverage: coverageCommand,
   report: reportCommand,
   diff: diffCommand,

@@ -3,6 +3,7 @@
 // Every string from the results file goes through `s` (terminalText): a title holding ESC[2K or OSC 52 must print as
 // text, never reach the terminal as a command. The report's own colours are the only escape sequences it writes.
 import { type Results, VERDICTS } from '../results.js';
+import { describeSelection } from '../selection.js';
 import { terminalText as s } from './escape.js';
 
 const short = (text: string, n = 160): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
@@ -13,6 +14,9 @@ export function renderTerminal(results: Results, opts: { color?: boolean } = {})
   const out: string[] = [];
   out.push(`semconf ${s(results.tool.version)}: ${s(t.id)} (${s(`${t.os} ${t.release}`)}, ${s(t.libc)}, ${s(t.arch)}, runtime ${s(t.runtime)}, page ${t.pageSize} B)`);
   out.push(`${results.cases.length} cases, spec ${s(results.specDigest.slice(0, 19))}, ${results.complete ? 'complete' : 'INCOMPLETE'}`);
+  if (results.selection !== undefined) {
+    out.push(`PARTIAL RUN: ${s(describeSelection(results.selection))} selected ${results.cases.length} of the catalog's ${results.selection.catalogCases} case(s)`);
+  }
   for (const [name, p] of Object.entries(results.probes)) {
     out.push(`  probe ${s(name)}: ${p.available ? 'yes' : 'NO'} (${s(p.method)})`);
   }

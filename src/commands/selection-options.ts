@@ -1,6 +1,6 @@
 // The options that choose cases (run and list: --filter, --exclude, --shard), read into a selection of the catalog.
 // A selection that keeps no case is a usage error with a sentence, never an empty run.
-import { closest } from 'fastest-levenshtein';
+import { closest, distance } from 'fastest-levenshtein';
 import { selectedCases } from '../plan.js';
 import { parseShard, patternList, SelectionError, type SelectionOptions } from '../selection.js';
 import { allCases, type CaseRef, type Catalog } from '../spec/catalog.js';
@@ -44,10 +44,11 @@ export function selectionFrom(values: OptionValues, catalog: Catalog, hint: stri
       ...patternList(exclude).map((p) => `--exclude "${p}"`),
       ...(shardText !== undefined ? [`--shard ${shardText}`] : []),
     ].join(' ');
-    // A plain id that is not one: the nearest id is most likely what was meant.
+    // A plain id that is not one, but close to one (a typo, not a different word): that id is what was meant.
     const plain = patternList(filter).find((p) => !/[*?[\]{}()!/]/.test(p) && !ids.includes(p));
-    const near = plain !== undefined && ids.length > 0 ? `; did you mean ${closest(plain, ids)}?` : '';
-    throw new UsageError(`${given || 'the selection'} selects no case (${ids.length} in the catalog)${near}${hint}`);
+    const nearest = plain !== undefined && ids.length > 0 ? closest(plain, ids) : undefined;
+    const near = plain !== undefined && nearest !== undefined && distance(plain, nearest) <= Math.max(2, plain.length / 5) ? `; did you mean ${nearest}?` : '';
+    throw new UsageError(`${given || 'the selection'} selects no case (${ids.length} in the catalog${near})${hint}`);
   }
   return { options, cases };
 }

@@ -2,11 +2,11 @@
 // context) looks like a clean run otherwise. Pure; the run command prints the headline and exits 3 (EXIT.nothingRan).
 import type { CaseResult } from './results.js';
 
-/** A context a run needs: every one but `memlock: unlimited`, which only CAP_SYS_RESOURCE can set. Without that
- * capability its cases are an expected skip (a user's own hard limit is not unlimited); every other context is
- * reachable by the root semconf asks for, and the privileged one is where most cases run. */
+/** A context a run needs: the privileged one, where most cases run. The unprivileged contexts are expected skips
+ * where the platform cannot make them: `memlock: unlimited` needs CAP_SYS_RESOURCE, and illumos has no
+ * RLIMIT_MEMLOCK at all (runners/illumos.ts), so requiring them would fail every run there. */
 export function isRequiredContext(context: CaseResult['context']): boolean {
-  return context.spec === 'privileged' || context.spec.memlock !== 'unlimited';
+  return context.spec === 'privileged';
 }
 
 /** One sentence when no case ran or a required context could not be established, else null. */

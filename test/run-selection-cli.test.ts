@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { nothingRanHeadline } from '../src/nothing-ran.js';
 import { defaultResultsDir } from '../src/results-home.js';
+import { load } from './report-fixtures.js';
 import { readResults, Results } from '../src/results.js';
 import { RESULTS_BEGIN, extractResults } from '../src/targets/protocol.js';
 
@@ -56,6 +58,21 @@ describe('where a run writes', () => {
     const file = join(state, 'semconf', 'results', 'linux-x86_64-glibc.json');
     expect(r.stdout).toContain(`\nresults: ${file}\n`);
     expect(readResults(file).cases.map((c) => c.id)).toEqual(['mlock.zero-length']);
+  });
+});
+
+describe('which skips make a run not green (nothingRanHeadline on CONSTRUCTED case lists, FAKE: from full-suite.json)', () => {
+  const cases = load('full-suite.json').cases;
+  const unestablished = (c: (typeof cases)[number]): (typeof cases)[number] => ({ ...c, status: 'skipped', reason: 'no RLIMIT_MEMLOCK here', context: { ...c.context, established: false } });
+  it('unprivileged contexts the platform cannot make (illumos: no RLIMIT_MEMLOCK) are expected skips', () => {
+    expect(nothingRanHeadline(cases.map((c) => (c.context.spec === 'privileged' ? c : unestablished(c))))).toBeNull();
+  });
+  it('a missing privileged context is named, with how many cases it cost', () => {
+    const privileged = cases.filter((c) => c.context.spec === 'privileged').length;
+    const ran = cases.filter((c) => c.context.spec !== 'privileged' && c.status === 'ran').length;
+    expect(nothingRanHeadline(cases.map((c) => (c.context.spec === 'privileged' ? unestablished(c) : c)))).toBe(
+      `A REQUIRED CONTEXT IS MISSING: privileged (no RLIMIT_MEMLOCK here): ${privileged} case(s) skipped; ${ran} of ${cases.length} case(s) ran`,
+    );
   });
 });
 

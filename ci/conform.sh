@@ -5,7 +5,8 @@
 # The file is OUT_DIR/<target id>.json, named by the id the results carry: linux-x86_64-glibc natively,
 # linux-x86_64-glibc-gvisor in gVisor, linux-x86_64-glibc-ia32 for ia32 (needs ci/ia32-root.sh),
 # linux-6.1-x86_64-glibc-vm in a VM booting Linux 6.1 (the guest's kernel; needs ci/fetch-kernel.sh).
-# SEMCONF_FILTER=PATTERN runs only the matching cases (quick checks of this script; the matrix runs everything);
+# SEMCONF_FILTER=PATTERN runs only the matching cases (run --filter: a glob on case ids such as mlock.*, a
+# comma-separated list, or /REGEX/; quick checks of this script; the matrix runs everything);
 # SEMCONF_KERNEL=FILE|DIR is --kernel for --target vm.
 #
 # POSIX sh, not Bash: the macOS runner's bash is 3.2, where "${a[@]}" of an empty array under set -u is an error,

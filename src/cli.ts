@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run every case against this machine, write the results file and print the report',
     load: async () => (await import('./commands/run.js')).runCommand,
   },
+  list: {
+    summary: 'list the cases a run would select: id, function, context and title',
+    load: async () => (await import('./commands/list.js')).listCommand,
+  },
   lint: {
     summary: 'validate spec and profile files (schema, allowlist, ids, clauses) without running anything',
     load: async () => (await import('./commands/lint.js')).lintCommand,

@@ -10,8 +10,12 @@
 // is listed apart and never fails: two runs of the same suite on the same target diff clean. A case that was flaky
 // in either run (run --repeat) is listed apart too: its changes and its verdicts' moves do not fail the diff.
 // Everything else (verdicts that move because an expectation moved, new and removed cases, target facts) is listed.
+// When the two runs selected different cases (run --filter/--exclude/--shard), a case only one side holds is new or
+// removed only when the other side's selection would have run it too; otherwise it is outside the common selection,
+// counted apart: a filtered run compared with a full one does not remove the rest of the catalog.
 import { behaviourChanges, countsAsBehaviour, environmentChanges, type ObservationChange } from './behaviour.js';
 import type { CaseResult, Flaky, Results, Verdict, VerdictName } from './results.js';
+import { describeSelection, sameSelection, type Selection, selects } from './selection.js';
 
 export const DIFF_SCHEMA = 'semconf-diff/1';
 
@@ -22,6 +26,8 @@ export interface DiffSide {
   startedAt: string;
   complete: boolean;
   cases: number;
+  /** the run's selection as options (`--filter mlock.*`), or "the whole catalog" */
+  selection: string;
 }
 
 export interface FactChange {
@@ -85,6 +91,10 @@ export interface Diff {
   facts: FactChange[];
   added: CaseBrief[];
   removed: CaseBrief[];
+  /** the two runs selected different cases or profiles */
+  selectionChanged: boolean;
+  /** cases only one side holds because only its selection took them: neither new nor removed */
+  outsideSelection: { onlyOld: string[]; onlyNew: string[] };
   changed: CaseChange[];
   flaky: FlakyCase[];
   environment: EnvironmentChange[];
@@ -99,7 +109,7 @@ const REGRESSED: ReadonlySet<VerdictName> = new Set<VerdictName>(['diverges', 'e
 const json = (v: unknown): string => (v === undefined ? '-' : JSON.stringify(v));
 
 function side(file: string, r: Results): DiffSide {
-  return { file, target: r.target.id, specDigest: r.specDigest, startedAt: r.startedAt, complete: r.complete, cases: r.cases.length };
+  return { file, target: r.target.id, specDigest: r.specDigest, startedAt: r.startedAt, complete: r.complete, cases: r.cases.length, selection: describeSelection(r.selection) };
 }
 
 function factChanges(a: Results, b: Results): FactChange[] {
@@ -147,8 +157,15 @@ export function diffResults(
   const before = new Map(oldResults.cases.map((c) => [c.id, c]));
   const after = new Map(newResults.cases.map((c) => [c.id, c]));
   const brief = (c: CaseResult): CaseBrief => ({ id: c.id, function: c.function, title: c.title });
-  const added = newResults.cases.filter((c) => !before.has(c.id)).map(brief);
-  const removed = oldResults.cases.filter((c) => !after.has(c.id)).map(brief);
+  const inOther = (other: Selection | undefined) => (c: CaseResult): boolean => selects(other, c.id);
+  const onlyNew = newResults.cases.filter((c) => !before.has(c.id));
+  const onlyOld = oldResults.cases.filter((c) => !after.has(c.id));
+  const added = onlyNew.filter(inOther(oldResults.selection)).map(brief);
+  const removed = onlyOld.filter(inOther(newResults.selection)).map(brief);
+  const outsideSelection = {
+    onlyOld: onlyOld.filter((c) => !inOther(newResults.selection)(c)).map((c) => c.id),
+    onlyNew: onlyNew.filter((c) => !inOther(oldResults.selection)(c)).map((c) => c.id),
+  };
   const changed: CaseChange[] = [];
   const flaky: FlakyCase[] = [];
   const environment: EnvironmentChange[] = [];
@@ -205,6 +222,8 @@ export function diffResults(
     facts: factChanges(oldResults, newResults),
     added,
     removed,
+    selectionChanged: !sameSelection(oldResults.selection, newResults.selection),
+    outsideSelection,
     changed,
     flaky,
     environment,

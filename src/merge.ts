@@ -4,6 +4,7 @@
 // somebody needs to look at.
 import { type DigestBasis, type ExpectedTarget, type Matrix, MATRIX_SCHEMA, type MatrixTarget, type ReportInput } from './matrix.js';
 import { type Results, ResultsFileError } from './results.js';
+import { describeSelection } from './selection.js';
 
 export interface MergeInput {
   /** how the input is named in messages and in the matrix (the path as given, `file#target` inside a matrix) */
@@ -109,13 +110,19 @@ export function merge(inputs: readonly MergeInput[], options: MergeOptions): Mat
       const stale = r.specDigest !== reference.value;
       if (stale) notes.push(`stale: run against spec ${r.specDigest}, not the reference ${reference.value} (${reference.detail})`);
       if (!r.complete) notes.push('incomplete: the run did not complete (complete: false in its results file)');
+      // A run of part of the catalog (or judged against some profiles only) never passes for a full one, even when
+      // every target was run with the same selection.
+      const partial = r.selection !== undefined;
+      if (r.selection !== undefined) {
+        notes.push(`partial: selected ${describeSelection(r.selection)}: ${r.cases.length} of the catalog's ${r.selection.catalogCases} case(s)`);
+      }
       const have = new Set(r.cases.map((c) => c.id));
       const missing = [...expectedCases].filter((id) => !have.has(id));
       if (missing.length > 0) notes.push(`incomplete: ${missing.length} case(s) of the reference set missing: ${list(missing)}`);
       const unjudged = [...profiles].filter((p) => !r.profiles.some((q) => q.id === p));
       if (unjudged.length > 0) notes.push(`not judged against profile(s) ${unjudged.join(', ')}`);
       for (const l of losers) notes.push(`preferred over ${l.source} (results for the same target)`);
-      return { id: r.target.id, source: winner.source, stale, complete: r.complete && missing.length === 0, notes, results: r };
+      return { id: r.target.id, source: winner.source, stale, complete: r.complete && missing.length === 0 && !partial, notes, results: r };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
 

@@ -1,6 +1,7 @@
 // Plan: cases × contexts → work items, in spec order. Decides which items need a fresh process.
 import { parseCall } from './spec/call.js';
-import { allCases, type Catalog } from './spec/catalog.js';
+import { selector, type SelectionOptions } from './selection.js';
+import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
 import { PROCESS_WIDE, isCallable } from './spec/functions.js';
 import { contextName } from './spec/context-name.js';
 import { LOCK_BUDGET_BYTES } from './spec/memory.js';
@@ -44,9 +45,7 @@ function changesProcessState(c: Case): boolean {
   });
 }
 
-export interface PlanOptions {
-  /** keep cases whose id contains this text, or matches it as /regex/ */
-  filter?: string;
+export interface PlanOptions extends SelectionOptions {
   timeoutMs?: number;
   /** run every case this many times (default 1): cases whose behaviour differs between repetitions are flaky */
   repeat?: number;
@@ -55,14 +54,14 @@ export interface PlanOptions {
   timeoutScale?: number;
 }
 
-export function matchesFilter(id: string, filter: string | undefined): boolean {
-  if (filter === undefined || filter === '') return true;
-  const re = /^\/(.*)\/$/.exec(filter);
-  return re ? new RegExp(re[1] ?? '').test(id) : id.includes(filter);
+/** The catalog's cases the selection (--filter, --exclude, --shard) keeps, in spec order. */
+export function selectedCases(catalog: Catalog, options: SelectionOptions = {}): CaseRef[] {
+  const keep = selector(options);
+  return allCases(catalog).filter((ref) => keep(ref.case.id));
 }
 
 export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
-  const once = allCases(catalog).filter((ref) => matchesFilter(ref.case.id, options.filter));
+  const once = selectedCases(catalog, options);
   const repeat = options.repeat ?? 1;
   // Repetitions go round by round (the whole selection, then again), not case after case: a case that depends on
   // what ran before it in a shared worker, or on how busy the machine is, then meets other neighbours and moments.

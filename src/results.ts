@@ -3,6 +3,7 @@
 import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
+import { Selection } from './selection.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
 
 export const RESULTS_SCHEMA = 'semconf-results/1';
@@ -154,6 +155,9 @@ export const Results = z.strictObject({
   complete: z.boolean(),
   /** `run --repeat N`: every case ran N times (absent: once); cases whose behaviour differed carry `flaky` */
   repeat: z.int().min(2).optional(),
+  /** a run of part of the catalog (run --filter/--exclude/--shard/--profile): what was selected, and how many cases
+   * the whole catalog would have run. Absent: the whole catalog (as in files written before the field existed) */
+  selection: Selection.optional(),
   cases: z.array(CaseResult),
   summary: Summary,
 })

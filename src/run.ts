@@ -2,8 +2,9 @@
 import { differences } from './behaviour.js';
 import { toolVersion } from './package-info.js';
 import { plan, type PlanOptions } from './plan.js';
-import { type CaseResult, type Results, RESULTS_SCHEMA, summarise } from './results.js';
-import { profileById, type Catalog } from './spec/catalog.js';
+import { selectionRecord } from './selection.js';
+import { type CaseResult, type Probes, type Results, RESULTS_SCHEMA, summarise } from './results.js';
+import { allCases, profileById, type Catalog } from './spec/catalog.js';
 import type { Clause } from './spec/schema.js';
 import { judge } from './verdict.js';
 import { runItems, type WorkerReport } from './worker/pool.js';
@@ -13,11 +14,21 @@ export interface RunOptions extends PlanOptions {
   profiles?: string[];
   jobs?: number;
   signal?: AbortSignal;
-  onProgress?: (r: WorkerReport) => void;
+  /** each item as it completes, judged (run --progress) */
+  onProgress?: (p: CaseProgress) => void;
   /** called once the plan is made, with the number of items about to run */
   onStart?: (items: number) => void;
 }
 
+/** One completed item of a run: what run --progress prints. */
+export interface CaseProgress {
+  /** the plan item's key: case id, context and (with --repeat) repetition */
+  key: string;
+  /** the item judged; null when no worker ever said what it can observe (every worker failed to start) */
+  result: CaseResult | null;
+  status: CaseResult['status'];
+  durationMs: number;
+}
 
 export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Promise<Results> {
   const startedAt = new Date().toISOString();
@@ -25,23 +36,29 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
   const clauseMaps = new Map(profiles.map((p) => [p.id, new Map<string, Clause>(p.clauses.map((c) => [c.id, c]))]));
   const items = plan(catalog, options);
   options.onStart?.(items.length);
+  const { onProgress } = options;
   const pool = await runItems(items, {
     jobs: options.jobs ?? 2,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeoutScale !== undefined ? { timeoutScale: options.timeoutScale } : {}),
-    ...(options.onProgress ? { onReport: options.onProgress } : {}),
+    ...(onProgress
+      ? {
+          onReport: (r: WorkerReport, known: Probes | null) =>
+            onProgress({ key: r.item.key, result: known === null ? null : judgeReport(r, known), status: r.outcome.status, durationMs: r.outcome.durationMs }),
+        }
+      : {}),
   });
   if (pool.facts === null || pool.probes === null) {
     const why = pool.reports[0]?.outcome.reason ?? 'no cases were planned';
     throw new Error(`no worker started, so nothing is known about this target: ${why}`);
   }
   const probes = pool.probes;
-  const each = pool.reports.map((r): { key: string; result: CaseResult } => {
-    const judged = { status: r.outcome.status, probes, ...pick(r.outcome) };
+  function judgeReport(r: WorkerReport, known: Probes): CaseResult {
+    const judged = { status: r.outcome.status, probes: known, ...pick(r.outcome) };
     const verdicts = Object.fromEntries(
       profiles.map((p) => [p.id, judge(judged, r.item.case.expect[p.id] ?? 'unspecified', clauseMaps.get(p.id) ?? new Map())]),
     );
-    const result: CaseResult = {
+    return {
       id: r.item.case.id,
       function: r.item.function,
       title: r.item.case.title,
@@ -52,8 +69,8 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
       ...(r.outcome.warnings !== undefined ? { warnings: r.outcome.warnings } : {}),
       verdicts,
     };
-    return { key: `${r.item.case.id}@${r.item.contextName}`, result };
-  });
+  }
+  const each = pool.reports.map((r) => ({ key: `${r.item.case.id}@${r.item.contextName}`, result: judgeReport(r, probes) }));
   // One case result per case and context, in plan order, whatever order the repetitions completed in.
   const byCase = new Map<string, CaseResult[]>(items.map((i) => [`${i.case.id}@${i.contextName}`, []]));
   for (const { key, result } of each) byCase.get(key)?.push(result);
@@ -62,6 +79,7 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
     return one === null ? [] : [one];
   });
   const repeat = options.repeat ?? 1;
+  const selection = selectionRecord(options, allCases(catalog).length);
   return {
     schema: RESULTS_SCHEMA,
     tool: { name: 'semconf', version: toolVersion() },
@@ -73,6 +91,7 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
     finishedAt: new Date().toISOString(),
     complete: pool.complete,
     ...(repeat > 1 ? { repeat } : {}),
+    ...(selection !== undefined ? { selection } : {}),
     cases: final,
     summary: summarise(final, profiles.map((p) => p.id)),
   };

@@ -56,6 +56,8 @@ export async function runOnTarget(
     jobs: options.jobs ?? 2,
     ...(options.profiles ? { profiles: options.profiles } : {}),
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
+    ...(options.shard !== undefined ? { shard: options.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { progress: true } : {}),

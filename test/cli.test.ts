@@ -55,7 +55,7 @@ describe('semconf CLI', () => {
 
   it('--filter narrows the run; --json prints the results', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'semconf-cli-')), 'r.json');
-    const r = semconf('run', '--specs', fixture('good'), '--out', out, '--filter', 'two-pages', '--json');
+    const r = semconf('run', '--specs', fixture('good'), '--out', out, '--filter', '*two-pages', '--json');
     expect(r.status).toBe(0);
     const printed = JSON.parse(r.stdout) as { cases: { id: string }[] };
     expect(printed.cases.map((c) => c.id)).toEqual(['mlock.fixture-two-pages']);
@@ -65,7 +65,7 @@ describe('semconf CLI', () => {
     expect(semconf('frobnicate').status).toBe(2);
     expect(semconf('run', '--no-such-flag').status).toBe(2);
     expect(semconf('run', '--profile', 'nosuch', '--specs', fixture('good')).stderr).toContain('unknown profile "nosuch"');
-    for (const cmd of ['run', 'lint', 'report', 'schema', 'validate', 'coverage']) {
+    for (const cmd of ['run', 'list', 'lint', 'report', 'schema', 'validate', 'coverage']) {
       const r = semconf(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('usage: semconf');

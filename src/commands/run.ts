@@ -6,9 +6,13 @@ import { renderTerminal } from '../report/terminal.js';
 import { OutputError, type Results, writeResults } from '../results.js';
 import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
 import { loadCatalog } from '../spec/lint.js';
-import type { WorkerReport } from '../worker/pool.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
+import { progressLine } from '../progress.js';
+import { defaultResultsFile } from '../results-home.js';
+import type { CaseProgress } from '../run.js';
+import { SELECTION_OPTIONS, SELECTION_USAGE, selectionFrom } from './selection-options.js';
+import { nothingRanHeadline } from '../nothing-ran.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
  * directory instead, so no completed case is lost, and say so. Returns where they were written. */
@@ -28,7 +32,7 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target ${TARGETS.join('|')}] [--kernel FILE|DIR] [--specs DIR] [--profile P]... [--filter PATTERN] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--kernel FILE|DIR] [--specs DIR] [--profile P]... [--filter PATTERN]... [--exclude PATTERN]... [--shard K/N] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress] [--allow-skipped]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
                     inside gVisor: runsc --network=none --ignore-cgroups do), ia32 (an i386 Node on this x86_64
@@ -39,18 +43,21 @@ export const runCommand: Command = {
                     (default: the kernel ci/fetch-kernel.sh put in ~/.cache/semconf/kernels/current)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
-  --filter PATTERN  run cases whose id contains PATTERN, or matches /REGEX/
-  --out FILE        results file (default: results/<target-id>.json)
+${SELECTION_USAGE}
+  --out FILE        results file (default: $XDG_STATE_HOME/semconf/results/<target-id>.json, XDG_STATE_HOME
+                    defaulting to ~/.local/state; the committed results/ are refreshed by npm run results)
   --jobs N          worker lanes run in parallel (default 2)
   --repeat N        run every case N times (default 1); a case whose behaviour differs between its repetitions is
                     marked flaky in the results file, with what differed (durations and the worker's own locked
                     total are environment and never make a case flaky)
   --json            print the results JSON instead of the terminal report
-  --progress        print each case to stderr as it completes`,
+  --progress        print each case to stderr as it completes: its verdicts and how long it took
+  --allow-skipped   exit 0 although no case could run or a required context could not be established (exit 3)`,
   options: {
     specs: { type: 'string' },
     profile: { type: 'string', multiple: true },
-    filter: { type: 'string' },
+    ...SELECTION_OPTIONS,
+    'allow-skipped': { type: 'boolean' },
     out: { type: 'string' },
     jobs: { type: 'string' },
     repeat: { type: 'string' },
@@ -74,6 +81,7 @@ export const runCommand: Command = {
     for (const p of profiles ?? []) {
       if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
     }
+    const selection = selectionFrom(values, catalog, '; try semconf list').options;
     const jobs = Number(str(values.jobs) ?? 2);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
     const repeat = Number(str(values.repeat) ?? 1);
@@ -101,17 +109,17 @@ export const runCommand: Command = {
         const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
         process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
       },
-      ...(values.progress === true
-        ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status}\n`) }
-        : {}),
+      ...(values.progress === true ? { onProgress: (p: CaseProgress) => process.stderr.write(`  ${progressLine(++done, planned, p)}\n`) } : {}),
       signal: interrupt.signal,
       ...(profiles ? { profiles } : {}),
-      ...(str(values.filter) !== undefined ? { filter: str(values.filter) } : {}),
+      ...selection,
     }, targetOptions);
-    const wanted = str(values.out) ?? join('results', `${results.target.id}.json`);
+    const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
     const out = saveResults(wanted, results);
-    if (values.json === true) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    else process.stdout.write(`${renderTerminal(results, { color: useColor(process.stdout) })}\nresults: ${out}\n`);
+    if (values.json === true) {
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      process.stderr.write(`semconf: results: ${out}\n`);
+    } else process.stdout.write(`${renderTerminal(results, { color: useColor(process.stdout) })}\nresults: ${out}\n`);
     const flaky = results.cases.filter((c) => c.flaky !== undefined);
     if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
     const broken = results.cases.some((c) => c.status === 'error');
@@ -120,6 +128,9 @@ export const runCommand: Command = {
       return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
     }
     if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
-    return broken || !results.complete || out !== wanted ? EXIT.failed : EXIT.ok;
+    const nothingRan = nothingRanHeadline(results.cases);
+    if (nothingRan !== null) process.stderr.write(`semconf: ${nothingRan}${values['allow-skipped'] === true ? ' (--allow-skipped: not a failure)' : '; exit 3 (--allow-skipped accepts this)'}\n`);
+    if (broken || !results.complete || out !== wanted) return EXIT.failed;
+    return nothingRan !== null && values['allow-skipped'] !== true ? EXIT.nothingRan : EXIT.ok;
   },
 };

@@ -81,6 +81,14 @@ export function renderDiffMarkdown(diff: Diff): string {
     '',
     `${diff.changed.length} case(s) changed, ${diff.flaky.length} flaky, ${diff.added.length} new, ${diff.removed.length} removed${diff.specChanged ? '; the spec changed between the runs' : '; same spec'}.`,
   );
+  if (diff.selectionChanged) {
+    const outside = diff.outsideSelection.onlyOld.length + diff.outsideSelection.onlyNew.length;
+    out.push(
+      '',
+      `**The runs selected different cases**: old ${mdText(diff.old.selection)}; new ${mdText(diff.new.selection)}. ` +
+        `${outside} case(s) held by one side only because only its selection took them are neither new nor removed.`,
+    );
+  }
   if (diff.regressions.length > 0) {
     out.push('', '## Regressions', '');
     for (const r of diff.regressions) out.push(`- **${mdText(r.id)}** ${mdText(r.profile)}: ${r.old} → ${r.new}`);

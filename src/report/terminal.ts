@@ -4,6 +4,7 @@
 // Every string from the results file goes through `s` (terminalText): a title holding ESC[2K or OSC 52 must print as
 // text, never reach the terminal as a command. The report's own colours are the only escape sequences it writes.
 import { type Results, VERDICTS, type VerdictName } from '../results.js';
+import { describeSelection } from '../selection.js';
 import { terminalText as s } from './escape.js';
 import { describeFilter, isFiltered, keepCase, keepProfile, keepVerdict, listedVerdicts, type ReportFilter } from './filter.js';
 
@@ -52,6 +53,9 @@ export function renderTerminal(results: Results, opts: TerminalOptions = {}): st
   const out: string[] = [];
   out.push(`semconf ${s(results.tool.version)}: ${s(t.id)} (${s(`${t.os} ${t.release}`)}, ${s(t.libc)}, ${s(t.arch)}, runtime ${s(t.runtime)}, page ${t.pageSize} B)`);
   out.push(`${results.cases.length} cases, spec ${s(results.specDigest.slice(0, 19))}, ${results.complete ? 'complete' : 'INCOMPLETE'}`);
+  if (results.selection !== undefined) {
+    out.push(`PARTIAL RUN: ${s(describeSelection(results.selection))} selected ${results.cases.length} of the catalog's ${results.selection.catalogCases} case(s)`);
+  }
   if (isFiltered(filter)) out.push(`showing only ${s(describeFilter(filter))} (--require still counts every required profile)`);
   for (const [name, p] of Object.entries(results.probes)) {
     out.push(`  probe ${s(name)}: ${p.available ? 'yes' : 'NO'} (${s(p.method)})`);

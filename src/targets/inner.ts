@@ -3,7 +3,8 @@
 // everything they observe is that system's. The results go to stdout between two marker lines (protocol.ts).
 import { runCatalog } from '../run.js';
 import { loadCatalog } from '../spec/lint.js';
-import type { WorkerReport } from '../worker/pool.js';
+import { progressLine } from '../progress.js';
+import type { CaseProgress } from '../run.js';
 import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from './protocol.js';
 
 async function main(): Promise<number> {
@@ -25,10 +26,12 @@ async function main(): Promise<number> {
       process.stderr.write(`semconf (${request.where}): running ${n} case(s)\n`);
     },
     ...(request.progress === true
-      ? { onProgress: (r: WorkerReport) => process.stderr.write(`  [${++done}/${planned}] ${r.item.key}: ${r.outcome.status} (${request.where})\n`) }
+      ? { onProgress: (p: CaseProgress) => process.stderr.write(`  ${progressLine(++done, planned, p)} (${request.where})\n`) }
       : {}),
     ...(request.profiles ? { profiles: request.profiles } : {}),
     ...(request.filter !== undefined ? { filter: request.filter } : {}),
+    ...(request.exclude !== undefined ? { exclude: request.exclude } : {}),
+    ...(request.shard !== undefined ? { shard: request.shard } : {}),
     ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
     ...(request.timeoutScale !== undefined ? { timeoutScale: request.timeoutScale } : {}),
   });

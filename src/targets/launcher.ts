@@ -16,6 +16,7 @@ import { plan } from '../plan.js';
 import { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog.js';
 import { extract, type InnerRequest } from './protocol.js';
+import { patternList, type Patterns, type Shard } from '../selection.js';
 
 /** How a launcher starts the inner run. */
 export interface Launch {
@@ -71,7 +72,10 @@ export interface LaunchOptions {
   specs: string;
   jobs: number;
   profiles?: string[];
-  filter?: string;
+  /** run --filter, --exclude, --shard (src/selection.ts) */
+  filter?: Patterns;
+  exclude?: Patterns;
+  shard?: Shard;
   /** run --repeat N: the inner run repeats every case, and the time limit grows with it */
   repeat?: number;
   signal?: AbortSignal;
@@ -212,8 +216,9 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
   const problem = launcher.problem();
   if (problem !== null) throw new Error(problem);
   const scale = launcher.timeoutScale;
+  const selection = { filter: patternList(options.filter), exclude: patternList(options.exclude), ...(options.shard ? { shard: options.shard } : {}) };
   const planned = plan(options.catalog, {
-    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...selection,
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
   });
@@ -228,7 +233,9 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),
-    ...(options.filter !== undefined ? { filter: options.filter } : {}),
+    ...(selection.filter.length > 0 ? { filter: selection.filter } : {}),
+    ...(selection.exclude.length > 0 ? { exclude: selection.exclude } : {}),
+    ...(selection.shard ? { shard: selection.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
   };
   let how: Launch;

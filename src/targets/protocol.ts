@@ -1,6 +1,7 @@
 // What an outer `semconf run --target T` and the run it starts somewhere else (inner.ts) exchange. One protocol for
 // every launcher: the request travels as one JSON argument, the results come back on the inner run's stdout between
 // two marker lines, so anything else printed on the way (runsc, a VM's console, a chroot's shell) cannot corrupt it.
+import type { Shard } from '../selection.js';
 
 /** The run somewhere else: argv[2] of inner.js, as JSON. */
 export interface InnerRequest {
@@ -8,7 +9,10 @@ export interface InnerRequest {
   specs: string;
   jobs: number;
   profiles?: string[];
-  filter?: string;
+  /** run --filter, --exclude, --shard: the inner run selects (and records) the same cases as the outer one */
+  filter?: string[];
+  exclude?: string[];
+  shard?: Shard;
   /** run --repeat N */
   repeat?: number;
   /** every case's timeout and the workers' start-up limit times this (Launcher.timeoutScale; default 1) */

@@ -36,7 +36,8 @@ export interface PoolOptions {
   signal?: AbortSignal;
   /** compiled worker entry; defaults to dist/src/worker/child.js */
   childScript?: string;
-  onReport?: (report: WorkerReport) => void;
+  /** each completed item, with what the workers can observe (null until a worker has started) */
+  onReport?: (report: WorkerReport, probes: Probes | null) => void;
   /** how long a fresh worker may take to say hello, times this (default 1; see PlanOptions.timeoutScale) */
   timeoutScale?: number;
 }
@@ -268,7 +269,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         // the process group is still in it (until its setsid) and dies of the signal; that is not the case's doing.
         if (report.outcome.interrupted === true || (options.signal?.aborted === true && report.outcome.status === 'error')) break;
         reports.set(item.key, report);
-        options.onReport?.(report);
+        options.onReport?.(report, probes);
       }
     } finally {
       await Promise.all([...shared.values()].map((w) => w.stop()));

@@ -1,0 +1,54 @@
+// The options that choose cases (run and list: --filter, --exclude, --shard), read into a selection of the catalog.
+// A selection that keeps no case is a usage error with a sentence, never an empty run.
+import { closest, distance } from 'fastest-levenshtein';
+import { selectedCases } from '../plan.js';
+import { parseShard, patternList, SelectionError, type SelectionOptions } from '../selection.js';
+import { allCases, type CaseRef, type Catalog } from '../spec/catalog.js';
+import { type OptionValues, str, UsageError } from './command.js';
+
+export const SELECTION_OPTIONS = {
+  filter: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  shard: { type: 'string' },
+} as const;
+
+export const SELECTION_USAGE = `  --filter PATTERN  run the cases whose id matches PATTERN: a glob (mlock.*, *.zero-length; without * ? [ ] { }
+                    the id itself) or /REGEX/; repeatable, or comma-separated: a case matching any of them
+  --exclude PATTERN leave out the cases matching PATTERN (same syntax), after --filter
+  --shard K/N       only shard K of N (1-based): every case is in exactly one of the N shards, chosen by its id`;
+
+const strings = (v: OptionValues[string]): string[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined);
+
+/** The selection the options ask for and the cases it keeps, or a UsageError naming what was wrong. */
+export function selectionFrom(values: OptionValues, catalog: Catalog, hint: string): { options: SelectionOptions; cases: CaseRef[] } {
+  const filter = strings(values.filter);
+  const exclude = strings(values.exclude);
+  const shardText = str(values.shard);
+  let options: SelectionOptions;
+  let cases: CaseRef[];
+  try {
+    options = {
+      ...(filter !== undefined ? { filter } : {}),
+      ...(exclude !== undefined ? { exclude } : {}),
+      ...(shardText !== undefined ? { shard: parseShard(shardText) } : {}),
+    };
+    cases = selectedCases(catalog, options);
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (cases.length === 0) {
+    const ids = allCases(catalog).map((c) => c.case.id);
+    const given = [
+      ...patternList(filter).map((p) => `--filter "${p}"`),
+      ...patternList(exclude).map((p) => `--exclude "${p}"`),
+      ...(shardText !== undefined ? [`--shard ${shardText}`] : []),
+    ].join(' ');
+    // A plain id that is not one, but close to one (a typo, not a different word): that id is what was meant.
+    const plain = patternList(filter).find((p) => !/[*?[\]{}()!/]/.test(p) && !ids.includes(p));
+    const nearest = plain !== undefined && ids.length > 0 ? closest(plain, ids) : undefined;
+    const near = plain !== undefined && nearest !== undefined && distance(plain, nearest) <= Math.max(2, plain.length / 5) ? `; did you mean ${nearest}?` : '';
+    throw new UsageError(`${given || 'the selection'} selects no case (${ids.length} in the catalog${near})${hint}`);
+  }
+  return { options, cases };
+}

@@ -122,11 +122,15 @@ export type PageSet = z.infer<typeof PageSet>;
 export const LockedTotal = z.enum(['none', 'some']);
 export type LockedTotal = z.infer<typeof LockedTotal>;
 
+/** Mapping names are declared per case (under `memory:`): a JSON Schema cannot check a key against another part
+ * of the same case, so editors do not flag an unknown one; lint does (effectsNameMappings). */
+const MAPPING_KEYS_NOTE = 'keys are mapping names declared under `memory:` of this case (checked by semconf lint, not by this schema)';
+
 const effectFields = {
   completes: Completion.optional().describe('for asynchronous calls (aio_mlock): how the request ends'),
   child: z
     .strictObject({
-      locked: z.record(MappingName, PageSet).optional().describe('lock state of the mappings in the child'),
+      locked: z.record(MappingName, PageSet).optional().describe(`lock state of the mappings in the child; ${MAPPING_KEYS_NOTE}`),
       locked_total: LockedTotal.optional().describe("the child's locked memory right after fork"),
     })
     .optional()
@@ -138,11 +142,11 @@ const effectFields = {
   locked: z
     .record(MappingName, PageSet)
     .optional()
-    .describe('which pages of each mapping are locked after the call'),
+    .describe(`which pages of each mapping are locked after the call; ${MAPPING_KEYS_NOTE}`),
   resident: z
     .record(MappingName, PageSet)
     .optional()
-    .describe('which pages of each mapping are memory-resident after the call'),
+    .describe(`which pages of each mapping are memory-resident after the call; ${MAPPING_KEYS_NOTE}`),
 };
 
 /** An outcome of the call under test: exactly one of returns / fails, plus optional effects. */

@@ -153,6 +153,8 @@ const ROWS: Row[] = [
 
   // --- lint: effects and the lock budget ---
   { fixture: 'effect-unknown-mapping', file: 'mlock.yaml', line: 12, col: 19, token: 'bfu', path: 'cases[0].expect.alpha.locked.bfu', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
+  // Mapping names under child.locked: too (JSON Schema cannot check them; the editor schema says lint does).
+  { fixture: 'child-unknown-mapping', file: 'mlock.yaml', line: 24, col: 28, token: 'bfu', path: 'cases[1].expect.alpha.child.locked.bfu', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
   // `constructor` names Object.prototype machinery: refused as a key anywhere, before lint could look it up.
   { fixture: 'effect-prototype-name', file: 'mlock.yaml', line: 12, col: 19, token: 'constructor', path: 'cases[0].expect.alpha.locked.constructor', message: 'key "constructor" is not allowed' },
   // The offending value is the index 1 inside [0, 1], not the list.

@@ -156,9 +156,11 @@ const effectsNameMappings: Rule = (catalog) =>
       return [
         ...check(exp.locked, [...base, 'locked']),
         ...check(exp.resident, [...base, 'resident']),
+        ...check(exp.child?.locked, [...base, 'child', 'locked']),
         ...(exp.one_of ?? []).flatMap((o, k) => [
           ...check(o.locked, [...base, 'one_of', k, 'locked']),
           ...check(o.resident, [...base, 'one_of', k, 'resident']),
+          ...check(o.child?.locked, [...base, 'one_of', k, 'child', 'locked']),
         ]),
       ];
     });

@@ -76,6 +76,6 @@ describe('semconf lint --format github', () => {
   it('an unknown format is a usage error naming the formats', () => {
     const r = lint('--specs', specsDir(), '--format', 'json');
     expect(r.status).toBe(EXIT.usage);
-    expect(r.stderr).toContain('--format: expected text or github, got "json"');
+    expect(r.stderr).toBe('semconf: --format json: expected one of text, github\n');
   });
 });

@@ -12,7 +12,7 @@ type Format = (typeof FORMATS)[number];
 
 function formatOf(value: unknown): Format {
   const f = str(value) ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: expected ${FORMATS.join(' or ')}, got "${f}"`);
+  if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format ${f}: expected one of ${FORMATS.join(', ')}`);
   return f as Format;
 }
 

@@ -114,8 +114,8 @@ const ROWS: Row[] = [
   { fixture: 'unknown-case-key', file: 'mlock.yaml', line: 8, col: 5, token: 'skip', path: 'cases[0].skip', message: 'unknown key "skip"; expected one of the keys id, aliases, title, memory, before, call, as, timeout_ms, expect' },
   { fixture: 'unknown-function', file: 'mlock.yaml', line: 2, col: 11, token: 'mlok', path: 'function', message: 'got "mlok"; did you mean "mlock"? expected one of "mlock", "munlock", "mlockall", "munlockall", "munmap", "mprotect"' },
   { fixture: 'unknown-errno', file: 'mlock.yaml', line: 10, col: 23, token: 'ENOSPACE', path: 'cases[0].expect.alpha.fails', message: 'got "ENOSPACE"; did you mean "ENOSPC"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
-  { fixture: 'missing-id', file: 'mlock.yaml', line: 4, col: 5, token: 'title', path: 'cases[0]', message: 'missing required key "id"' },
-  { fixture: 'bad-id-format', file: 'mlock.yaml', line: 4, col: 9, token: 'mlock_one_page', path: 'cases[0].id', message: 'a dotted id such as "mlock.zero-length"' },
+  { fixture: 'missing-id', file: 'mlock.yaml', line: 4, col: 5, token: 'title', path: 'cases[0]', message: 'missing required key "id" (expected a dotted id such as "mlock.zero-length")' },
+  { fixture: 'bad-id-format', file: 'mlock.yaml', line: 4, col: 9, token: 'mlock_one_page', path: 'cases[0].id', message: 'got "mlock_one_page"; expected a dotted id such as "mlock.zero-length"' },
   // A record key that fails its pattern is the key's fault: point at the key and say what a key must look like.
   { fixture: 'bad-mapping-name', file: 'mlock.yaml', line: 7, col: 7, token: 'Buf', path: 'cases[0].memory.Buf', message: 'a lower-case mapping name such as "buf"' },
 

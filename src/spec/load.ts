@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { type Diagnostic, type PathKey, InputError, SourceMap } from './diagnostics.js';
-import { specErrorMap } from './messages.js';
+import { describeInput, specErrorMap } from './messages.js';
 import { readInputFile } from './read.js';
 import { Profile, SpecFile } from './schema.js';
 import { checkStructure, MAX_ALIAS_NODES } from './structure.js';
@@ -90,6 +90,9 @@ function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceM
     case 'invalid_type':
       if (issue.input === undefined) return [missingKey(path, issue.message, source)];
       return [source.at(path, issue.message)];
+    case 'invalid_format':
+      // A pattern's own message (`.regex(re, 'a dotted id such as ...')`) names only what is expected.
+      return [source.at(path, /^(got|expected)\b/.test(issue.message) ? issue.message : `got ${describeInput(issue.input)}; expected ${issue.message}`)];
     default:
       return [source.at(path, issue.message)];
   }

@@ -63,6 +63,8 @@ export function expectedText(schema: Schema, many = false): string {
       return `${whole ? a('whole number', 'whole numbers') : a('number', 'numbers')}${range(min, max, '')}`;
     }
     case 'string': {
+      const stated = statedPattern(s);
+      if (stated !== undefined) return stated;
       const bag = s._zod.bag as { minimum?: number };
       return `text${bag.minimum !== undefined && bag.minimum > 0 ? ` of at least ${bag.minimum} characters` : ''}`;
     }
@@ -95,6 +97,21 @@ export function expectedText(schema: Schema, many = false): string {
 function checkDefs(s: z.core.$ZodTypes): { check?: string; value?: unknown }[] {
   const checks = (s._zod.def as { checks?: z.core.$ZodCheck[] }).checks ?? [];
   return checks.map((c) => c._zod.def as { check?: string; value?: unknown });
+}
+
+/** The message a string schema states for its pattern (`.regex(re, 'a dotted id such as ...')`): the schema's own
+ * words for what it expects, used where the value is missing or a union lists its alternatives. Such a message is
+ * static (or, for memlock, falls back to the static range without an input), so it is asked with no input. */
+function statedPattern(s: z.core.$ZodTypes): string | undefined {
+  const checks = (s._zod.def as { checks?: z.core.$ZodCheck[] }).checks ?? [];
+  for (const c of checks) {
+    const def = c._zod.def as { check?: string; format?: string; error?: z.core.$ZodErrorMap };
+    if (def.check !== 'string_format' || def.format !== 'regex' || def.error === undefined) continue;
+    const said = def.error({ code: 'invalid_format', format: 'regex', input: undefined } as z.core.$ZodRawIssue);
+    const text = typeof said === 'string' ? said : said?.message;
+    if (text !== undefined && text !== '') return text.replace(/^expected /, '');
+  }
+  return undefined;
 }
 
 const isErrnoName = (v: string): boolean => /^E[A-Z0-9]+$/.test(v);

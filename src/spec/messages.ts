@@ -38,13 +38,14 @@ export function keysOf(schema: Schema): string[] {
 
 const quoteAll = (vs: readonly unknown[]): string[] => vs.map((v) => JSON.stringify(v));
 
-function range(min: unknown, max: unknown, unit: string): string {
-  const lo = typeof min === 'number' && Number.isFinite(min) && Math.abs(min) < Number.MAX_SAFE_INTEGER ? min : undefined;
-  const hi = typeof max === 'number' && Number.isFinite(max) && Math.abs(max) < Number.MAX_SAFE_INTEGER ? max : undefined;
-  if (lo !== undefined && hi !== undefined) return ` from ${lo} to ${hi}${unit}`;
-  if (lo !== undefined) return ` of at least ${lo}${unit}`;
-  if (hi !== undefined) return ` of at most ${hi}${unit}`;
-  return unit;
+/** " from 1 to 1024", " of at least 1", or '': bounds past 2^53 are zod's defaults for an int, not the spec's. */
+function range(min: unknown, max: unknown): string {
+  const bound = (v: unknown): number | undefined => (typeof v === 'number' && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
+  const [lo, hi] = [bound(min), bound(max)];
+  if (lo !== undefined && hi !== undefined) return ` from ${lo} to ${hi}`;
+  if (lo !== undefined) return ` of at least ${lo}`;
+  if (hi !== undefined) return ` of at most ${hi}`;
+  return '';
 }
 
 /** What a schema accepts, as a phrase to follow "expected": "a whole number from 1 to 1024", "a list of errno
@@ -60,7 +61,7 @@ export function expectedText(schema: Schema, many = false): string {
       const min = bounds.find((c) => c.check === 'greater_than')?.value;
       const max = bounds.find((c) => c.check === 'less_than')?.value;
       const whole = 'format' in def && (def.format === 'safeint' || def.format === 'int32');
-      return `${whole ? a('whole number', 'whole numbers') : a('number', 'numbers')}${range(min, max, '')}`;
+      return `${whole ? a('whole number', 'whole numbers') : a('number', 'numbers')}${range(min, max)}`;
     }
     case 'string': {
       const stated = statedPattern(s);

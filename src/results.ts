@@ -4,6 +4,7 @@ import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, rea
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { Selection } from './selection.js';
+import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
 
 export const RESULTS_SCHEMA = 'semconf-results/1';
@@ -218,7 +219,8 @@ export function readJsonFile(file: string): unknown {
 
 /** `data` validated by `schema`, or a ResultsFileError naming the file and the first field that is wrong. */
 export function validateFile<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
-  const parsed = schema.safeParse(data);
+  // The spec's error map: a verdict or status word is named with the allowed ones, and the nearest (did you mean).
+  const parsed = schema.safeParse(data, { reportInput: true, error: specErrorMap });
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   const where = first ? first.path.join('.') || '(top level)' : '';

@@ -64,6 +64,16 @@ describe('results files (fake results object)', () => {
     expect(() => readResults(file)).toThrow(/edited\.json: not a valid semconf-results\/1 file: at cases\.0\.verdicts\.alpha\.verdict/);
   });
 
+  it('names the allowed verdict words, and the nearest one, for a misspelt verdict', () => {
+    const file = join(dir, 'misspelt.json');
+    const edited = fakeResults() as unknown as { cases: { verdicts: { alpha: { verdict: string } } }[] };
+    (edited.cases[0] as { verdicts: { alpha: { verdict: string } } }).verdicts.alpha.verdict = 'conform';
+    writeFileSync(file, JSON.stringify(edited));
+    expect(() => readResults(file)).toThrow(
+      `${file}: not a valid semconf-results/1 file: at cases.0.verdicts.alpha.verdict: got "conform"; did you mean "conforms"? expected one of "conforms", "diverges", "inconclusive", "unspecified", "unsupported", "skipped", "error"`,
+    );
+  });
+
   it('summarise counts each verdict per profile', () => {
     expect(summarise(fakeResults().cases, ['alpha', 'beta'])).toEqual({
       alpha: { conforms: 0, diverges: 1, inconclusive: 0, unspecified: 0, unsupported: 0, skipped: 0, error: 0 },

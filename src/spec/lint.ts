@@ -4,6 +4,7 @@ import { type AddressSpace, confinementProblem, describeConfinement, type Region
 import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
 import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
+import { didYouMean, unknownName } from './did-you-mean.js';
 import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
@@ -74,7 +75,7 @@ const callsAllowlisted: Rule = (catalog) =>
       const call = parsed(text);
       if (!call) return [];
       if (!isCallable(call.fn)) {
-        return [ref.spec.source.at(path, `unknown function "${call.fn}"; expected one of ${Object.keys(CALLABLES).join(', ')}`)];
+        return [ref.spec.source.at(path, unknownName('function', call.fn, Object.keys(CALLABLES)))];
       }
       const arity = CALLABLES[call.fn].length;
       return call.args.length === arity
@@ -100,7 +101,7 @@ const callNamesResolve: Rule = (catalog) =>
       const mappings = new Set(Object.keys(ref.case.memory ?? {}));
       return namesIn(call)
         .filter((n) => !mappings.has(n) && !isConstantName(n))
-        .map((n) => ref.spec.source.at(path, `"${n}" is neither a mapping of this case (${[...mappings].join(', ') || 'none'}) nor a known constant`));
+        .map((n) => ref.spec.source.at(path, `unknown name "${n}"${didYouMean(n, [...mappings, ...CONSTANT_NAMES])}; expected a mapping of this case (${[...mappings].join(', ') || 'none'}) or a constant (${CONSTANT_NAMES.join(', ')})`));
     }),
   );
 
@@ -109,7 +110,7 @@ const expectationsNameKnownProfiles: Rule = (catalog) => {
   return allCases(catalog).flatMap((ref) =>
     Object.keys(ref.case.expect)
       .filter((p) => !known.has(p))
-      .map((p) => ref.spec.source.at(['cases', ref.index, 'expect'], `unknown profile "${p}"; expected one of ${[...known].join(', ')}`, p)),
+      .map((p) => ref.spec.source.at(['cases', ref.index, 'expect'], unknownName('profile', p, [...known]), p)),
   );
 };
 
@@ -133,7 +134,7 @@ const clausesExist: Rule = (catalog) => {
       if (known === undefined || typeof e === 'string') return [];
       return citedClauses(e)
         .filter((id) => !known.has(id))
-        .map((id) => ref.spec.source.at(['cases', ref.index, 'expect', profile, 'clause'], `unknown clause "${id}" in profile "${profile}"`));
+        .map((id) => ref.spec.source.at(['cases', ref.index, 'expect', profile, 'clause'], `unknown clause ${JSON.stringify(id)} in profile "${profile}"${didYouMean(id, [...known])}; expected one of ${[...known].join(', ')}`));
     }),
   );
 };
@@ -144,7 +145,7 @@ const effectsNameMappings: Rule = (catalog) =>
     const check = (sets: Record<string, PageSet> | undefined, path: (string | number)[]): Diagnostic[] =>
       Object.entries(sets ?? {}).flatMap(([name, set]) => {
         const m = Object.hasOwn(memory, name) ? memory[name] : undefined;
-        if (m === undefined) return [ref.spec.source.at(path, `effect names "${name}", which is not a mapping of this case`, name)];
+        if (m === undefined) return [ref.spec.source.at(path, unknownName('mapping', name, Object.keys(memory), ' (the mappings of this case, under memory:)'), name)];
         const n = pagesOf(m);
         return (Array.isArray(set) ? set : []).flatMap((page, k) =>
           page >= n ? [ref.spec.source.at([...path, name, k], `page index out of range: "${name}" has ${n} page(s)`)] : [],
@@ -157,9 +158,11 @@ const effectsNameMappings: Rule = (catalog) =>
       return [
         ...check(exp.locked, [...base, 'locked']),
         ...check(exp.resident, [...base, 'resident']),
+        ...check(exp.child?.locked, [...base, 'child', 'locked']),
         ...(exp.one_of ?? []).flatMap((o, k) => [
           ...check(o.locked, [...base, 'one_of', k, 'locked']),
           ...check(o.resident, [...base, 'one_of', k, 'resident']),
+          ...check(o.child?.locked, [...base, 'one_of', k, 'child', 'locked']),
         ]),
       ];
     });
@@ -233,7 +236,7 @@ const profileClausesWellFormed: Rule = (catalog) =>
       if (seen.has(c.id)) out.push(p.source.at(['clauses', i, 'id'], `duplicate clause id "${c.id}"`));
       seen.add(c.id);
       if (!docs.has(c.document)) {
-        out.push(p.source.at(['clauses', i, 'document'], `unknown document "${c.document}"; expected one of ${[...docs].join(', ')}`));
+        out.push(p.source.at(['clauses', i, 'document'], unknownName('document', c.document, [...docs])));
       }
       return out;
     });

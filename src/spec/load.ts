@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { type Diagnostic, type PathKey, InputError, SourceMap } from './diagnostics.js';
+import { describeInput, specErrorMap } from './messages.js';
 import { readInputFile } from './read.js';
 import { Profile, SpecFile } from './schema.js';
 import { checkStructure, MAX_ALIAS_NODES } from './structure.js';
@@ -46,7 +47,7 @@ export function loadYaml<S extends z.ZodType>(file: string, text: string, schema
   } catch (e) {
     return fail([source.atNode(doc.contents, `the document cannot be converted to data (${(e as Error).message}); expected plain maps, lists and scalars`)]);
   }
-  const parsed = schema.safeParse(data, { reportInput: true });
+  const parsed = schema.safeParse(data, { reportInput: true, error: specErrorMap });
   if (!parsed.success) throw new InputError(dedupe(parsed.error.issues.flatMap((i) => describeIssue(i, [], source))));
   return { file, value: parsed.data, source };
 }
@@ -67,14 +68,18 @@ function firstLine(s: string): string {
 
 type Issue = z.core.$ZodIssue;
 
-/** Turn one zod issue into positioned diagnostics, with a message that says what was expected. */
+/** Turn one zod issue into positioned diagnostics. The message itself was made by specErrorMap (messages.ts), in
+ * the spec's terms; this only decides where each problem is, and for unions which alternative to report. */
 function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceMap): Diagnostic[] {
   const path = [...prefix, ...(issue.path as PathKey[])];
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => source.at(path, `unknown key "${k}"; expected one of the keys in schema/`, k));
+    case 'unrecognized_keys': {
+      // One message line per key, in the order of issue.keys (see specErrorMap).
+      const lines = issue.message.split('\n');
+      return issue.keys.map((k, i) => source.at(path, lines[i] ?? `unknown key ${JSON.stringify(k)}`, k));
+    }
     case 'invalid_union':
-      if (issue.input === undefined) return [missingKey(path, 'a value', source)];
+      if (issue.input === undefined) return [missingKey(path, issue.message, source)];
       return describeUnion(issue, path, source);
     case 'invalid_key': {
       // A record key that fails its pattern: point at the key, and say what a key must look like.
@@ -82,23 +87,24 @@ function describeIssue(issue: Issue, prefix: readonly PathKey[], source: SourceM
       const want = issue.issues.map((i) => i.message).join('; ');
       return [source.at(path.slice(0, -1), `bad key ${JSON.stringify(key)}: expected ${want}`, key)];
     }
-    case 'invalid_value':
-      return [source.at(path, describeChoice(issue.input, issue.values))];
-    case 'invalid_type': {
-      if (issue.input === undefined) return [missingKey(path, issue.expected, source)];
-      return [source.at(path, `expected ${issue.expected}; ${issue.message.replace(/^Invalid input: /, '')}`)];
-    }
+    case 'invalid_type':
+      if (issue.input === undefined) return [missingKey(path, issue.message, source)];
+      return [source.at(path, issue.message)];
+    case 'invalid_format':
+      // A pattern's own message (`.regex(re, 'a dotted id such as ...')`) names only what is expected.
+      return [source.at(path, /^(got|expected)\b/.test(issue.message) ? issue.message : `got ${describeInput(issue.input)}; expected ${issue.message}`)];
     default:
       return [source.at(path, issue.message)];
   }
 }
 
-function missingKey(path: PathKey[], expected: string, source: SourceMap): Diagnostic {
+/** `message` is the error map's "expected X" for the missing value. */
+function missingKey(path: PathKey[], message: string, source: SourceMap): Diagnostic {
   const key = path[path.length - 1];
-  return source.at(path.slice(0, -1), `missing required key "${String(key)}" (expected ${expected})`);
+  return source.at(path.slice(0, -1), `missing required key "${String(key)}" (${message})`);
 }
 
-/** A union failed: report the alternative that got furthest, or list what each alternative expects. */
+/** A union failed: report the alternative that got furthest, or (the union's own message) what each expects. */
 function describeUnion(
   issue: Extract<Issue, { code: 'invalid_union' }>,
   path: PathKey[],
@@ -106,56 +112,16 @@ function describeUnion(
 ): Diagnostic[] {
   const branches = issue.errors;
   // Descend into an alternative only if the input had its shape and failed deeper inside; otherwise the input
-  // matched no alternative's shape, and the message lists them all.
+  // matched no alternative's shape, and the union's message lists them all.
   const deeper = branches.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0 || isRefinement(i)));
   const best = deeper.sort((a, b) => a.length - b.length)[0];
   if (best !== undefined) return best.flatMap((i) => describeIssue(i, path, source));
-  // A string where one alternative is a list of names (errno names, page kinds): name the nearest ones.
-  const choice = branches.map((b) => b[0]).find((i) => i?.code === 'invalid_value' && typeof issue.input === 'string');
-  if (choice?.code === 'invalid_value' && choice.values.length > 1) return [source.at(path, describeChoice(issue.input, choice.values))];
-  const wants = branches.map((b) => summarise(b[0])).filter((s) => s !== '');
-  const got = issue.input === undefined ? '' : `got ${JSON.stringify(issue.input)}; `;
-  return [source.at(path, `${got}expected ${[...new Set(wants)].join(' or ')}`)];
+  return [source.at(path, issue.message)];
 }
 
 /** A custom (superRefine) issue means the input had the branch's shape and broke one of its rules. */
 function isRefinement(i: Issue): boolean {
   return i.code === 'custom';
-}
-
-function summarise(issue: Issue | undefined): string {
-  if (!issue) return '';
-  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
-  if (issue.code === 'invalid_type') return `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`;
-  if (issue.code === 'invalid_format') return `a string matching ${issue.message}`;
-  return issue.message;
-}
-
-/** "got X; expected one of A, B" for short lists; for long ones (errno names) the nearest few and the count. */
-export function describeChoice(input: unknown, values: readonly unknown[]): string {
-  const got = input === undefined ? '' : `got ${JSON.stringify(input)}; `;
-  if (values.length <= 12) return `${got}expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
-  const near = typeof input === 'string' ? nearest(input, values.map(String)) : [];
-  const hint = near.length > 0 ? `did you mean ${near.map((v) => JSON.stringify(v)).join(' or ')}? ` : '';
-  return `${got}${hint}(expected one of ${values.length} names, listed in schema/spec.schema.json)`;
-}
-
-function nearest(word: string, candidates: string[]): string[] {
-  const scored = candidates.map((c) => [c, editDistance(word.toUpperCase(), c.toUpperCase())] as const);
-  const best = Math.min(...scored.map(([, d]) => d));
-  return best <= 3 ? scored.filter(([, d]) => d === best).map(([c]) => c).slice(0, 3) : [];
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { ERRNO_NAMES } from './errno-names.js';
 import { CALLABLE_NAMES } from './functions.js';
 import { MAX_MEMLOCK_BYTES, MAX_MEMLOCK_PAGES } from './memory.js';
+import { describeInput } from './messages.js';
 
 /** Longest name-like text (ids, titles, sections, facts) a spec or a results file may hold, and longest prose (quotes,
  * reasons, observations). Real ones are far shorter (the longest observation committed is 6,219 characters): the
@@ -74,18 +75,27 @@ export const CallText = z.string().min(3).max(200);
 // and reach setrlimit as 4096.
 const MEMLOCK_RANGE = `expected bytes from 0 to ${MAX_MEMLOCK_BYTES} (2^53 - 1), "Np" with N from 0 to ${MAX_MEMLOCK_PAGES} pages, "unlimited" or "default"`;
 
+/** The memlock message with what was written: every bound and the pattern say the same, so the author sees the
+ * range whichever check failed. */
+const memlockRange = {
+  error: (iss: { input?: unknown }) => (iss.input === undefined ? MEMLOCK_RANGE : `got ${describeInput(iss.input)}; ${MEMLOCK_RANGE}`),
+};
+
 export const Context = z.union([
   z.literal('privileged').describe('root with CAP_IPC_LOCK'),
   z.strictObject({
     user: z.literal('unprivileged'),
     memlock: z
-      .union([
-        z.int().min(0, MEMLOCK_RANGE).max(Number(MAX_MEMLOCK_BYTES), MEMLOCK_RANGE),
-        z
-          .string()
-          .regex(/^(\d+p|unlimited|default)$/)
-          .refine((s) => !s.endsWith('p') || BigInt(s.slice(0, -1)) <= MAX_MEMLOCK_PAGES, MEMLOCK_RANGE),
-      ])
+      .union(
+        [
+          z.int().min(0, memlockRange).max(Number(MAX_MEMLOCK_BYTES), memlockRange),
+          z
+            .string()
+            .regex(/^(\d+p|unlimited|default)$/, memlockRange)
+            .refine((s) => !s.endsWith('p') || BigInt(s.slice(0, -1)) <= MAX_MEMLOCK_PAGES, memlockRange),
+        ],
+        memlockRange,
+      )
       .describe('RLIMIT_MEMLOCK set before the drop: bytes, pages as "Np", "unlimited", or "default" (left as inherited)'),
   }),
 ]);
@@ -112,11 +122,15 @@ export type PageSet = z.infer<typeof PageSet>;
 export const LockedTotal = z.enum(['none', 'some']);
 export type LockedTotal = z.infer<typeof LockedTotal>;
 
+/** Mapping names are declared per case (under `memory:`): a JSON Schema cannot check a key against another part
+ * of the same case, so editors do not flag an unknown one; lint does (effectsNameMappings). */
+const MAPPING_KEYS_NOTE = 'keys are mapping names declared under `memory:` of this case (checked by semconf lint, not by this schema)';
+
 const effectFields = {
   completes: Completion.optional().describe('for asynchronous calls (aio_mlock): how the request ends'),
   child: z
     .strictObject({
-      locked: z.record(MappingName, PageSet).optional().describe('lock state of the mappings in the child'),
+      locked: z.record(MappingName, PageSet).optional().describe(`lock state of the mappings in the child; ${MAPPING_KEYS_NOTE}`),
       locked_total: LockedTotal.optional().describe("the child's locked memory right after fork"),
     })
     .optional()
@@ -128,11 +142,11 @@ const effectFields = {
   locked: z
     .record(MappingName, PageSet)
     .optional()
-    .describe('which pages of each mapping are locked after the call'),
+    .describe(`which pages of each mapping are locked after the call; ${MAPPING_KEYS_NOTE}`),
   resident: z
     .record(MappingName, PageSet)
     .optional()
-    .describe('which pages of each mapping are memory-resident after the call'),
+    .describe(`which pages of each mapping are memory-resident after the call; ${MAPPING_KEYS_NOTE}`),
 };
 
 /** An outcome of the call under test: exactly one of returns / fails, plus optional effects. */

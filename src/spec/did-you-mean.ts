@@ -1,0 +1,45 @@
+// "Did you mean ...?" for a name that is not one of the allowed ones: a typo is usually one or two edits away.
+import { distance } from 'fastest-levenshtein';
+
+/** How many edits still count as a typo of a word: two for short names (a swap of two letters is two edits, as in
+ * "hpxu" for "hpux"), a third of the word for long ones; never as many as the word's own length (then every short
+ * name would be "near" every other). */
+function maxEdits(word: string): number {
+  return Math.min(word.length - 1, Math.max(2, Math.ceil(word.length / 3)));
+}
+
+/** The allowed names nearest to `word` (case ignored, ties kept, at most three), or none when nothing is close. */
+export function nearestNames(word: string, candidates: readonly string[]): string[] {
+  const w = word.toLowerCase();
+  const scored = candidates.map((c) => ({ c, d: distance(w, c.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.d));
+  if (!(best <= maxEdits(word))) return [];
+  return scored.filter((s) => s.d === best).map((s) => s.c).slice(0, 3);
+}
+
+/** `did you mean "x"?`, or '' when no allowed name is near. */
+export function suggestion(word: string, candidates: readonly string[]): string {
+  const near = nearestNames(word, candidates);
+  return near.length === 0 ? '' : `did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?`;
+}
+
+/** ` (did you mean "x"?)` after a name, or '' when no allowed name is near. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const s = suggestion(word, candidates);
+  return s === '' ? '' : ` (${s})`;
+}
+
+/** Lists longer than this are not spelled out in a message (80 errno names); the message names where they are. */
+export const MAX_LISTED = 16;
+
+/** `unknown <kind> "<name>" (did you mean "x"?); expected one of a, b, c`: the one form of every unknown-name
+ * message, so that keys, profiles, functions, mappings and errno names read alike. */
+export function unknownName(kind: string, name: string, allowed: readonly string[], where = ''): string {
+  return `unknown ${kind} ${JSON.stringify(name)}${didYouMean(name, allowed)}; ${expectedOneOf(allowed, kind, where)}`;
+}
+
+export function expectedOneOf(allowed: readonly string[], kind: string, where = ''): string {
+  if (allowed.length === 0) return `expected no ${kind} here${where}`;
+  if (allowed.length > MAX_LISTED) return `expected one of the ${allowed.length} ${kind}s${where} (listed in schema/spec.schema.json)`;
+  return `expected one of ${allowed.join(', ')}${where}`;
+}

@@ -121,7 +121,7 @@ describe('short flags', () => {
     const shortForms = (command: string): string[] => /\nshort forms: (.*)\n/.exec(semconf([command, '--help']).stdout)?.[1]?.split(', ') ?? [];
     expect(shortForms('report')).toEqual(expect.arrayContaining(['-f --format', '-r --require', '-o --out']));
     expect(shortForms('run')).toEqual(expect.arrayContaining(['-s --specs', '-p --profile', '-o --out', '-j --jobs', '-t --target']));
-    expect(shortForms('lint')).toEqual(['-s --specs']);
+    expect(shortForms('lint')).toEqual(['-s --specs', '-f --format']);
     expect(semconf(['lint', '-h']).status).toBe(EXIT.ok);
   });
 });

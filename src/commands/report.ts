@@ -1,6 +1,6 @@
 // semconf report: one results file or a merged matrix → terminal, Markdown, HTML or JUnit. Every format is built
 // from the JSON alone. --require decides the exit code the same way for every format.
-import { closest } from 'fastest-levenshtein';
+import { nearest } from '../suggest.js';
 import { asMatrix } from '../merge.js';
 import { readReportInput } from '../matrix.js';
 import { renderCompact } from '../report/compact.js';
@@ -47,7 +47,8 @@ function reportFilter(values: OptionValues, known: readonly string[], file: stri
   const verdicts = listOption(values, 'verdict').map((v) => {
     const parsed = VerdictName.safeParse(v);
     if (parsed.success) return parsed.data;
-    throw new UsageError(`--verdict ${v}: not a verdict (did you mean ${closest(v, [...VERDICTS])}?); expected one of ${VERDICTS.join(', ')}`);
+    const near = nearest(v, VERDICTS);
+    throw new UsageError(`--verdict ${v}: not a verdict${near !== undefined ? ` (did you mean ${near}?)` : ''}; expected one of ${VERDICTS.join(', ')}`);
   });
   return { ...(profiles.length > 0 ? { profiles } : {}), ...(verdicts.length > 0 ? { verdicts } : {}) };
 }

@@ -1,6 +1,6 @@
 // The options that choose cases (run and list: --filter, --exclude, --shard), read into a selection of the catalog.
 // A selection that keeps no case is a usage error with a sentence, never an empty run.
-import { closest, distance } from 'fastest-levenshtein';
+import { nearest as nearestId } from '../suggest.js';
 import { selectedCases } from '../plan.js';
 import { parseShard, patternList, SelectionError, type SelectionOptions } from '../selection.js';
 import { allCases, type CaseRef, type Catalog } from '../spec/catalog.js';
@@ -46,8 +46,8 @@ export function selectionFrom(values: OptionValues, catalog: Catalog, hint: stri
     ].join(' ');
     // A plain id that is not one, but close to one (a typo, not a different word): that id is what was meant.
     const plain = patternList(filter).find((p) => !/[*?[\]{}()!/]/.test(p) && !ids.includes(p));
-    const nearest = plain !== undefined && ids.length > 0 ? closest(plain, ids) : undefined;
-    const near = plain !== undefined && nearest !== undefined && distance(plain, nearest) <= Math.max(2, plain.length / 5) ? `; did you mean ${nearest}?` : '';
+    const nearest = plain !== undefined ? nearestId(plain, ids) : undefined;
+    const near = nearest !== undefined ? `; did you mean ${nearest}?` : '';
     throw new UsageError(`${given || 'the selection'} selects no case (${ids.length} in the catalog${near})${hint}`);
   }
   return { options, cases };

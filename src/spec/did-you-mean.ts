@@ -1,21 +1,7 @@
-// "Did you mean ...?" for a name that is not one of the allowed ones: a typo is usually one or two edits away.
-import { distance } from 'fastest-levenshtein';
+// The spec's messages about a name that is not one of the allowed ones; which names are near is src/suggest.ts.
+import { nearestNames } from '../suggest.js';
 
-/** How many edits still count as a typo of a word: two for short names (a swap of two letters is two edits, as in
- * "hpxu" for "hpux"), a third of the word for long ones; never as many as the word's own length (then every short
- * name would be "near" every other). */
-function maxEdits(word: string): number {
-  return Math.min(word.length - 1, Math.max(2, Math.ceil(word.length / 3)));
-}
-
-/** The allowed names nearest to `word` (case ignored, ties kept, at most three), or none when nothing is close. */
-export function nearestNames(word: string, candidates: readonly string[]): string[] {
-  const w = word.toLowerCase();
-  const scored = candidates.map((c) => ({ c, d: distance(w, c.toLowerCase()) }));
-  const best = Math.min(...scored.map((s) => s.d));
-  if (!(best <= maxEdits(word))) return [];
-  return scored.filter((s) => s.d === best).map((s) => s.c).slice(0, 3);
-}
+export { nearestNames };
 
 /** `did you mean "x"?`, or '' when no allowed name is near. */
 export function suggestion(word: string, candidates: readonly string[]): string {

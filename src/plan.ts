@@ -5,7 +5,7 @@ import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
 import { PROCESS_WIDE, isCallable } from './spec/functions.js';
 import { contextName } from './spec/context-name.js';
 import { LOCK_BUDGET_BYTES } from './spec/memory.js';
-import type { Case, Context } from './spec/schema.js';
+import { type Case, type Context, stepCall } from './spec/schema.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /** A whole-process lock (mlockall) pins every accessible page of the Node worker, far more than any one mapping:
@@ -39,7 +39,7 @@ function observationsAskedFor(c: Case): PlanItem['observe'] {
 }
 
 function changesProcessState(c: Case): boolean {
-  return [...(c.before ?? []), c.call].some((text) => {
+  return [...(c.before ?? []).map(stepCall), c.call].some((text) => {
     const fn = parseCall(text).fn;
     return isCallable(fn) && PROCESS_WIDE.has(fn);
   });

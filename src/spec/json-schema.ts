@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { readCatalog } from './catalog.js';
 import { CALLABLE_NAMES } from './functions.js';
 import { expectedText } from './messages.js';
-import { Case, CallText, Profile, ProfileExpectation, SpecFile } from './schema.js';
+import { Case, CallText, DeclaredStep, Profile, ProfileExpectation, SpecFile } from './schema.js';
 
 /** A call is `name(args)`: anchored on the function name, which must be one of the allowlist; the arguments are
  * lint's to check (src/spec/call.ts). */
@@ -24,7 +24,10 @@ export function editorSpecFile(profileIds: readonly string[]): z.ZodType {
     .describe(`one expectation per profile: ${profileIds.join(', ')}`);
   const EditorCase = Case.extend({
     call: EditorCall.describe(`the call under test, e.g. "mlock(buf, 1p)"; one of ${CALLABLE_NAMES.join(', ')}`),
-    before: z.array(EditorCall).optional().describe('setup calls: each must succeed, else the case is an error'),
+    before: z
+      .array(z.union([EditorCall.meta({ title: 'a setup call that must succeed' }), DeclaredStep.safeExtend({ call: EditorCall }).meta({ title: 'a setup call with its declared outcome' })]))
+      .optional()
+      .describe('setup steps, in order: a call text must succeed; `{ call, fails }` or `{ call, returns }` must end as declared; else the case is an error'),
     expect,
   });
   return SpecFile.extend({ cases: z.array(EditorCase).min(1) }).meta(SpecFile.meta() ?? {});

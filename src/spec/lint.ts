@@ -17,7 +17,9 @@ export type Rule = (catalog: Catalog) => Diagnostic[];
 function callsOf(ref: CaseRef): { text: string; path: (string | number)[] }[] {
   const base = ['cases', ref.index];
   return [
-    ...(ref.case.before ?? []).map((text, i) => ({ text, path: [...base, 'before', i] })),
+    ...(ref.case.before ?? []).map((step, i) =>
+      typeof step === 'string' ? { text: step, path: [...base, 'before', i] } : { text: step.call, path: [...base, 'before', i, 'call'] },
+    ),
     { text: ref.case.call, path: [...base, 'call'] },
   ];
 }

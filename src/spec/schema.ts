@@ -71,6 +71,28 @@ export type Mapping = z.infer<typeof Mapping>;
 /** A call expression such as "mlock(buf + 1, 2p)"; parsed and checked by src/spec/call.ts and the lint rules. */
 export const CallText = z.string().min(3).max(200);
 
+/** A setup step whose outcome is declared: `fails` (errno names or `any`) or `returns`. A step that does not end as
+ * declared makes the case `error`, not a divergence: the sequence the case is about did not happen. */
+export const DeclaredStep = z
+  .strictObject({
+    call: CallText.describe('the setup call'),
+    fails: Failure.optional().describe('the step must fail: an errno name, a list of allowed ones, or `any`'),
+    returns: z.int().optional().describe('the step must return this value'),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.fails === undefined) === (s.returns === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a declared step has exactly one of `returns` or `fails`' });
+    }
+  });
+export type DeclaredStep = z.infer<typeof DeclaredStep>;
+
+/** One setup step: a call that must succeed, or a call with its declared outcome. */
+export const Step = z.union([CallText, DeclaredStep]);
+export type Step = z.infer<typeof Step>;
+
+/** The call text of a step. */
+export const stepCall = (step: Step): string => (typeof step === 'string' ? step : step.call);
+
 // Stated in the message so that an author sees the range, not just "too big": 2^64 + 4096 bytes used to pass lint
 // and reach setrlimit as 4096.
 const MEMLOCK_RANGE = `expected bytes from 0 to ${MAX_MEMLOCK_BYTES} (2^53 - 1), "Np" with N from 0 to ${MAX_MEMLOCK_PAGES} pages, "unlimited" or "default"`;
@@ -203,7 +225,10 @@ export const Case = z.strictObject({
   aliases: z.array(CaseId).optional().describe('old ids of this case, kept when it is renamed'),
   title: ShortText.min(3),
   memory: z.record(MappingName, Mapping).optional().describe('fresh mappings, each fenced by guard pages'),
-  before: z.array(CallText).optional().describe('setup calls: each must succeed, else the case is an error'),
+  before: z
+    .array(Step)
+    .optional()
+    .describe('setup steps, in order: a call text must succeed; `{ call, fails }` or `{ call, returns }` must end as declared; else the case is an error'),
   call: CallText.describe('the call under test'),
   as: Context.optional().describe('execution context (default privileged)'),
   timeout_ms: z.int().min(100).max(60_000).optional(),

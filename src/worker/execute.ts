@@ -6,7 +6,7 @@ import type { CallRecord, MappingEffects, Observation } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
-import type { Mapping, PageKind } from '../spec/schema.js';
+import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
 import { confinementProblem, describeConfinement, type Region } from './confine.js';
 import type { CaseOutcome } from './protocol.js';
 
@@ -63,7 +63,8 @@ function runPlaced(
   onCalled: ((call: CallRecord) => void) | undefined,
 ): Omit<CaseOutcome, 'durationMs'> {
   try {
-    const calls = [...(item.case.before ?? []), item.case.call].map((t) => parseCall(t));
+    const steps = item.case.before ?? [];
+    const calls = [...steps.map(stepCall), item.case.call].map((t) => parseCall(t));
     checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
     checkBudget(runner, item);
     const memory = Object.entries(item.case.memory ?? {});
@@ -101,11 +102,12 @@ function runPlaced(
       return rec;
     };
     const before: CallRecord[] = [];
-    for (const call of calls.slice(0, -1)) {
+    calls.slice(0, -1).forEach((call, i) => {
       const rec = invoke(call);
       before.push(rec);
-      if (rec.ret === -1) throw new CaseError('error', `setup call ${rec.text} failed with ${rec.errno ?? 'no errno'}`);
-    }
+      const wrong = stepMismatch(steps[i] ?? rec.text, rec);
+      if (wrong !== undefined) throw new CaseError('error', wrong);
+    });
     const call = invoke(calls[calls.length - 1] as ParsedCall);
     onCalled?.(call);
     placeAll(true);
@@ -221,3 +223,16 @@ function assertHolesIntact(runner: Runner, placed: Placed[]): void {
     });
   }
 }
+
+/** Why a setup step did not end as declared, or undefined when it did. A plain call text must succeed (not -1);
+ * `{ call, fails }` must fail with one of the errnos (or any); `{ call, returns }` must return that value. */
+export function stepMismatch(step: Step, rec: CallRecord): string | undefined {
+  const got = rec.ret === -1 ? `failed with ${rec.errno ?? 'no errno'}` : `returned ${rec.ret}`;
+  if (typeof step === 'string') return rec.ret === -1 ? `setup call ${rec.text} ${got}` : undefined;
+  if (step.returns !== undefined) return rec.ret === step.returns ? undefined : `setup step ${rec.text} was declared to return ${step.returns} but ${got}`;
+  const allowed: readonly string[] | undefined = step.fails === 'any' || step.fails === undefined ? undefined : Array.isArray(step.fails) ? step.fails : [step.fails];
+  if (rec.ret === -1 && (allowed === undefined || (rec.errno !== null && allowed.includes(rec.errno)))) return undefined;
+  const declared = allowed === undefined ? 'fail' : `fail with ${allowed.join(' or ')}`;
+  return `setup step ${rec.text} was declared to ${declared} but ${got}`;
+}
+

@@ -5,6 +5,7 @@
 // parsed).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { InOrder } from './in-order.js';
 import { writeMatrixChunks } from './matrix.js';
 import type { ReadEntry } from './merge-read.js';
 import { type FactsInput, mergeFacts, type MergeOptions, type PlannedMatrix } from './merge.js';
@@ -32,6 +33,8 @@ const MAX_WORKERS = 3;
 /** A small young generation: a file's objects live until it is spooled, so a larger one only delays their
  * promotion, and the worker's resident memory grows with it at no gain in speed (measured: 8 vs 32 MiB). */
 const YOUNG_MIB = 8;
+/** How many files, per worker, may be out ahead of the next one to take (src/in-order.ts). */
+const AHEAD = 2;
 
 /** Each file's entries, handed to `take` in the order of `files` whatever order the workers finish in. The first bad
  * file in that order is the error, as if they had been read one by one. */
@@ -42,43 +45,32 @@ async function readInOrder(files: readonly MergeFile[], take: (file: MergeFile, 
   const workers = Array.from({ length: count }, () => new Worker(new URL('./merge-worker.js', import.meta.url), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }));
   try {
     await new Promise<void>((resolve, reject) => {
-      const done = new Map<number, WorkerAnswer>();
-      let sent = 0;
-      let next = 0;
-      const send = (w: Worker): void => {
-        // A worker gets its next file when it answers; answers that arrive ahead of their turn wait in `done`,
-        // bounded by the number of workers.
-        if (sent < files.length) {
-          const job: WorkerJob = { index: sent, file: (files[sent] as MergeFile).file };
-          sent += 1;
-          w.postMessage(job);
-        }
-      };
+      const order = new InOrder<Worker, WorkerAnswer>(
+        files.length,
+        AHEAD * count,
+        workers,
+        (w, index) => w.postMessage({ index, file: (files[index] as MergeFile).file } satisfies WorkerJob),
+        (index, a) => {
+          if ('error' in a) {
+            if (a.error.input) throw new ResultsFileError(a.error.message);
+            throw Object.assign(new Error(a.error.message), { stack: a.error.stack });
+          }
+          take(files[index] as MergeFile, a.entries);
+        },
+      );
       for (const w of workers) {
-        w.on('message', (answer: WorkerAnswer) => {
-          done.set(answer.index, answer);
+        w.on('message', (a: WorkerAnswer) => {
           try {
-            for (let a = done.get(next); a !== undefined; a = done.get(next)) {
-              done.delete(next);
-              if ('error' in a) {
-                if (a.error.input) throw new ResultsFileError(a.error.message);
-                throw Object.assign(new Error(a.error.message), { stack: a.error.stack });
-              }
-              take(files[next] as MergeFile, a.entries);
-              next += 1;
-            }
+            if (order.answer(w, a.index, a)) resolve();
           } catch (e) {
             reject(e);
-            return;
           }
-          if (next === files.length) resolve();
-          else send(w);
         });
         w.on('error', reject);
         // a worker that ends by itself has died (it never exits while it has work): after a settled promise, a no-op
         w.on('exit', (code) => reject(new Error(`a merge worker stopped (exit code ${code})`)));
-        send(w);
       }
+      order.pump();
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -88,32 +80,23 @@ async function readInOrder(files: readonly MergeFile[], take: (file: MergeFile, 
 /** Merge `files` into the matrix `out`; returns the matrix as planned (targets' results: where they were spooled). A
  * bad input is a ResultsFileError naming it, and nothing is written. */
 export async function mergeFiles(files: readonly MergeFile[], out: string, options: MergeOptions): Promise<PlannedMatrix<SpoolRange | null>> {
-  // A spool that cannot be opened is an output problem: every input is still validated first (a bad input is the
-  // error that matters, exit 2), then the output's error is raised, as when the matrix itself cannot be written.
-  let spool: Spool | OutputError;
-  try {
-    spool = Spool.beside(out);
-  } catch (e) {
-    if (!(e instanceof OutputError)) throw e;
-    spool = e;
-  }
+  const spool = Spool.beside(out);
   try {
     const inputs: FactsInput<SpoolRange | null>[] = [];
-    const into = spool;
     await readInOrder(files, ({ path }, entries) => {
-      for (const { source, facts, json } of entries) inputs.push({ source, path, facts, results: into instanceof Spool ? into.append(json) : null });
+      for (const { source, facts, json } of entries) inputs.push({ source, path, facts, results: spool.append(json) });
     });
     const matrix = mergeFacts(inputs, options);
-    if (spool instanceof OutputError) throw spool;
+    // Every input validated and the matrix decided: only now is an output problem the error (exit 1).
+    if (spool.failure !== null) throw spool.failure;
     const { targets, ...envelope } = matrix;
-    const from = spool;
     writeMatrixChunks(out, envelope, targets, (i) => {
       const range = targets[i]?.results;
       if (range === undefined || range === null) throw new OutputError(`could not write ${out} (target ${i} has no spooled results); nothing was written`);
-      return from.read(range);
+      return spool.read(range);
     });
     return matrix;
   } finally {
-    if (spool instanceof Spool) spool.close();
+    spool.close();
   }
 }

@@ -13,16 +13,20 @@ describe('Spool', () => {
     try {
       const texts = ['{"a":1}', 'é — ✓ multi-byte', '', 'x'.repeat(100_000)];
       const ranges = texts.map((t) => spool.append(t));
+      expect(spool.failure).toBeNull();
       expect(readdirSync(dir)).toEqual([]);
-      for (const i of [3, 0, 2, 1]) expect(Buffer.from(spool.read(ranges[i] ?? { offset: 0, length: 0 })).toString('utf8')).toBe(texts[i]);
+      for (const i of [3, 0, 2, 1]) expect(Buffer.from(spool.read(ranges[i] ?? { offset: -1, length: 1 })).toString('utf8')).toBe(texts[i]);
     } finally {
       spool.close();
     }
   });
 
-  it('in a directory that is not there: an OutputError naming the output', () => {
+  it('in a directory that is not there: nothing is spooled, and its failure names the output', () => {
     const out = join(scratch(), 'missing', 'm.json');
-    expect(() => Spool.beside(out)).toThrow(OutputError);
-    expect(() => Spool.beside(out)).toThrow(`could not write ${out}`);
+    const spool = Spool.beside(out);
+    expect(spool.append('{}')).toBeNull();
+    expect(spool.failure).toBeInstanceOf(OutputError);
+    expect(spool.failure?.message).toMatch(new RegExp(`^could not write ${out} \\(ENOENT.*\\); nothing was written$`));
+    expect(() => spool.read({ offset: 0, length: 2 })).toThrow(spool.failure ?? 'a failure');
   });
 });

@@ -2,7 +2,7 @@
 // assertion in a test. Figures: the full native suite against a bare node start-up; the marginal cost of one case in
 // a shared worker (the slope between running N and 2N cases); the gVisor run; `semconf merge` of 1,000 synthetic
 // results files of 100 cases each (time and peak memory); the HTML report of a 1,000-target matrix (time, size, peak
-// memory) against 250 targets; and how each figure grows when the work grows.
+// memory) against 250 targets; and how each figure grows when the work grows. `--only merge`: the merge figures alone.
 import { TARGETS, targetProblem } from '../src/target.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -87,9 +87,27 @@ process.stdout.write(JSON.stringify({ code, maxRss: process.resourceUsage().maxR
   return { ms, maxRssMiB: last.maxRss / 1024 };
 }
 
+/** `semconf merge` of 500 and 1,000 synthetic results files: wall time and peak memory, each in its own process. */
+function mergeFigures(dir: string, template: Results, nodeStart: number): string[] {
+  const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
+  const half = timeMerge(many.slice(0, 500), join(dir, 'm500.json'));
+  const all = timeMerge(many, join(dir, 'm1000.json'));
+  return [
+    `merge     500 vs 1,000 synthetic results x 100 cases:  ${half.ms.toFixed(1)} ms vs ${all.ms.toFixed(1)} ms  = ${(all.ms / nodeStart).toFixed(1)} x node start-up; growth x${(all.ms / half.ms).toFixed(2)} for x2 work  (target: under 3000 ms)`,
+    `merge     peak memory, 500 vs 1,000 files:             ${half.maxRssMiB.toFixed(0)} MiB vs ${all.maxRssMiB.toFixed(0)} MiB  growth x${(all.maxRssMiB / half.maxRssMiB).toFixed(2)} for x2 work  (target: under 512 MiB)`,
+  ];
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'semconf-bench-'));
   try {
+    // `--only merge`: the merge figures alone (one fresh run as the synthetic files' template), not the whole bench
+    if (process.argv.slice(2).join(' ') === '--only merge') {
+      const nodeStart = repeat(5, () => timeCommand(['-e', '0']));
+      timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]);
+      for (const line of mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart)) console.log(line);
+      return;
+    }
     const catalog = loadCatalog(join(ROOT, 'specs'));
     const shared = plan(catalog).filter((i) => !i.isolated);
     const cases = plan(catalog).length;
@@ -105,10 +123,7 @@ async function main(): Promise<void> {
     const twice = median([await timeItems(copies(2 * n)), await timeItems(copies(2 * n)), await timeItems(copies(2 * n))]);
     const perCase = (twice - once) / n;
 
-    const template = readResults(join(dir, 'r.json'));
-    const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
-    const mergeHalf = timeMerge(many.slice(0, 500), join(dir, 'm500.json'));
-    const mergeAll = timeMerge(many, join(dir, 'm1000.json'));
+    const merged = mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart);
     const htmlQuarter = timeHtml(join(dir, 'r.json'), 250, join(dir, 'h250.html'));
     const htmlAll = timeHtml(join(dir, 'r.json'), 1000, join(dir, 'h1000.html'));
 
@@ -131,8 +146,7 @@ async function main(): Promise<void> {
         ? `${e.target.padEnd(9)} semconf run --target ${e.target}, ${cases} cases: ${ms(e.wall)}  = ${(e.wall / suite).toFixed(1)} x the native suite`
         : `${e.target.padEnd(9)} not measured: ${e.problem}`);
     }
-    console.log(`merge     500 vs 1,000 synthetic results x 100 cases:  ${ms(mergeHalf.ms)} vs ${ms(mergeAll.ms)}  = ${(mergeAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(mergeAll.ms / mergeHalf.ms).toFixed(2)} for x2 work  (target: under 3000 ms)`);
-    console.log(`merge     peak memory, 500 vs 1,000 files:             ${mergeHalf.maxRssMiB.toFixed(0)} MiB vs ${mergeAll.maxRssMiB.toFixed(0)} MiB  growth x${(mergeAll.maxRssMiB / mergeHalf.maxRssMiB).toFixed(2)} for x2 work  (target: under 512 MiB)`);
+    for (const line of merged) console.log(line);
     const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
     console.log(`html      250 vs 1,000 synthetic targets x 100 cases:  ${ms(htmlQuarter.ms)} vs ${ms(htmlAll.ms)}  = ${(htmlAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(htmlAll.ms / htmlQuarter.ms).toFixed(2)} for x4 work`);
     console.log(`html      size and peak memory, 250 vs 1,000 targets:  ${mb(htmlQuarter.bytes)} vs ${mb(htmlAll.bytes)} (x${(htmlAll.bytes / htmlQuarter.bytes).toFixed(2)}), ${htmlQuarter.maxRssMiB.toFixed(0)} MiB vs ${htmlAll.maxRssMiB.toFixed(0)} MiB  (bound: under 150 MB, linear)`);

@@ -101,14 +101,32 @@ export function readMatrix(file: string): Matrix {
   return input.matrix;
 }
 
+/** A matrix entry without its results: what is known of a target before its results are copied in. */
+export type MatrixEntry = Omit<MatrixTarget, 'results'>;
+
 /** Validate the envelope, then write atomically, one target at a time, so that the file is never built as one
- * string. Each target's results must have been validated when read (readReportInput); merge never changes them. */
-export function writeMatrix(file: string, matrix: Matrix): void {
-  const { targets, ...envelope } = MatrixEnvelope.parse(matrix);
+ * string. `resultsJson(i)` is the JSON of target i's results, each validated when it was read (readReportInput);
+ * merge never changes them. A chunk may be reused once written (the spool's buffer). */
+export function writeMatrixChunks(
+  file: string,
+  envelope: Omit<Matrix, 'targets'>,
+  entries: readonly MatrixEntry[],
+  resultsJson: (i: number) => string | Uint8Array,
+): void {
+  // Only the entry's own fields are written, whatever else the caller's objects carry.
+  const fields = entries.map((t): MatrixEntry => ({ id: t.id, source: t.source, stale: t.stale, complete: t.complete, notes: t.notes }));
+  // The envelope's checks (ids unique, expected ids present) need only each target's id: it stands in for its results.
+  MatrixEnvelope.parse({ ...envelope, targets: fields.map((t) => ({ ...t, results: { target: { id: t.id } } })) });
   const head = JSON.stringify(envelope, null, 2);
-  writeFileAtomicChunks(file, [
-    `${head.slice(0, -2)},\n  "targets": [\n`,
-    ...targets.map((t, i) => `    ${JSON.stringify(t)}${i < targets.length - 1 ? ',' : ''}\n`),
-    '  ]\n}\n',
-  ]);
+  function* chunks(): Generator<string | Uint8Array> {
+    yield `${head.slice(0, -2)},\n  "targets": [\n`;
+    for (const [i, t] of fields.entries()) {
+      // The line a whole entry's JSON.stringify would give: its fields, then its results last.
+      yield `    ${JSON.stringify(t).slice(0, -1)},"results":`;
+      yield resultsJson(i);
+      yield `}${i < fields.length - 1 ? ',' : ''}\n`;
+    }
+    yield '  ]\n}\n';
+  }
+  writeFileAtomicChunks(file, chunks());
 }

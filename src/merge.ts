@@ -14,6 +14,39 @@ export interface MergeInput {
   results: Results;
 }
 
+/** What the merge decides on, of one target's results: its facts and the ids of its cases and profiles, not the cases
+ * themselves. The command keeps only this in memory per target (the results go to a spool as JSON), so memory grows
+ * with the number of targets, not with the size of their results. */
+export type MergeFacts = Pick<Results, 'target' | 'specDigest' | 'finishedAt' | 'complete' | 'selection'> & {
+  caseIds: string[];
+  profileIds: string[];
+};
+
+export function factsOf(r: Results): MergeFacts {
+  return {
+    target: r.target,
+    specDigest: r.specDigest,
+    finishedAt: r.finishedAt,
+    complete: r.complete,
+    ...(r.selection !== undefined ? { selection: r.selection } : {}),
+    caseIds: r.cases.map((c) => c.id),
+    profileIds: r.profiles.map((p) => p.id),
+  };
+}
+
+/** One input of mergeFacts: where it came from, its facts, and whatever stands for its results (the results
+ * themselves, or where their JSON was spooled). */
+export interface FactsInput<R> {
+  source: string;
+  path: string;
+  facts: MergeFacts;
+  results: R;
+}
+
+/** A target of a planned matrix: the matrix's entry, with the facts it was decided on and its inputs' results. */
+export type PlannedTarget<R> = Omit<MatrixTarget, 'results'> & { facts: MergeFacts; results: R };
+export type PlannedMatrix<R> = Omit<Matrix, 'targets'> & { targets: PlannedTarget<R>[] };
+
 export interface MergeOptions {
   /** absolute paths of the files that win when several inputs are results for one target */
   prefer?: readonly string[];
@@ -27,7 +60,7 @@ export interface MergeOptions {
 }
 
 /** Each expected name with the targets that satisfy it, in the order first named. */
-function expectedTargets(expect: readonly { name: string; path?: string }[], inputs: readonly MergeInput[], ids: ReadonlySet<string>): ExpectedTarget[] {
+function expectedTargets<R>(expect: readonly { name: string; path?: string }[], inputs: readonly FactsInput<R>[], ids: ReadonlySet<string>): ExpectedTarget[] {
   const byName = new Map<string, Set<string>>();
   for (const e of expect) {
     const found = byName.get(e.name) ?? new Set<string>();
@@ -38,7 +71,7 @@ function expectedTargets(expect: readonly { name: string; path?: string }[], inp
     }
     const from = inputs.filter((i) => i.path === e.path);
     if (from.length === 0) throw new ResultsFileError(`--expect ${e.name}=${e.path}: not one of the files being merged`);
-    for (const i of from) found.add(i.results.target.id);
+    for (const i of from) found.add(i.facts.target.id);
   }
   return [...byName.entries()].map(([name, found]) => ({ name, targets: [...found].sort() }));
 }
@@ -48,18 +81,18 @@ const list = (ids: readonly string[]): string =>
   ids.length <= LISTED ? ids.join(', ') : `${ids.slice(0, LISTED).join(', ')} and ${ids.length - LISTED} more`;
 
 /** One result per target id: a clash needs exactly one of its files named by --prefer. */
-function pickWinners(inputs: readonly MergeInput[], prefer: readonly string[]): { winner: MergeInput; losers: MergeInput[] }[] {
-  const byTarget = new Map<string, MergeInput[]>();
+function pickWinners<R>(inputs: readonly FactsInput<R>[], prefer: ReadonlySet<string>): { winner: FactsInput<R>; losers: FactsInput<R>[] }[] {
+  const byTarget = new Map<string, FactsInput<R>[]>();
   for (const input of inputs) {
-    const group = byTarget.get(input.results.target.id) ?? [];
+    const group = byTarget.get(input.facts.target.id) ?? [];
     group.push(input);
-    byTarget.set(input.results.target.id, group);
+    byTarget.set(input.facts.target.id, group);
   }
   return [...byTarget.entries()].map(([id, group]) => {
     const [only] = group;
     if (only !== undefined && group.length === 1) return { winner: only, losers: [] };
     const names = group.map((g) => g.source).join(' and ');
-    const preferred = group.filter((g) => prefer.includes(g.path));
+    const preferred = group.filter((g) => prefer.has(g.path));
     const [winner] = preferred;
     if (winner === undefined || preferred.length > 1) {
       const what = preferred.length > 1 ? '--prefer names more than one of them' : 'pass --prefer FILE to say which one wins';
@@ -71,7 +104,7 @@ function pickWinners(inputs: readonly MergeInput[], prefer: readonly string[]): 
 
 /** The spec digest targets are compared with: the catalog's if given, else the most common, else the newest run's. */
 export function referenceDigest(
-  results: readonly Results[],
+  results: readonly Pick<Results, 'specDigest' | 'finishedAt'>[],
   specsDigest?: string,
 ): { value: string; basis: DigestBasis; detail: string } {
   if (specsDigest !== undefined) return { value: specsDigest, basis: 'specs', detail: 'the digest of the spec catalog given to merge' };
@@ -89,23 +122,25 @@ export function referenceDigest(
     : { value: top[0], basis: 'majority', detail: `held by ${top[1].n} of ${results.length} targets` };
 }
 
-export function merge(inputs: readonly MergeInput[], options: MergeOptions): Matrix {
+/** The matrix of `inputs` as decided from their facts alone; each target carries its winner's `results` as given. */
+export function mergeFacts<R>(inputs: readonly FactsInput<R>[], options: MergeOptions): PlannedMatrix<R> {
   if (inputs.length === 0) throw new ResultsFileError('no results to merge');
-  const prefer = options.prefer ?? [];
+  const prefer = new Set(options.prefer ?? []);
+  const paths = new Set(inputs.map((i) => i.path));
   for (const p of prefer) {
-    if (!inputs.some((i) => i.path === p)) throw new ResultsFileError(`--prefer ${p}: not one of the files being merged`);
+    if (!paths.has(p)) throw new ResultsFileError(`--prefer ${p}: not one of the files being merged`);
   }
   const chosen = pickWinners(inputs, prefer);
-  const all = chosen.map((c) => c.winner.results);
+  const all = chosen.map((c) => c.winner.facts);
   const reference = referenceDigest(all, options.specsDigest);
   // The cases every target should hold: those of the targets run against the reference spec (all, if none was).
   const current = all.filter((r) => r.specDigest === reference.value);
-  const expectedCases = new Set((current.length > 0 ? current : all).flatMap((r) => r.cases.map((c) => c.id)));
-  const profiles = new Set(all.flatMap((r) => r.profiles.map((p) => p.id)));
+  const expectedCases = new Set((current.length > 0 ? current : all).flatMap((r) => r.caseIds));
+  const profiles = new Set(all.flatMap((r) => r.profileIds));
 
   const targets = chosen
-    .map(({ winner, losers }): MatrixTarget => {
-      const r = winner.results;
+    .map(({ winner, losers }): PlannedTarget<R> => {
+      const r = winner.facts;
       const notes: string[] = [];
       const stale = r.specDigest !== reference.value;
       if (stale) notes.push(`stale: run against spec ${r.specDigest}, not the reference ${reference.value} (${reference.detail})`);
@@ -114,15 +149,17 @@ export function merge(inputs: readonly MergeInput[], options: MergeOptions): Mat
       // every target was run with the same selection.
       const partial = r.selection !== undefined;
       if (r.selection !== undefined) {
-        notes.push(`partial: selected ${describeSelection(r.selection)}: ${r.cases.length} of the catalog's ${r.selection.catalogCases} case(s)`);
+        notes.push(`partial: selected ${describeSelection(r.selection)}: ${r.caseIds.length} of the catalog's ${r.selection.catalogCases} case(s)`);
       }
-      const have = new Set(r.cases.map((c) => c.id));
+      const have = new Set(r.caseIds);
       const missing = [...expectedCases].filter((id) => !have.has(id));
       if (missing.length > 0) notes.push(`incomplete: ${missing.length} case(s) of the reference set missing: ${list(missing)}`);
-      const unjudged = [...profiles].filter((p) => !r.profiles.some((q) => q.id === p));
+      const judged = new Set(r.profileIds);
+      const unjudged = [...profiles].filter((p) => !judged.has(p));
       if (unjudged.length > 0) notes.push(`not judged against profile(s) ${unjudged.join(', ')}`);
       for (const l of losers) notes.push(`preferred over ${l.source} (results for the same target)`);
-      return { id: r.target.id, source: winner.source, stale, complete: r.complete && missing.length === 0 && !partial, notes, results: r };
+      const complete = r.complete && missing.length === 0 && !partial;
+      return { id: r.target.id, source: winner.source, stale, complete, notes, facts: r, results: winner.results };
     })
     .sort((a, b) => a.id.localeCompare(b.id));
 
@@ -138,15 +175,15 @@ export function merge(inputs: readonly MergeInput[], options: MergeOptions): Mat
   };
 }
 
+/** The matrix of results held in memory (reports, the synthetic scale inputs). */
+export function merge(inputs: readonly MergeInput[], options: MergeOptions): Matrix {
+  const planned = mergeFacts(inputs.map((i) => ({ ...i, facts: factsOf(i.results) })), options);
+  return { ...planned, targets: planned.targets.map(({ facts: _facts, ...t }) => t) };
+}
+
 /** A report's input as a matrix: a results file is a matrix of one target, judged only against itself. */
 export function asMatrix(input: ReportInput, source: string): Matrix {
   if (input.kind === 'matrix') return input.matrix;
   const r = input.results;
   return merge([{ source, path: source, results: r }], { createdAt: r.finishedAt, toolVersion: r.tool.version });
-}
-
-/** Merge inputs from a file: the results it holds, or each target of a matrix (so matrices can be merged again). */
-export function mergeInputsOf(input: ReportInput, source: string, path: string): MergeInput[] {
-  if (input.kind === 'results') return [{ source, path, results: input.results }];
-  return input.matrix.targets.map((t) => ({ source: `${source}#${t.id}`, path, results: t.results }));
 }

@@ -275,7 +275,7 @@ function removeStaleTemps(file: string): void {
  * than asked on a nearly full disk), flushed to disk, then renamed over the target and the directory flushed. On any
  * failure the old file stays as it was and an OutputError says why. An existing target that is not a regular file
  * (a device node, a FIFO, a symlink) is refused: renaming over it would replace it. */
-export function writeFileAtomicChunks(file: string, chunks: Iterable<string>): void {
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array>): void {
   const kind = specialKind(file);
   if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
   removeStaleTemps(file);
@@ -284,7 +284,7 @@ export function writeFileAtomicChunks(file: string, chunks: Iterable<string>): v
     const fd = openSync(tmp, 'wx', 0o644);
     try {
       for (const chunk of chunks) {
-        const bytes = Buffer.from(chunk, 'utf8');
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
       }
       fsyncSync(fd);

@@ -1,11 +1,11 @@
 // semconf merge on real results files (native, gVisor, a --filter subset, a run against a changed spec; the
 // constructed copies only carry other target ids so they can sit side by side).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Matrix, readMatrix, readReportInput } from '../src/matrix.js';
-import { merge, type MergeInput, referenceDigest } from '../src/merge.js';
-import { ResultsFileError } from '../src/results.js';
+import { factsOf, merge, mergeFacts, type MergeInput, referenceDigest } from '../src/merge.js';
+import { readResults, ResultsFileError, writeResults } from '../src/results.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
 
 const input = (name: string): MergeInput => ({ source: name, path: fixture(name), results: load(name) });
@@ -99,6 +99,18 @@ describe('merge', () => {
     const m = merge([{ source: 'x', path: 'x', results: { ...r, complete: false } }], options);
     expect(m.targets[0]).toMatchObject({ complete: false, notes: ['incomplete: the run did not complete (complete: false in its results file)'] });
   });
+
+  it('mergeFacts decides from each target’s facts alone: the matrix merge() makes, each target carrying what stood for its results', () => {
+    const inputs = [input('native.json'), input('constructed-partial-relabelled.json'), input('constructed-oldspec-relabelled.json'), input('gvisor.json')];
+    const opts = { ...options, prefer: [fixture('gvisor.json')], expect: [{ name: 'x64', path: fixture('native.json') }, { name: 'bsd' }] };
+    const full = merge(inputs, opts);
+    // the command's stand-in for results is where they were spooled; here, the input's index
+    const planned = mergeFacts(inputs.map((i, k) => ({ source: i.source, path: i.path, facts: factsOf(i.results), results: k })), opts);
+    const { targets, ...envelope } = planned;
+    expect(targets.map(({ facts: _facts, results, ...t }) => ({ ...t, results: inputs[results]?.results }))).toEqual(full.targets);
+    expect({ ...envelope, targets: full.targets }).toEqual(full);
+    expect(targets.map((t) => t.results)).toEqual([3, 2, 1]);
+  });
 });
 
 describe('semconf merge (CLI)', () => {
@@ -187,5 +199,65 @@ describe('semconf merge (CLI)', () => {
     writeFileSync(bad, JSON.stringify(m));
     expect(() => readReportInput(bad)).toThrow(`${bad}: not a valid semconf-matrix/1 file: at targets.0.id: "somebody-else" is not the id of its results ("linux-x86_64-glibc")`);
     expect(semconf('report', '--format', 'md', bad).status).toBe(2);
+  });
+
+  it('many files: each read and validated on its own, the matrix in target order with every results exactly as validated, no scratch file left', () => {
+    const dir = scratch();
+    const native = load('native.json');
+    // ids in the reverse of the argument order, so the matrix's order is not the order the files were read in
+    const files = Array.from({ length: 12 }, (_, k) => {
+      const file = join(dir, `in-${k}.json`);
+      writeResults(file, { ...native, target: { ...native.target, id: `t-${String(11 - k).padStart(2, '0')}` } });
+      return file;
+    });
+    const outDir = join(dir, 'out');
+    mkdirSync(outDir);
+    const out = join(outDir, 'm.json');
+    const r = semconf('merge', ...files, '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(outDir)).toEqual(['m.json']);
+    const m = readMatrix(out);
+    expect(m.targets.map((t) => t.source)).toEqual([...files].reverse());
+    for (const t of m.targets) expect(t.results).toEqual(readResults(t.source));
+    // one target a line, its results as compact JSON of what was validated
+    const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('    {'));
+    expect(lines).toHaveLength(12);
+    // (a boolean each: a mismatch would otherwise print two 40 kB lines)
+    const exact = lines.map((line, i) => line.replace(/,$/, '').endsWith(`,"results":${JSON.stringify(readResults(files[11 - i] ?? ''))}}`));
+    expect(exact).toEqual(lines.map(() => true));
+  });
+
+  it('many files with two bad ones: the first bad one in argument order is named, exit 2, nothing written', () => {
+    const dir = scratch();
+    const native = load('native.json');
+    const files = Array.from({ length: 10 }, (_, k) => {
+      const file = join(dir, `in-${k}.json`);
+      writeResults(file, { ...native, target: { ...native.target, id: `t-${k}` } });
+      return file;
+    });
+    const text = readFileSync(files[3] ?? '', 'utf8');
+    // in-3 fails only at validation, after the whole file is parsed; in-8 at once: a later file may fail sooner
+    writeFileSync(files[3] ?? '', text.replace('"status": "ran"', '"status": "walked"'));
+    writeFileSync(files[8] ?? '', '{');
+    const outDir = join(dir, 'out');
+    mkdirSync(outDir);
+    const r = semconf('merge', ...files, '--out', join(outDir, 'm.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${files[3]}: not a valid semconf-results/1 file: at cases.`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('an output directory that is not there: a bad input is still the error (exit 2), else the output is (exit 1)', () => {
+    const dir = scratch();
+    const out = join(dir, 'missing', 'm.json');
+    const bad = semconf('merge', fixture('native.json'), fixture('constructed-truncated.json'), '--out', out);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('constructed-truncated.json: not a readable JSON results file');
+    const good = semconf('merge', fixture('native.json'), '--out', out);
+    expect(good.status).toBe(1);
+    expect(good.stderr).toContain(`could not write ${out}`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 // semconf merge: results files of many machines (or earlier matrices) → one semconf-matrix/1 file.
 import { resolve } from 'node:path';
-import { readReportInput, writeMatrix } from '../matrix.js';
-import { merge, type MergeInput, mergeInputsOf } from '../merge.js';
+import { type MergeFile, mergeFiles } from '../merge-files.js';
 import { toolVersion } from '../package-info.js';
 import { terminalText } from '../report/escape.js';
 import { loadCatalog } from '../spec/lint.js';
@@ -27,33 +26,32 @@ export const mergeCommand: Command = {
     const out = str(values.out);
     if (out === undefined) throw new UsageError('merge needs --out MATRIX.json');
     const seen = new Map<string, string>();
-    const inputs: MergeInput[] = [];
+    const files: MergeFile[] = [];
     for (const file of positionals) {
       const path = resolve(file);
       const twice = seen.get(path);
       if (twice !== undefined) throw new UsageError(`${file}: given twice (also as ${twice})`);
       seen.set(path, file);
-      inputs.push(...mergeInputsOf(readReportInput(file), file, path));
+      files.push({ file, path });
     }
     const prefer = Array.isArray(values.prefer) ? values.prefer.map((p) => resolve(p)) : [];
     const specs = str(values.specs);
     const expect = expectations(values.expect, seen);
-    const matrix = merge(inputs, {
+    const matrix = await mergeFiles(files, out, {
       prefer,
       ...(expect !== undefined ? { expect } : {}),
       ...(specs !== undefined ? { specsDigest: loadCatalog(specs).digest } : {}),
       createdAt: new Date().toISOString(),
       toolVersion: toolVersion(),
     });
-    writeMatrix(out, matrix);
     process.stdout.write(`${out}: ${matrix.targets.length} target(s), spec reference ${matrix.specDigest.value.slice(0, 19)} (${matrix.specDigest.basis})\n`);
     for (const t of matrix.targets) {
-      const r = t.results.target;
+      const r = t.facts.target;
       const state = [t.complete ? 'complete' : 'INCOMPLETE', t.stale ? 'STALE' : ''].filter((s) => s !== '').join(', ');
       // Target facts and notes come from the results files: printed as text, never as terminal commands.
       const s = terminalText;
       const facts = `${s(t.id)}  ${s(r.os)} ${s(r.release)}, ${s(r.libc)}, ${s(r.arch)}, runtime ${s(r.runtime)}`;
-      process.stdout.write(`  ${facts}: ${t.results.cases.length} cases, ${state}  (${terminalText(t.source)})\n`);
+      process.stdout.write(`  ${facts}: ${t.facts.caseIds.length} cases, ${state}  (${terminalText(t.source)})\n`);
       for (const n of t.notes) process.stdout.write(`    ${terminalText(n)}\n`);
     }
     for (const e of matrix.expected ?? []) {

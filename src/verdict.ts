@@ -75,7 +75,9 @@ export function describeObserved(obs: Observation): string {
 }
 
 type Expected = Pick<Outcome, 'returns' | 'fails'>;
-function matches(o: Expected, got: { ret: number; errno: string | null }): boolean {
+/** Whether a call's result is the declared one (`returns` N, or `fails` with one of the errnos or `any`): the one
+ * rule for expectations, their completions and declared setup steps (src/worker/execute.ts). */
+export function matches(o: Expected, got: { ret: number; errno: string | null }): boolean {
   if (o.returns !== undefined) return got.ret === o.returns;
   if (got.ret !== -1) return false;
   if (o.fails === 'any') return true;

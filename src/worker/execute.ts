@@ -7,6 +7,7 @@ import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
 import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
+import { listOf, matches } from '../verdict.js';
 import { confinementProblem, describeConfinement, type Region } from './confine.js';
 import type { CaseOutcome } from './protocol.js';
 
@@ -229,10 +230,9 @@ function assertHolesIntact(runner: Runner, placed: Placed[]): void {
 export function stepMismatch(step: Step, rec: CallRecord): string | undefined {
   const got = rec.ret === -1 ? `failed with ${rec.errno ?? 'no errno'}` : `returned ${rec.ret}`;
   if (typeof step === 'string') return rec.ret === -1 ? `setup call ${rec.text} ${got}` : undefined;
-  if (step.returns !== undefined) return rec.ret === step.returns ? undefined : `setup step ${rec.text} was declared to return ${step.returns} but ${got}`;
-  const allowed: readonly string[] | undefined = step.fails === 'any' || step.fails === undefined ? undefined : Array.isArray(step.fails) ? step.fails : [step.fails];
-  if (rec.ret === -1 && (allowed === undefined || (rec.errno !== null && allowed.includes(rec.errno)))) return undefined;
-  const declared = allowed === undefined ? 'fail' : `fail with ${allowed.join(' or ')}`;
+  if (matches(step, rec)) return undefined;
+  const declared =
+    step.returns !== undefined ? `return ${step.returns}` : step.fails === 'any' || step.fails === undefined ? 'fail' : `fail with ${listOf(step.fails).join(' or ')}`;
   return `setup step ${rec.text} was declared to ${declared} but ${got}`;
 }
 

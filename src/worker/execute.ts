@@ -92,6 +92,7 @@ function runPlaced(
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
       const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
       // Measured right before each whole-process lock, after the steps before it changed what is mapped.
       if (call.fn === 'mlockall') checkProcessBudget(runner, item);

@@ -41,6 +41,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/1)',
     load: async () => (await import('./commands/merge.js')).mergeCommand,
   },
+  explore: {
+    summary: 'generate call sequences, run them on several targets, shrink every difference into a ready-to-review case',
+    load: async () => (await import('./commands/explore.js')).exploreCommand,
+  },
   audit: {
     summary: 'porting audit: what a platform documents that this target breaks, cannot confirm or does not promise',
     load: async () => (await import('./commands/audit.js')).auditCommand,

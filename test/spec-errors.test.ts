@@ -171,7 +171,7 @@ const ROWS: Row[] = [
   { fixture: 'older-release-clause', file: 'mlock.yaml', line: 10, col: 39, token: 'mlock.errors.einval-len-zero', path: 'cases[0].expect.alpha.clause', message: 'clause "mlock.errors.einval-len-zero" comes from alpha-manual (release 1.0), older than mlock() (first in release 2.0): cite it only with `basis: inferred` and a reason saying the older text is assumed to hold, or mark the expectation unspecified' },
 
   // --- sequences: setup steps with a declared outcome (src/spec/schema.ts DeclaredStep) ---
-  { fixture: 'step-both-outcomes', file: 'mlock.yaml', line: 9, col: 9, token: '{ call:', path: 'cases[0].before[0]', message: 'a declared step has exactly one of `returns` or `fails`' },
+  { fixture: 'step-both-outcomes', file: 'mlock.yaml', line: 9, col: 9, token: '{ call:', path: 'cases[0].before[0]', message: 'a declared step has exactly one of `returns`, `fails` or `outcome: any`' },
   { fixture: 'step-bad-errno', file: 'mlock.yaml', line: 9, col: 44, token: 'ENOMEN', path: 'cases[0].before[0].fails', message: 'got "ENOMEN"; did you mean "ENOMEM"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
   { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
 

@@ -78,10 +78,14 @@ export const DeclaredStep = z
     call: CallText.describe('the setup call'),
     fails: Failure.optional().describe('the step must fail: an errno name, a list of allowed ones, or `any`'),
     returns: z.int().optional().describe('the step must return this value'),
+    outcome: z
+      .literal('any')
+      .optional()
+      .describe('the step may end either way: its outcome is recorded, not checked (what `semconf explore` writes; a reviewer replaces it with `returns` or `fails`)'),
   })
   .superRefine((s, ctx) => {
-    if ((s.fails === undefined) === (s.returns === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a declared step has exactly one of `returns` or `fails`' });
+    if ([s.fails, s.returns, s.outcome].filter((v) => v !== undefined).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'a declared step has exactly one of `returns`, `fails` or `outcome: any`' });
     }
   });
 export type DeclaredStep = z.infer<typeof DeclaredStep>;

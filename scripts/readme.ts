@@ -120,6 +120,22 @@ export function generateExitCodes(): string {
   return [EXIT_START, 'Exit codes (generated from `EXIT_CODES` in src/commands/command.ts; `semconf --help` lists the same):', '', '| code | meaning |', '|---:|---|', ...rows, EXIT_END].join('\n');
 }
 
+export const EXPLORE_START = '<!-- explore:start -->';
+export const EXPLORE_END = '<!-- explore:end -->';
+
+/** The exploration section, markers included: the committed summary of `semconf explore` (results/explore/), as the
+ * command wrote it, under the command line that produced it. */
+export function generateExplore(root = PACKAGE_ROOT): string {
+  const summary = readFileSync(join(root, 'results', 'explore', 'summary.md'), 'utf8').trim().replace(/^## .*\n+/, '');
+  return [
+    EXPLORE_START,
+    'Generated from `results/explore/summary.md`: the summary `semconf explore --targets native,gvisor --time 60s --seed 1` wrote into its `--out`, copied there with the explored cases it emitted:',
+    '',
+    summary,
+    EXPLORE_END,
+  ].join('\n');
+}
+
 /** README with the section between `start` and `end` replaced (the results section unless told otherwise). */
 export function withSection(readme: string, section: string, start = START, end = END): string {
   const a = readme.indexOf(start);
@@ -130,7 +146,8 @@ export function withSection(readme: string, section: string, start = START, end 
 
 if (process.argv[1]?.endsWith('readme.js')) {
   const file = join(PACKAGE_ROOT, 'README.md');
-  const readme = withSection(withSection(readFileSync(file, 'utf8'), generate()), generateExitCodes(), EXIT_START, EXIT_END);
+  let readme = withSection(withSection(readFileSync(file, 'utf8'), generate()), generateExitCodes(), EXIT_START, EXIT_END);
+  readme = withSection(readme, generateExplore(), EXPLORE_START, EXPLORE_END);
   writeFileSync(file, readme);
-  process.stdout.write('README.md: results and exit-code sections regenerated\n');
+  process.stdout.write('README.md: results, exit-code and exploration sections regenerated\n');
 }

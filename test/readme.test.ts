@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { END, EXIT_END, EXIT_START, generate, generateExitCodes, START, withSection } from '../scripts/readme.js';
+import { END, EXIT_END, EXIT_START, EXPLORE_END, EXPLORE_START, generate, generateExitCodes, generateExplore, START, withSection } from '../scripts/readme.js';
 import { EXIT_CODES } from '../src/commands/command.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -21,6 +21,13 @@ describe('README generated sections', () => {
     expect(section, 'README is stale: run npm run readme').toBe(generateExitCodes());
     for (const e of Object.values(EXIT_CODES)) expect(section).toContain(`| ${e.code} | `);
     expect(readme, 'the hand-written exit-code sentence is gone').not.toContain('Exit codes: 0 completed');
+  });
+
+  it('shows the committed exploration summary, as generated', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf(EXPLORE_START), readme.indexOf(EXPLORE_END) + EXPLORE_END.length);
+    expect(section, 'README is stale: run npm run readme').toBe(generateExplore());
+    expect(section).toContain('| native/gvisor |');
   });
 
   it('replaces only the text between its markers', () => {

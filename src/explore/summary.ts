@@ -1,6 +1,6 @@
 // The summary of an exploration: one table (per target pair: sequences tried, differences found, distinct after
 // shrinking), the cost per target, and the findings, as Markdown or terminal text. Pure.
-import { visibleControls } from '../report/escape.js';
+import { mdCode, mdText, visibleControls } from '../report/escape.js';
 import type { ExploreReport } from './explore.js';
 import { callText } from './sequence.js';
 
@@ -21,7 +21,9 @@ export function summaryMarkdown(r: ExploreReport): string {
     for (const f of r.findings) {
       const seq = [...f.sequence.steps.map(callText), callText(f.sequence.call)].join(' then ');
       const what = f.differences.flatMap((d) => d.changes.map((c) => `${d.pair} ${c.what}: ${c.old} → ${c.new}`)).join('; ');
-      lines.push(`| \`${f.id}\` | \`${seq}\`${f.sequence.limit !== null ? ` (unprivileged, memlock ${f.sequence.limit})` : ''} | ${what.replaceAll('|', '\\|')} |`);
+      const context = f.sequence.limit !== null ? ` (unprivileged, memlock ${f.sequence.limit})` : '';
+      // Table cells: mdText escapes the pipes of "MCL_CURRENT | MCL_FUTURE", which a code span would not.
+      lines.push(`| ${mdCode(f.id)} | ${mdText(seq)}${context} | ${mdText(what)} |`);
     }
   }
   if (r.unconfirmed > 0) lines.push('', `${r.unconfirmed} shrunk difference(s) did not show again on the confirming rerun and were dropped.`);

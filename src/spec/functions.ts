@@ -29,6 +29,20 @@ export const PROCESS_WIDE: ReadonlySet<CallableName> = new Set(['mlockall', 'mun
 /** Functions whose request completes after the call returns; their observation has a `completion`. */
 export const ASYNCHRONOUS: ReadonlySet<CallableName> = new Set(['aio_mlock']);
 
+/** Steps that are not C functions: semconf does them itself, through the runner's own memory handling. `touch(addr,
+ * len)` writes zeros to every page the range covers, so that they are faulted in; only pages of the case's own
+ * mappings that are writable at that moment may be touched (a write to a PROT_NONE or read-only page would kill the
+ * worker with SIGSEGV), checked by lint on the layout and by the worker before the write (src/worker/page-access.ts).
+ * They are allowed in `before:` and `after:`, never as the call under test. */
+export const STEP_BUILTINS = {
+  touch: ['addr', 'size'],
+} as const satisfies Record<string, readonly ParamKind[]>;
+
+export type StepBuiltinName = keyof typeof STEP_BUILTINS;
+export function isStepBuiltin(name: string): name is StepBuiltinName {
+  return Object.hasOwn(STEP_BUILTINS, name);
+}
+
 /** Symbolic constants a call may use; each runner supplies their values (or lacks them: then `unsupported`).
  * SIZE_MAX is the largest length; UINTPTR_MAX is the highest address, so "UINTPTR_MAX - 1p + 1" is the last page of
  * the address space. Both follow the target's width (2^64 - 1, or 2^32 - 1 for an i386 process): a case that means

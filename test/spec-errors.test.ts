@@ -139,7 +139,7 @@ const ROWS: Row[] = [
   { fixture: 'as-unknown-context', file: 'mlock.yaml', line: 8, col: 9, token: 'root', path: 'cases[0].as', message: 'got "root"; expected "privileged" or a map with the keys user, memlock' },
 
   // --- lint: calls ---
-  { fixture: 'call-unknown-function', file: 'mlock.yaml', line: 8, col: 11, token: 'mlok(buf, 1p)', path: 'cases[0].call', message: 'unknown function "mlok" (did you mean "mlock"?); expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
+  { fixture: 'call-unknown-function', file: 'mlock.yaml', line: 8, col: 11, token: 'mlok(buf, 1p)', path: 'cases[0].call', message: 'unknown function "mlok" (did you mean "mlock"?); expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio' },
   { fixture: 'before-unknown-function', file: 'mlock.yaml', line: 10, col: 9, token: 'munlok(buf, 1p)', path: 'cases[0].before[1]', message: 'unknown function "munlok" (did you mean "munlock"?); expected one of mlock, munlock' },
   { fixture: 'call-other-function', file: 'mlock.yaml', line: 8, col: 11, token: 'munlock(buf, 1p)', path: 'cases[0].call', message: 'expected a call to mlock (the function of this file), got munlock' },
   { fixture: 'call-wrong-arity', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buf)', path: 'cases[0].call', message: 'mlock takes 2 argument(s), got 1' },
@@ -173,7 +173,7 @@ const ROWS: Row[] = [
   // --- sequences: setup steps with a declared outcome (src/spec/schema.ts DeclaredStep) ---
   { fixture: 'step-both-outcomes', file: 'mlock.yaml', line: 9, col: 9, token: '{ call:', path: 'cases[0].before[0]', message: 'a declared step has exactly one of `returns` or `fails`' },
   { fixture: 'step-bad-errno', file: 'mlock.yaml', line: 9, col: 44, token: 'ENOMEN', path: 'cases[0].before[0].fails', message: 'got "ENOMEN"; did you mean "ENOMEM"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
-  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, touch' },
+  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
 
   // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
   // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
@@ -203,7 +203,7 @@ const ROWS: Row[] = [
   { fixture: 'touch-as-call', file: 'mlock.yaml', line: 8, col: 11, token: 'touch(buf, 1p)', path: 'cases[0].call', message: 'touch is a step (in before: or after:), not a call under test; expected a call to mlock' },
   { fixture: 'touch-wrong-arity', file: 'mlock.yaml', line: 8, col: 14, token: '"touch(buf)"', path: 'cases[0].before[0]', message: 'touch takes 2 argument(s) (address, length), got 1' },
   { fixture: 'touch-outside-case', file: 'mlock.yaml', line: 9, col: 13, token: '"touch(buf, 1p + 1)"', path: 'cases[0].after[0]', message: 'touch\'s range reaches 0x100000002000, which is not a page of the case\'s mappings; touch writes only to the case\'s own pages (with 4096-byte pages)' },
-  { fixture: 'after-unknown-function', file: 'mlock.yaml', line: 9, col: 13, token: '"system(buf)"', path: 'cases[0].after[0]', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, touch' },
+  { fixture: 'after-unknown-function', file: 'mlock.yaml', line: 9, col: 13, token: '"system(buf)"', path: 'cases[0].after[0]', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
   { fixture: 'after-escapes-case', file: 'mlock.yaml', line: 10, col: 17, token: '"munlock(buf, 0x10000000)"', path: 'cases[0].after[0].call', message: 'munlock\'s range starts in "buf" and reaches 65534 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'locked-total-not-pages', file: 'mlock.yaml', line: 10, col: 50, token: '1 }', path: 'cases[0].expect.alpha.locked_total.case', message: 'got 1; expected a number of pages such as "3p"' },
   { fixture: 'locked-total-empty', file: 'mlock.yaml', line: 10, col: 42, token: '{}', path: 'cases[0].expect.alpha.locked_total', message: 'expected `case`, `process` or both' },

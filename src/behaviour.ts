@@ -76,11 +76,10 @@ export function behaviourOf(c: CaseResult): Fact[] {
     push('effect', 'child locked total', total(child?.lockedBytes));
   }
   if (o.effects.exec !== undefined) push('effect', "exec'd program locked total", total(o.effects.exec?.lockedBytes));
-  // What the case added to the process's locked memory, as `locked_total: { process }` judges it (none or some).
-  if (o.effects.lockedBytesAtStart !== undefined) {
-    const delta = processLockedDelta(o);
-    push('effect', 'process locked total grown', delta === null ? '?' : lockedTotalOf(delta));
-  }
+  // What the case added to the process's locked memory, as `locked_total: { process }` judges it (none or some);
+  // `?` in results written before the start was recorded, so that comparing with one is visibility, not a change.
+  const delta = processLockedDelta(o);
+  push('effect', 'process locked total grown', delta === null ? '?' : lockedTotalOf(delta));
   // The state after each step (`snapshots: true`), step by step, so that a diff names the step where two runs part.
   (o.snapshots ?? []).forEach((s, i) => {
     for (const [name, m] of Object.entries(s.mappings)) {

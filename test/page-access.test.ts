@@ -50,3 +50,13 @@ describe('PageAccess (pure)', () => {
     expect(accessOfProt(4n, bits)).toBe('none');
   });
 });
+
+describe('PageAccess defaults (pure)', () => {
+  it('a function it does not follow makes the pages of its range untracked, and touch refuses them', () => {
+    const t = tracker();
+    t.apply('mremap', [BASE, PS, 2n * PS], 'succeeded');
+    expect(t.touchProblem(BASE, 1n, 64)).toMatch(/reached by a call whose effect on protections touch does not follow/);
+    t.apply('mremap', [BASE, PS, 2n * PS], 'unknown');
+    expect(t.touchProblem(BASE, 1n, 64)).not.toBeNull();
+  });
+});

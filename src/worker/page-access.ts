@@ -6,8 +6,14 @@
 // Pure and dependency-free: worker processes import it.
 import type { PageKind } from '../spec/schema.js';
 
-/** A page's access: writable (rw), readable only, none, unmapped (a hole or munmapped), or unknown to lint. */
-export type Access = 'writable' | 'readable' | 'none' | 'unmapped' | 'unknown';
+/** A page's access: writable (rw), readable only, none, unmapped (a hole or munmapped), unknown to lint (the call
+ * under test's effect), or untracked: a function this module does not follow reached it. */
+export type Access = 'writable' | 'readable' | 'none' | 'unmapped' | 'unknown' | 'untracked';
+
+/** Functions known to leave every page's protection and mapping as they are. Any other function with a range
+ * (a future mremap, mmap or madvise step) makes the pages it reaches untracked, so touch refuses them until this
+ * module learns what it does: a default that can only refuse, never write to a page that moved or went away. */
+const KEEPS_ACCESS: ReadonlySet<string> = new Set(['mlock', 'munlock', 'mlockall', 'munlockall', 'aio_mlock', 'lio_listio']);
 
 /** One of the case's mappings: its first page's address and its page-by-page layout. */
 export interface MappingPages {
@@ -27,6 +33,7 @@ const DESCRIBED: Record<Access, string> = {
   none: 'PROT_NONE',
   unmapped: 'unmapped',
   unknown: 'of unknown protection',
+  untracked: 'reached by a call whose effect on protections touch does not follow',
 };
 
 export class PageAccess {
@@ -47,11 +54,14 @@ export class PageAccess {
     m.layout.forEach((kind, index) => this.pages.set(m.base + BigInt(index) * this.pageSize, { name: m.name, index, access: ACCESS_OF[kind] }));
   }
 
-  /** Follow one step: mprotect(addr, len, prot) and munmap(addr, len) change the access of the pages they cover. */
+  /** Follow one step: mprotect(addr, len, prot) and munmap(addr, len) change the access of the pages they cover; a
+   * function not known to keep access makes the pages of its first two arguments' range untracked. */
   apply(fn: string, args: readonly bigint[], end: StepEnd): void {
-    if (end === 'failed' || (fn !== 'mprotect' && fn !== 'munmap')) return;
+    if (end === 'failed' || KEEPS_ACCESS.has(fn)) return;
     const access: Access =
-      end === 'unknown' ? 'unknown' : fn === 'munmap' ? 'unmapped' : accessOfProt(args[2] ?? 0n, this.prot);
+      fn === 'mprotect' || fn === 'munmap'
+        ? end === 'unknown' ? 'unknown' : fn === 'munmap' ? 'unmapped' : accessOfProt(args[2] ?? 0n, this.prot)
+        : 'untracked';
     // Every page of the case in the range, wherever the range starts (a guard page, say): never a walk that could stop
     // early and leave a page that is no longer writable marked as one.
     const addr = args[0] ?? 0n;

@@ -143,6 +143,7 @@ function runPlaced(
 /** One call of the allowlist, after the confinement check of its real arguments. */
 function callLibc(runner: Runner, item: PlanItem, call: ParsedCall, args: bigint[], regions: readonly Region[]): CallRecord {
   const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, BigInt(runner.pageSize));
+  if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
   if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
   // Measured right before each whole-process lock, after the steps before it changed what is mapped.
   if (call.fn === 'mlockall') checkProcessBudget(runner, item);

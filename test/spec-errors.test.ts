@@ -208,6 +208,7 @@ const ROWS: Row[] = [
   { fixture: 'locked-total-not-pages', file: 'mlock.yaml', line: 10, col: 50, token: '1 }', path: 'cases[0].expect.alpha.locked_total.case', message: 'got 1; expected a number of pages such as "3p"' },
   { fixture: 'locked-total-empty', file: 'mlock.yaml', line: 10, col: 42, token: '{}', path: 'cases[0].expect.alpha.locked_total', message: 'expected `case`, `process` or both' },
   { fixture: 'not-resident-unknown-mapping', file: 'mlock.yaml', line: 10, col: 44, token: 'bfu', path: 'cases[0].expect.alpha.not_resident.bfu', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
+  { fixture: 'touch-declared-to-fail', file: 'mlock.yaml', line: 10, col: 9, token: '{ call: "touch(buf, 1p)"', path: 'cases[0].after[0]', message: 'touch always returns 0 (a refused one makes the case an error, not a failure): write it as a plain step, or declare `returns: 0`' },
   { fixture: 'snapshots-not-boolean', file: 'mlock.yaml', line: 9, col: 16, token: 'each_step', path: 'cases[0].snapshots', message: 'got "each_step"; expected true or false' },
 ];
 

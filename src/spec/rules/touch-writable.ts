@@ -2,7 +2,8 @@
 // step. The protection is followed from the layout through the steps (src/worker/page-access.ts): a plain step
 // succeeds, a step declared to fail changes nothing, and the call under test's effect is unknown here (the worker
 // checks those pages again with the real outcome before it writes). A touch lint refuses would have killed the
-// worker with SIGSEGV, or written where the case has no memory.
+// worker with SIGSEGV, or written where the case has no memory. A touch declared to fail (or to return anything but
+// 0) is refused too: it returns 0 or is refused, so such a sequence could never run.
 import { PageAccess, type StepEnd } from '../../worker/page-access.js';
 import { evaluate, parseCall, type ParsedCall } from '../call.js';
 import { callsOf, lintRegions } from '../case-calls.js';
@@ -67,6 +68,11 @@ export const touchesWritablePages = (catalog: Catalog): Diagnostic[] =>
         return; // an unknown name: callNamesResolve says so
       }
       if (isStepBuiltin(call.fn)) {
+        const step = steps[i];
+        if (typeof step === 'object' && (step.fails !== undefined || step.returns !== 0)) {
+          out.push(ref.spec.source.at(path.slice(0, -1), `${call.fn} always returns 0 (a refused one makes the case an error, not a failure): write it as a plain step, or declare \`returns: 0\``));
+          return;
+        }
         const problem = access.touchProblem(args[0] ?? 0n, args[1] ?? 0n, 64);
         if (problem !== null) out.push(ref.spec.source.at(path, `${problem} (with ${LINT_PAGE_SIZE}-byte pages)`));
         return;

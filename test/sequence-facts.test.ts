@@ -1,9 +1,12 @@
 // After-steps, per-step snapshots and the process's grown locked total in the one-line observation (terminal,
-// markdown, junit) and in behaviour (diff, run --repeat), on CONSTRUCTED results (fakes: no system call here).
+// markdown, junit), the HTML report's cells and in behaviour (diff, run --repeat), on CONSTRUCTED results (fakes: no system call here).
 import { describe, expect, it } from 'vitest';
 import { behaviourChanges, behaviourOf } from '../src/behaviour.js';
+import { asMatrix } from '../src/merge.js';
+import { htmlModel } from '../src/report/html-data.js';
 import type { CaseResult, Observation } from '../src/results.js';
 import { describeObserved } from '../src/verdict.js';
+import { emptyResults } from './helpers.js';
 
 /** FAKE: the PROT_NONE sequence of specs/mlock-sequences.yaml, with the lock state after the call as given. */
 function observation(lockedAfterCall: string, lockedBytes = 4096): Observation {
@@ -56,5 +59,15 @@ describe('results written before the process total was recorded (fake results)',
     delete old.effects.lockedBytesAtStart;
     const changes = behaviourChanges(result(old), result(observation('UU')));
     expect(changes).toEqual([{ part: 'visibility', what: 'process locked total grown', old: '?', new: 'some' }]);
+  });
+});
+
+describe('sequences in the HTML report\'s cell data (fake results)', () => {
+  it('a cell lists the after-steps with their outcomes and the state after each step', () => {
+    const results = { ...emptyResults(), cases: [result(observation('UU'))] };
+    const model = htmlModel(asMatrix({ kind: 'results', results }, 'fake.json'), []);
+    const cell = model.cellsOf(0)[0];
+    expect(cell?.after).toEqual(['touch(pn, 1p) → returns 0']);
+    expect(cell?.steps).toEqual(['mlock(pn, 1p) pn UU/NN', 'touch(pn, 1p) pn LU/RN']);
   });
 });

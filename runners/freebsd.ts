@@ -22,7 +22,16 @@ export const FREEBSD_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   SIGEV_SIGNAL: 1n,
   SIGEV_THREAD: 2n,
   SIGEV_KEVENT: 3n,
+  // sys/sys/aio.h: LIO modes
+  LIO_NOWAIT: 0x0n,
+  LIO_WAIT: 0x1n,
 };
+
+/** sys/sys/aio.h: the opcode an aiocb of lio_listio carries to be an mlock request. The header defines it inside
+ * `#ifdef _KERNEL` (with LIO_SYNC 0x3) in the freebsd-src copy this was taken from, so userland has no name for it;
+ * sys/kern/vfs_aio.c aio_aqueue() takes it from the aiocb of a lio_listio list (opcode LIO_MLOCK: no descriptor,
+ * aio_process_mlock). */
+export const LIO_MLOCK = 0x4;
 
 /** sys/sys/errno.h (FreeBSD 14): every name, with its aliases (EWOULDBLOCK = EAGAIN, ENOTSUP = EOPNOTSUPP). */
 export const FREEBSD_ERRNO: Readonly<Record<string, number>> = {
@@ -134,7 +143,7 @@ export function sigeventFor(notify: number, setup: SigeventSetup): FilledSigeven
 }
 
 /** A zeroed aiocb with aio_buf, aio_nbytes and the sigevent set, as aio_mlock(2) reads it. */
-export function aiocbFor(buf: bigint, nbytes: bigint, sigevent: FilledSigevent['value']): Record<string, unknown> {
+export function aiocbFor(buf: bigint, nbytes: bigint, sigevent: FilledSigevent['value'], opcode = 0): Record<string, unknown> {
   return {
     aio_fildes: 0,
     aio_offset: 0n,
@@ -142,7 +151,7 @@ export function aiocbFor(buf: bigint, nbytes: bigint, sigevent: FilledSigevent['
     aio_nbytes: nbytes,
     __spare__: [0, 0],
     __spare2__: 0n,
-    aio_lio_opcode: 0,
+    aio_lio_opcode: opcode,
     aio_reqprio: 0,
     _aiocb_private: { status: 0n, error: 0n, kernelinfo: 0n },
     aio_sigevent: sigevent,
@@ -202,6 +211,45 @@ function aioMlock(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<R
       },
       // a request still in flight may yet write to the block and post to the kqueue: keep both
       abandon: () => void abandoned.push(cb, sigevent.kqueue),
+    };
+    return runAio(driver);
+  };
+}
+
+/** lio_listio(mode, aio_buf, aio_nbytes) of the allowlist: lio_listio(mode, list, 1, NULL) with a one-element list
+ * whose aiocb is aio_mlock's (zeroed, SIGEV_NONE) with aio_lio_opcode LIO_MLOCK; its completion is that request's
+ * aio_error / aio_return, polled as for aio_mlock (with LIO_WAIT it has finished when lio_listio returns). */
+function lioListio(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<Runner['call']>) | undefined {
+  let f;
+  try {
+    f = {
+      listio: ctx.libc.func('int lio_listio(int mode, uintptr_t *list, int nent, uintptr_t sig)'),
+      error: ctx.libc.func('int aio_error(uintptr_t cb)'),
+      ret: ctx.libc.func('intptr_t aio_return(uintptr_t cb)'),
+    };
+  } catch {
+    return undefined;
+  }
+  const none = sigeventFor(Number(FREEBSD_CONSTANTS.SIGEV_NONE), { kqueue: () => null, threadId: () => 0 }).value;
+  return (args) => {
+    const mode = Number(BigInt.asIntN(32, args[0] ?? 0n));
+    const cb = koffi.alloc(FREEBSD_AIOCB, 1);
+    koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(args[1] ?? 0n, args[2] ?? 0n, none, LIO_MLOCK));
+    const at = koffi.address(cb);
+    const result = (r: number | bigint): { ret: number; errno: number | null } => {
+      const ret = Number(r);
+      return { ret, errno: ret === -1 ? koffi.errno() : null };
+    };
+    const driver: AioDriver = {
+      einprogress: FREEBSD_ERRNO.EINPROGRESS as number,
+      submit: () => result(f.listio(mode, [at], 1, 0n)),
+      status: () => {
+        const value = Number(f.error(at));
+        return { value, errno: value === -1 ? koffi.errno() : null };
+      },
+      result: () => result(f.ret(at)),
+      release: () => koffi.free(cb),
+      abandon: () => void abandoned.push(cb),
     };
     return runAio(driver);
   };
@@ -342,7 +390,8 @@ export function createFreebsdRunner(): Runner {
     },
     extraCallables(ctx) {
       const aio = aioMlock(ctx);
-      return aio ? { aio_mlock: aio } : {};
+      const lio = lioListio(ctx);
+      return { ...(aio ? { aio_mlock: aio } : {}), ...(lio ? { lio_listio: lio } : {}) };
     },
   });
   return { ...runner, privilegedIsRoot: FREEBSD_LOCK_PRIVILEGE.privilegedIsRoot };

@@ -3,8 +3,11 @@
 // all compare cases through this module and nothing else. Pure: no I/O.
 //
 // Behaviour is what a case's expectations can judge (src/verdict.ts): the case's status, the call's outcome and its
-// completion, the setup calls' outcomes, each mapping's page states (lock and residency), the page states in a forked
-// child, and the locked totals of the child and of an exec'd program. Those totals are whole-process VmLck figures of
+// completion, the setup calls' and the after-steps' outcomes, each mapping's page states (lock and residency), the
+// page states in a forked child, the locked totals of the child and of an exec'd program, and whether the process's
+// own locked total grew during the case (none / some, as `locked_total: { process }` judges it). The states after
+// each step of a `snapshots: true` case are behaviour too (not judged, but a change there is a change of what the
+// target did). Those totals are whole-process VmLck figures of
 // processes the worker creates; an expectation judges them only as `none` or `some` (LockedTotal), so they are
 // compared in those terms, through the same function the verdict uses (lockedTotalOf).
 //
@@ -19,7 +22,7 @@
 // one change twice. The worker's total is not that figure: in a shared worker it happens to equal it, after mlockall
 // it is everything Node has mapped.
 import type { CaseResult } from './results.js';
-import { lockedTotalOf } from './verdict.js';
+import { lockedTotalOf, processLockedDelta } from './verdict.js';
 
 /** `visibility`: an effect one side could observe and the other could not (a blind probe, e.g. under gVisor); it says
  * nothing about behaviour. `call`: the call's text, which only a spec change can change. Both are shown, never
@@ -58,6 +61,7 @@ export function behaviourOf(c: CaseResult): Fact[] {
   push('outcome', 'outcome', outcome(o.call));
   push('outcome', 'completion', outcome(o.call.completion));
   push('setup', 'setup calls', o.before.map((x) => `${x.text} → ${outcome(x)}`).join('; '));
+  if (o.after !== undefined) push('outcome', 'steps after the call', o.after.map((x) => `${x.text} → ${outcome(x)}`).join('; '));
   for (const [name, m] of Object.entries(o.effects.mappings)) {
     push('effect', `${name} pages`, String(m.pages));
     push('effect', `${name} locked`, m.locked ?? '?');
@@ -72,6 +76,17 @@ export function behaviourOf(c: CaseResult): Fact[] {
     push('effect', 'child locked total', total(child?.lockedBytes));
   }
   if (o.effects.exec !== undefined) push('effect', "exec'd program locked total", total(o.effects.exec?.lockedBytes));
+  // What the case added to the process's locked memory, as `locked_total: { process }` judges it (none or some);
+  // `?` in results written before the start was recorded, so that comparing with one is visibility, not a change.
+  const delta = processLockedDelta(o);
+  push('effect', 'process locked total grown', delta === null ? '?' : lockedTotalOf(delta));
+  // The state after each step (`snapshots: true`), step by step, so that a diff names the step where two runs part.
+  (o.snapshots ?? []).forEach((s, i) => {
+    for (const [name, m] of Object.entries(s.mappings)) {
+      push('effect', `after step ${i + 1} (${s.after}) ${name} locked`, m.locked ?? '?');
+      push('effect', `after step ${i + 1} (${s.after}) ${name} resident`, m.resident ?? '?');
+    }
+  });
   return facts;
 }
 

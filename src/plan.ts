@@ -39,7 +39,7 @@ function observationsAskedFor(c: Case): PlanItem['observe'] {
 }
 
 function changesProcessState(c: Case): boolean {
-  return [...(c.before ?? []).map(stepCall), c.call].some((text) => {
+  return [...(c.before ?? []).map(stepCall), c.call, ...(c.after ?? []).map(stepCall)].some((text) => {
     const fn = parseCall(text).fn;
     return isCallable(fn) && PROCESS_WIDE.has(fn);
   });

@@ -42,15 +42,30 @@ export const MappingEffects = z.strictObject({
 });
 export type MappingEffects = z.infer<typeof MappingEffects>;
 
+/** The state of every mapping right after one step, for a case with `snapshots: true`. */
+export const Snapshot = z.strictObject({
+  /** the step's text (a setup step, the call under test, a step after it) */
+  after: LongText,
+  mappings: z.record(ShortText, MappingEffects),
+});
+export type Snapshot = z.infer<typeof Snapshot>;
+
 export const Observation = z.strictObject({
   before: z.array(CallRecord),
   call: CallRecord,
+  /** the steps after the call under test (`after:`), absent when the case has none */
+  after: z.array(CallRecord).optional(),
+  /** with `snapshots: true`: each mapping's state after each step, in order (the last one is `effects.mappings`) */
+  snapshots: z.array(Snapshot).optional(),
   effects: z.strictObject({
     mappings: z.record(ShortText, MappingEffects),
     /** the worker process's whole locked memory (VmLck) after the call: environment, not behaviour (after mlockall it
      * is the whole Node heap, which varies from run to run; the case's own locked pages are in `mappings`). See
      * src/behaviour.ts */
     lockedBytes: z.int().nullable(),
+    /** the same figure when the case started, before its first step: `lockedBytes` minus this is what the case added
+     * (the process locked total an expectation judges); absent in results written before it was recorded */
+    lockedBytesAtStart: z.int().nullable().optional(),
     /** a child forked after the call: lock state of each mapping there, and its locked total */
     child: z
       .strictObject({ mappings: z.record(ShortText, LongText.regex(/^[LU-]+$/)), lockedBytes: z.int().nullable() })

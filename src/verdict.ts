@@ -7,8 +7,8 @@
 // unsupported   the function or a constant is absent on the target
 // skipped       the execution context could not be established
 // error         the case itself broke: setup failed, crash, timeout
-import type { CaseStatus, ClauseRef, Observation, Probes, Verdict } from './results.js';
-import type { Clause, Expectation, LockedTotal, Outcome, PageSet, ProfileExpectation } from './spec/schema.js';
+import type { CaseStatus, ClauseRef, Observation, Probes, Snapshot, Verdict } from './results.js';
+import type { Clause, Expectation, LockedTotal, LockedTotals, Outcome, PageSet, ProfileExpectation } from './spec/schema.js';
 
 type ProbeInfo = Probes['lockState'];
 
@@ -19,13 +19,19 @@ export interface Judged {
   probes: Probes;
 }
 
-type EffectKey = 'locked' | 'resident';
-const EFFECTS: Record<EffectKey, { mark: string; probe: keyof Probes; exact: boolean }> = {
-  // Lock state is exact: pages outside the expected set must be unlocked.
-  locked: { mark: 'L', probe: 'lockState', exact: true },
+type EffectKey = 'locked' | 'resident' | 'not_resident';
+/** Each effect: the mark it looks for, in which observed page string (`seen`), through which probe. */
+const EFFECTS: Record<EffectKey, { mark: string; seen: 'locked' | 'resident'; probe: keyof Probes; exact: boolean }> = {
+  // Lock state is exact: pages outside the expected set must be unlocked (so "page k is not locked" is a set
+  // without k).
+  locked: { mark: 'L', seen: 'locked', probe: 'lockState', exact: true },
   // Residency is a promise of presence only: a page the document does not mention may or may not be resident.
-  resident: { mark: 'R', probe: 'residency', exact: false },
+  resident: { mark: 'R', seen: 'resident', probe: 'residency', exact: false },
+  // ... and so is its absence: the pages listed must not be resident, the others may be either.
+  not_resident: { mark: 'N', seen: 'resident', probe: 'residency', exact: false },
 };
+
+const EFFECT_WORDS: Record<EffectKey, string> = { locked: 'locked', resident: 'resident', not_resident: 'not resident' };
 
 export function listOf<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -43,8 +49,10 @@ export function describeExpected(o: Outcome | Expectation): string {
   if (o.fails !== undefined) parts.push(o.fails === 'any' ? 'fails (any errno)' : `fails ${listOf(o.fails).join(' or ')}`);
   if (o.completes !== undefined) parts.push(`completes ${describeExpected(o.completes)}`);
   for (const key of Object.keys(EFFECTS) as EffectKey[]) {
-    for (const [m, set] of Object.entries(o[key] ?? {})) parts.push(`${key} ${m}: ${describePageSet(set)}`);
+    for (const [m, set] of Object.entries(o[key] ?? {})) parts.push(`${EFFECT_WORDS[key]} ${m}: ${describePageSet(set)}`);
   }
+  if (o.locked_total?.case !== undefined) parts.push(`case locked total: ${o.locked_total.case}`);
+  if (o.locked_total?.process !== undefined) parts.push(`process locked total: ${o.locked_total.process}`);
   for (const [m, set] of Object.entries(o.child?.locked ?? {})) parts.push(`child locked ${m}: ${describePageSet(set)}`);
   if (o.child?.locked_total !== undefined) parts.push(`child locked total: ${o.child.locked_total}`);
   if (o.exec !== undefined) parts.push(`exec'd program locked total: ${o.exec.locked_total}`);
@@ -71,8 +79,35 @@ export function describeObserved(obs: Observation): string {
     ? [`child: ${[...Object.entries(child.mappings).map(([n, l]) => `${n} locked ${l}`), `locked total ${bytes(child.lockedBytes)}`].join(', ')}`]
     : [];
   const inExec = exec ? [`exec'd program locked total ${bytes(exec.lockedBytes)}`] : [];
-  return [call, ...maps, ...inChild, ...inExec].join('; ');
+  const after = obs.after !== undefined && obs.after.length > 0 ? [`after: ${obs.after.map((r) => `${r.text} ${outcome(r)}`).join(', ')}`] : [];
+  const steps = obs.snapshots !== undefined ? [`after each step: ${describeSnapshots(obs.snapshots)}`] : [];
+  return [call, ...after, ...maps, ...inChild, ...inExec, ...steps].join('; ');
 }
+
+/** The state of each mapping after each step, e.g. "mlock(buf, 1p) buf L-/R-, touch(buf, 1p) buf L-/R-". */
+export function describeSnapshots(snapshots: readonly Snapshot[]): string {
+  return snapshots
+    .map((s) => `${s.after} ${Object.entries(s.mappings).map(([n, m]) => `${n} ${m.locked ?? '?'}/${m.resident ?? '?'}`).join(' ')}`)
+    .join(', ');
+}
+
+/** Locked pages of the case's own memory: the `L` pages of its mappings, or null when any of them was not seen. */
+export function caseLockedPages(obs: Observation): number | null {
+  let n = 0;
+  for (const m of Object.values(obs.effects.mappings)) {
+    if (m.locked === null) return null;
+    n += [...m.locked].filter((c) => c === 'L').length;
+  }
+  return n;
+}
+
+/** What the process has locked more than when the case started, in bytes; null where either figure is missing. */
+export function processLockedDelta(obs: Observation): number | null {
+  const { lockedBytes, lockedBytesAtStart } = obs.effects;
+  return lockedBytes === null || lockedBytesAtStart === null || lockedBytesAtStart === undefined ? null : lockedBytes - lockedBytesAtStart;
+}
+
+const pagesOfCount = (count: string): number => Number(count.slice(0, -1));
 
 type Expected = Pick<Outcome, 'returns' | 'fails'>;
 /** Whether a call's result is the declared one (`returns` N, or `fails` with one of the errnos or `any`): the one
@@ -103,11 +138,11 @@ function checkEffects(o: Outcome | Expectation, obs: Observation, probes: Probes
   for (const key of Object.keys(EFFECTS) as EffectKey[]) {
     const { mark, probe, exact } = EFFECTS[key];
     for (const [name, set] of Object.entries(o[key] ?? {})) {
-      const seen = obs.effects.mappings[name]?.[key] ?? null;
+      const seen = obs.effects.mappings[name]?.[EFFECTS[key].seen] ?? null;
       if (seen === null || !probes[probe].available) {
-        result.unobservable.push(`${key} ${name}: ${probes[probe].method}`);
+        result.unobservable.push(`${EFFECT_WORDS[key]} ${name}: ${probes[probe].method}`);
       } else if (!pageSetMatches(set, seen, mark, exact)) {
-        result.mismatches.push(`${key} ${name}: expected ${describePageSet(set)}, observed ${seen}`);
+        result.mismatches.push(`${EFFECT_WORDS[key]} ${name}: expected ${describePageSet(set)}, observed ${seen}`);
       }
     }
   }
@@ -126,7 +161,26 @@ function checkEffects(o: Outcome | Expectation, obs: Observation, probes: Probes
     if (seen === null || seen === undefined || !probe.available) result.unobservable.push(`${what}: ${probe.method}`);
     else if (lockedTotalOf(seen) !== want) result.mismatches.push(`${what}: expected ${want}, observed ${seen} B`);
   }
+  checkLockedTotals(o.locked_total, obs, probes, result);
   return result;
+}
+
+/** `locked_total`: the case's locked pages (counted from the page states) and the process's growth since the case
+ * started (VmLck on Linux), each inconclusive where its probe cannot see it (gVisor has no VmLck). */
+function checkLockedTotals(want: LockedTotals | undefined, obs: Observation, probes: Probes, result: EffectCheck): void {
+  if (want?.case !== undefined) {
+    const seen = caseLockedPages(obs);
+    if (seen === null || !probes.lockState.available) result.unobservable.push(`case locked total: ${probes.lockState.method}`);
+    else if (seen !== pagesOfCount(want.case)) result.mismatches.push(`case locked total: expected ${want.case}, observed ${seen}p`);
+  }
+  if (want?.process !== undefined) {
+    const delta = processLockedDelta(obs);
+    if (delta === null || !probes.lockedTotal.available) {
+      result.unobservable.push(`process locked total: ${delta === null && probes.lockedTotal.available ? 'not recorded when the case started' : probes.lockedTotal.method}`);
+      return;
+    }
+    if (lockedTotalOf(delta) !== want.process) result.mismatches.push(`process locked total: expected ${want.process}, observed ${delta} B more than at the start`);
+  }
 }
 
 function resolveClauses(ids: string[], clauses: ReadonlyMap<string, Clause>): ClauseRef[] {
@@ -169,7 +223,8 @@ export function judge(input: Judged, expectation: ProfileExpectation, clauses: R
 }
 
 /** An alternative of one_of, with every effect the expectation states for all of them (lock and residency per
- * mapping, the child, the exec'd program, the asynchronous completion) unless the alternative says otherwise. */
+ * mapping, the locked totals, the child, the exec'd program, the asynchronous completion) unless the alternative
+ * says otherwise. */
 function withSharedEffects(exp: Expectation, o: Outcome): Outcome {
   const child = exp.child === undefined && o.child === undefined ? undefined : {
     ...exp.child,
@@ -178,10 +233,13 @@ function withSharedEffects(exp: Expectation, o: Outcome): Outcome {
   };
   const completes = o.completes ?? exp.completes;
   const execd = o.exec ?? exp.exec;
+  const totals = exp.locked_total === undefined && o.locked_total === undefined ? undefined : { ...exp.locked_total, ...o.locked_total };
   return {
     ...o,
     locked: { ...exp.locked, ...o.locked },
     resident: { ...exp.resident, ...o.resident },
+    not_resident: { ...exp.not_resident, ...o.not_resident },
+    ...(totals !== undefined ? { locked_total: totals } : {}),
     ...(child !== undefined ? { child } : {}),
     ...(completes !== undefined ? { completes } : {}),
     ...(execd !== undefined ? { exec: execd } : {}),

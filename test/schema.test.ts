@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_SPECS } from '../src/commands/command.js';
-import { CALL_PATTERN, profileIdsIn, renderJsonSchema, schemaFiles } from '../src/spec/json-schema.js';
+import { CALL_PATTERN, STEP_PATTERN, profileIdsIn, renderJsonSchema, schemaFiles } from '../src/spec/json-schema.js';
 
 const PROFILE_IDS = profileIdsIn(DEFAULT_SPECS);
 const FILES = schemaFiles(PROFILE_IDS);
@@ -51,19 +51,27 @@ describe('committed JSON Schemas', () => {
     expect(Object.keys(obj(expectSchema.properties))).not.toContain('hpxu');
   });
 
-  it('call: and before: must start with an allowlisted function name; every shipped call matches', () => {
+  it('call: must start with an allowlisted function name, before: and after: steps with one or a builtin; every shipped call matches', () => {
     const pattern = obj(caseProps.call).pattern;
     expect(pattern).toBe(CALL_PATTERN.source);
-    // a step is a call text, or an object whose `call` is one
-    const stepForms = (obj(obj(caseProps.before).items).anyOf ?? []) as Record<string, unknown>[];
-    expect(stepForms.map((f) => (f.type === 'string' ? f.pattern : obj(obj(f.properties).call).pattern))).toEqual([pattern, pattern]);
+    // a step is a call text, or an object whose `call` is one; a step may also be the touch builtin
+    const stepPatterns = (key: string) =>
+      ((obj(obj(caseProps[key]).items).anyOf ?? []) as Record<string, unknown>[]).map((f) => (f.type === 'string' ? f.pattern : obj(obj(f.properties).call).pattern));
+    expect(stepPatterns('before')).toEqual([STEP_PATTERN.source, STEP_PATTERN.source]);
+    expect(stepPatterns('after')).toEqual([STEP_PATTERN.source, STEP_PATTERN.source]);
     const re = new RegExp(String(pattern));
-    const calls = readdirSync(DEFAULT_SPECS)
+    const stepRe = new RegExp(STEP_PATTERN.source);
+    expect('touch(buf, 1p)').toMatch(stepRe);
+    expect('touch(buf, 1p)').not.toMatch(re);
+    type Shipped = { call: string; before?: (string | { call: string })[]; after?: (string | { call: string })[] };
+    const cases = readdirSync(DEFAULT_SPECS)
       .filter((f) => f.endsWith('.yaml'))
-      .flatMap((f) => (parse(readFileSync(join(DEFAULT_SPECS, f), 'utf8')) as { cases: { call: string; before?: (string | { call: string })[] }[] }).cases)
-      .flatMap((c) => [c.call, ...(c.before ?? []).map((s) => (typeof s === 'string' ? s : s.call))]);
+      .flatMap((f) => (parse(readFileSync(join(DEFAULT_SPECS, f), 'utf8')) as { cases: Shipped[] }).cases);
+    const calls = cases.map((c) => c.call);
+    const steps = cases.flatMap((c) => [...(c.before ?? []), ...(c.after ?? [])].map((s) => (typeof s === 'string' ? s : s.call)));
     expect(calls.length).toBeGreaterThan(50);
     for (const c of calls) expect(c).toMatch(re);
+    for (const s of steps) expect(s).toMatch(stepRe);
     for (const bad of ['mlok(buf, 1p)', 'system(buf)', 'mlockall2(1)', 'buf(mlock)', ' (mlock)']) expect(bad).not.toMatch(re);
     expect('munlockall()').toMatch(re);
   });

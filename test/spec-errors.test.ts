@@ -111,7 +111,7 @@ interface Row {
 const ROWS: Row[] = [
   // --- schema: unknown keys and names ---
   { fixture: 'unknown-top-level-key', file: 'mlock.yaml', line: 3, col: 1, token: 'version', path: 'version', message: 'unknown key "version"; expected one of the keys function, cases' },
-  { fixture: 'unknown-case-key', file: 'mlock.yaml', line: 8, col: 5, token: 'skip', path: 'cases[0].skip', message: 'unknown key "skip"; expected one of the keys id, aliases, title, memory, before, call, as, timeout_ms, expect' },
+  { fixture: 'unknown-case-key', file: 'mlock.yaml', line: 8, col: 5, token: 'skip', path: 'cases[0].skip', message: 'unknown key "skip"; expected one of the keys id, aliases, title, memory, before, call, after, snapshots, as, timeout_ms, expect' },
   { fixture: 'unknown-function', file: 'mlock.yaml', line: 2, col: 11, token: 'mlok', path: 'function', message: 'got "mlok"; did you mean "mlock"? expected one of "mlock", "munlock", "mlockall", "munlockall", "munmap", "mprotect"' },
   { fixture: 'unknown-errno', file: 'mlock.yaml', line: 10, col: 23, token: 'ENOSPACE', path: 'cases[0].expect.alpha.fails', message: 'got "ENOSPACE"; did you mean "ENOSPC"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
   { fixture: 'missing-id', file: 'mlock.yaml', line: 4, col: 5, token: 'title', path: 'cases[0]', message: 'missing required key "id" (expected a dotted id such as "mlock.zero-length")' },
@@ -139,7 +139,7 @@ const ROWS: Row[] = [
   { fixture: 'as-unknown-context', file: 'mlock.yaml', line: 8, col: 9, token: 'root', path: 'cases[0].as', message: 'got "root"; expected "privileged" or a map with the keys user, memlock' },
 
   // --- lint: calls ---
-  { fixture: 'call-unknown-function', file: 'mlock.yaml', line: 8, col: 11, token: 'mlok(buf, 1p)', path: 'cases[0].call', message: 'unknown function "mlok" (did you mean "mlock"?); expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
+  { fixture: 'call-unknown-function', file: 'mlock.yaml', line: 8, col: 11, token: 'mlok(buf, 1p)', path: 'cases[0].call', message: 'unknown function "mlok" (did you mean "mlock"?); expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio' },
   { fixture: 'before-unknown-function', file: 'mlock.yaml', line: 10, col: 9, token: 'munlok(buf, 1p)', path: 'cases[0].before[1]', message: 'unknown function "munlok" (did you mean "munlock"?); expected one of mlock, munlock' },
   { fixture: 'call-other-function', file: 'mlock.yaml', line: 8, col: 11, token: 'munlock(buf, 1p)', path: 'cases[0].call', message: 'expected a call to mlock (the function of this file), got munlock' },
   { fixture: 'call-wrong-arity', file: 'mlock.yaml', line: 8, col: 11, token: 'mlock(buf)', path: 'cases[0].call', message: 'mlock takes 2 argument(s), got 1' },
@@ -173,7 +173,7 @@ const ROWS: Row[] = [
   // --- sequences: setup steps with a declared outcome (src/spec/schema.ts DeclaredStep) ---
   { fixture: 'step-both-outcomes', file: 'mlock.yaml', line: 9, col: 9, token: '{ call:', path: 'cases[0].before[0]', message: 'a declared step has exactly one of `returns`, `fails` or `outcome: any`' },
   { fixture: 'step-bad-errno', file: 'mlock.yaml', line: 9, col: 44, token: 'ENOMEN', path: 'cases[0].before[0].fails', message: 'got "ENOMEN"; did you mean "ENOMEM"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
-  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
+  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
 
   // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
   // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
@@ -197,6 +197,19 @@ const ROWS: Row[] = [
   { fixture: 'clause-duplicate-id', file: 'profiles/beta.yaml', line: 15, col: 9, token: 'mlock.return.success', path: 'clauses[1].id', message: 'duplicate clause id "mlock.return.success"' },
   // alpha.yaml and alpha.yml both declare id alpha: both match their file names, but the catalog is ambiguous.
   { fixture: 'duplicate-profile-id', file: 'profiles/alpha.yml', line: 3, col: 5, token: 'alpha', path: 'id', message: /duplicate profile id "alpha"/ },
+  // --- steps after the call, the touch builtin, locked totals, not resident (issue 11, sequences) ---
+  { fixture: 'touch-prot-none', file: 'mlock.yaml', line: 8, col: 14, token: '"touch(buf, 1p)"', path: 'cases[0].before[0]', message: 'touch\'s range covers page 0 of "buf", which is PROT_NONE at this step; touch writes zeros, so only writable pages of the case may be touched (with 4096-byte pages)' },
+  { fixture: 'touch-after-protect-none', file: 'mlock.yaml', line: 9, col: 50, token: '"touch(buf, 2p)"', path: 'cases[0].after[1]', message: 'touch\'s range covers page 1 of "buf", which is PROT_NONE at this step; touch writes zeros, so only writable pages of the case may be touched (with 4096-byte pages)' },
+  { fixture: 'touch-as-call', file: 'mlock.yaml', line: 8, col: 11, token: 'touch(buf, 1p)', path: 'cases[0].call', message: 'touch is a step (in before: or after:), not a call under test; expected a call to mlock' },
+  { fixture: 'touch-wrong-arity', file: 'mlock.yaml', line: 8, col: 14, token: '"touch(buf)"', path: 'cases[0].before[0]', message: 'touch takes 2 argument(s) (address, length), got 1' },
+  { fixture: 'touch-outside-case', file: 'mlock.yaml', line: 9, col: 13, token: '"touch(buf, 1p + 1)"', path: 'cases[0].after[0]', message: 'touch\'s range reaches 0x100000002000, which is not a page of the case\'s mappings; touch writes only to the case\'s own pages (with 4096-byte pages)' },
+  { fixture: 'after-unknown-function', file: 'mlock.yaml', line: 9, col: 13, token: '"system(buf)"', path: 'cases[0].after[0]', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
+  { fixture: 'after-escapes-case', file: 'mlock.yaml', line: 10, col: 17, token: '"munlock(buf, 0x10000000)"', path: 'cases[0].after[0].call', message: 'munlock\'s range starts in "buf" and reaches 65534 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
+  { fixture: 'locked-total-not-pages', file: 'mlock.yaml', line: 10, col: 50, token: '1 }', path: 'cases[0].expect.alpha.locked_total.case', message: 'got 1; expected a number of pages such as "3p"' },
+  { fixture: 'locked-total-empty', file: 'mlock.yaml', line: 10, col: 42, token: '{}', path: 'cases[0].expect.alpha.locked_total', message: 'expected `case`, `process` or both' },
+  { fixture: 'not-resident-unknown-mapping', file: 'mlock.yaml', line: 10, col: 44, token: 'bfu', path: 'cases[0].expect.alpha.not_resident.bfu', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
+  { fixture: 'touch-declared-to-fail', file: 'mlock.yaml', line: 10, col: 9, token: '{ call: "touch(buf, 1p)"', path: 'cases[0].after[0]', message: 'touch always returns 0 (a refused one makes the case an error, not a failure): write it as a plain step, or declare `returns: 0`' },
+  { fixture: 'snapshots-not-boolean', file: 'mlock.yaml', line: 9, col: 16, token: 'each_step', path: 'cases[0].snapshots', message: 'got "each_step"; expected true or false' },
 ];
 
 // Messages in the spec's terms (src/spec/messages.ts, src/spec/did-you-mean.ts): one row per kind of message. These
@@ -204,7 +217,7 @@ const ROWS: Row[] = [
 // row is the first.
 const TERM_ROWS: Row[] = [
   // unknown key with a near name: the allowed keys at that place, and the nearest
-  { fixture: 'unknown-key-near', file: 'mlock.yaml', line: 22, col: 9, token: 'retruns', path: 'cases[1].expect.alpha.retruns', message: 'unknown key "retruns" (did you mean "returns"?); expected one of the keys returns, fails, one_of, completes, child, exec, locked, resident, clause, basis, reason, note' },
+  { fixture: 'unknown-key-near', file: 'mlock.yaml', line: 22, col: 9, token: 'retruns', path: 'cases[1].expect.alpha.retruns', message: 'unknown key "retruns" (did you mean "returns"?); expected one of the keys returns, fails, one_of, completes, child, exec, locked, resident, not_resident, locked_total, clause, basis, reason, note' },
   // unknown outcome word: the words and forms the place takes
   { fixture: 'outcome-word-typo', file: 'mlock.yaml', line: 11, col: 13, token: 'unspecifed', path: 'cases[0].expect.beta', message: 'got "unspecifed"; did you mean "unspecified"? expected "unspecified", a map with the keys unspecified, clause or a map with the keys returns, fails,' },
   // unknown profile id under expect: with a near id

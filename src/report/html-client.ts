@@ -363,6 +363,8 @@ function semconfReport(): void {
     row(ctx, 'call', cellData.call, 'mono');
     row(ctx, 'before', cellData.before.join('\n'), 'mono pre');
     row(ctx, 'outcome', cellData.outcome, 'mono');
+    row(ctx, 'after', cellData.after.join('\n'), 'mono pre');
+    row(ctx, 'after each step', cellData.steps.join('\n'), 'mono pre');
     row(ctx, 'context', cellData.context);
     row(ctx, 'credentials', cellData.credentials);
     row(ctx, 'status', cellData.status);

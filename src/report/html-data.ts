@@ -9,6 +9,7 @@
 import { differences } from '../behaviour.js';
 import type { Matrix } from '../matrix.js';
 import type { CaseResult, Verdict, VerdictName } from '../results.js';
+import { describeSnapshots } from '../verdict.js';
 import { oneLine } from './escape.js';
 import { casesOf, profilesOf } from './model.js';
 
@@ -54,6 +55,10 @@ export interface HtmlCell {
   call: string;
   outcome: string;
   before: string[];
+  /** the steps after the call under test */
+  after: string[];
+  /** with `snapshots: true`: each mapping's state after each step */
+  steps: string[];
   context: string;
   credentials: string;
   durationMs: number;
@@ -203,6 +208,8 @@ export function htmlModel(matrix: Matrix, required: readonly string[]): HtmlMode
       call: cap(obs?.call.text ?? ''),
       outcome: obs ? cap(`${outcome(obs.call)}${obs.call.completion ? `; completes ${outcome(obs.call.completion)}` : ''}`) : '',
       before: obs?.before.map((b) => cap(`${b.text} → ${outcome(b)}`)) ?? [],
+      after: obs?.after?.map((b) => cap(`${b.text} → ${outcome(b)}`)) ?? [],
+      steps: obs?.snapshots?.map((s) => cap(describeSnapshots([s]))) ?? [],
       context: cap(`${c.context.name}${c.context.established ? '' : ' (not established)'}`),
       credentials: cred
         ? cap(

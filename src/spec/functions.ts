@@ -14,6 +14,10 @@ export const CALLABLES = {
   // aio_mlock(aio_buf, aio_nbytes, aio_sigevent.sigev_notify): the runner builds a zeroed struct aiocb with these
   // fields, submits it, then polls aio_error until the request leaves EINPROGRESS and reads aio_return.
   aio_mlock: ['addr', 'size', 'int'],
+  // lio_listio(mode, aio_buf, aio_nbytes): FreeBSD's list I/O with a one-element list whose aiocb has
+  // aio_lio_opcode LIO_MLOCK (sys/sys/aio.h); the runner builds the aiocb as aio_mlock does, passes no sigevent, and
+  // reads the request's own completion. glibc has no LIO_MLOCK: Linux runners do not bind it (unsupported).
+  lio_listio: ['int', 'addr', 'size'],
 } as const satisfies Record<string, readonly ParamKind[]>;
 
 export type CallableName = keyof typeof CALLABLES;
@@ -27,7 +31,21 @@ export function isCallable(name: string): name is CallableName {
 export const PROCESS_WIDE: ReadonlySet<CallableName> = new Set(['mlockall', 'munlockall']);
 
 /** Functions whose request completes after the call returns; their observation has a `completion`. */
-export const ASYNCHRONOUS: ReadonlySet<CallableName> = new Set(['aio_mlock']);
+export const ASYNCHRONOUS: ReadonlySet<CallableName> = new Set(['aio_mlock', 'lio_listio']);
+
+/** Steps that are not C functions: semconf does them itself, through the runner's own memory handling. `touch(addr,
+ * len)` writes zeros to every page the range covers, so that they are faulted in; only pages of the case's own
+ * mappings that are writable at that moment may be touched (a write to a PROT_NONE or read-only page would kill the
+ * worker with SIGSEGV), checked by lint on the layout and by the worker before the write (src/worker/page-access.ts).
+ * They are allowed in `before:` and `after:`, never as the call under test. */
+export const STEP_BUILTINS = {
+  touch: ['addr', 'size'],
+} as const satisfies Record<string, readonly ParamKind[]>;
+
+export type StepBuiltinName = keyof typeof STEP_BUILTINS;
+export function isStepBuiltin(name: string): name is StepBuiltinName {
+  return Object.hasOwn(STEP_BUILTINS, name);
+}
 
 /** Symbolic constants a call may use; each runner supplies their values (or lacks them: then `unsupported`).
  * SIZE_MAX is the largest length; UINTPTR_MAX is the highest address, so "UINTPTR_MAX - 1p + 1" is the last page of
@@ -36,6 +54,7 @@ export const ASYNCHRONOUS: ReadonlySet<CallableName> = new Set(['aio_mlock']);
 export const CONSTANT_NAMES = [
   'MCL_CURRENT', 'MCL_FUTURE', 'MCL_ONFAULT', 'PROT_NONE', 'PROT_READ', 'PROT_WRITE', 'PROT_EXEC', 'SIZE_MAX',
   'UINTPTR_MAX', 'NULL', 'SIGEV_NONE', 'SIGEV_SIGNAL', 'SIGEV_THREAD', 'SIGEV_KEVENT',
+  'LIO_NOWAIT', 'LIO_WAIT',
 ] as const;
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
 

@@ -7,7 +7,7 @@
 // any call text) and lint checks those names, with positions and did-you-mean.
 import * as z from 'zod';
 import { readCatalog } from './catalog.js';
-import { CALLABLE_NAMES } from './functions.js';
+import { CALLABLE_NAMES, STEP_BUILTINS } from './functions.js';
 import { expectedText } from './messages.js';
 import { Case, CallText, DeclaredStep, Profile, ProfileExpectation, SpecFile } from './schema.js';
 
@@ -17,6 +17,16 @@ export const CALL_PATTERN = new RegExp(`^\\s*(${CALLABLE_NAMES.join('|')})\\s*\\
 
 const EditorCall = CallText.regex(CALL_PATTERN);
 
+/** A step may also be a builtin (touch), never the call under test. */
+export const STEP_PATTERN = new RegExp(`^\\s*(${[...CALLABLE_NAMES, ...Object.keys(STEP_BUILTINS)].join('|')})\\s*\\(`);
+const EditorStepCall = CallText.regex(STEP_PATTERN);
+
+const editorSteps = (description: string) =>
+  z
+    .array(z.union([EditorStepCall.meta({ title: 'a call that must succeed' }), DeclaredStep.safeExtend({ call: EditorStepCall }).meta({ title: 'a call with its declared outcome' })]))
+    .optional()
+    .describe(description);
+
 /** The spec file schema with the profile ids of a specs directory as the keys of `expect:`. */
 export function editorSpecFile(profileIds: readonly string[]): z.ZodType {
   const expect = z
@@ -24,10 +34,8 @@ export function editorSpecFile(profileIds: readonly string[]): z.ZodType {
     .describe(`one expectation per profile: ${profileIds.join(', ')}`);
   const EditorCase = Case.extend({
     call: EditorCall.describe(`the call under test, e.g. "mlock(buf, 1p)"; one of ${CALLABLE_NAMES.join(', ')}`),
-    before: z
-      .array(z.union([EditorCall.meta({ title: 'a setup call that must succeed' }), DeclaredStep.safeExtend({ call: EditorCall }).meta({ title: 'a setup call with its declared outcome' })]))
-      .optional()
-      .describe('setup steps, in order: a call text must succeed; `{ call, fails }` or `{ call, returns }` must end as declared; else the case is an error'),
+    before: editorSteps('setup steps, in order: a call text must succeed; `{ call, fails }` or `{ call, returns }` must end as declared; else the case is an error; touch(addr, len) writes zeros to writable pages of the case'),
+    after: editorSteps('steps after the call under test, before its effects are observed: the same forms as `before`'),
     expect,
   });
   return SpecFile.extend({ cases: z.array(EditorCase).min(1) }).meta(SpecFile.meta() ?? {});

@@ -2,27 +2,18 @@
 // returns positioned diagnostics; a rule never throws.
 import { type AddressSpace, confinementProblem, describeConfinement, type Region } from '../worker/confine.js';
 import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
-import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
+import { callsOf, lintRegions } from './case-calls.js';
+import { allCases, profileFileId, readCatalog, type Catalog } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { didYouMean, unknownName } from './did-you-mean.js';
-import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
+import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName, isStepBuiltin, STEP_BUILTINS } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
+import { touchesWritablePages } from './rules/touch-writable.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
-
-/** Every call text of a case with its key path: the before list, then the call under test. */
-function callsOf(ref: CaseRef): { text: string; path: (string | number)[] }[] {
-  const base = ['cases', ref.index];
-  return [
-    ...(ref.case.before ?? []).map((step, i) =>
-      typeof step === 'string' ? { text: step, path: [...base, 'before', i] } : { text: step.call, path: [...base, 'before', i, 'call'] },
-    ),
-    { text: ref.case.call, path: [...base, 'call'] },
-  ];
-}
 
 function parsed(text: string): ParsedCall | undefined {
   try {
@@ -73,11 +64,17 @@ const callsParse: Rule = (catalog) =>
 
 const callsAllowlisted: Rule = (catalog) =>
   allCases(catalog).flatMap((ref) =>
-    callsOf(ref).flatMap(({ text, path }) => {
+    callsOf(ref).flatMap(({ text, path, stage }) => {
       const call = parsed(text);
       if (!call) return [];
+      if (isStepBuiltin(call.fn)) {
+        if (stage === 'call') return [ref.spec.source.at(path, `${call.fn} is a step (in before: or after:), not a call under test; expected a call to ${ref.spec.value.function}`)];
+        const arity = STEP_BUILTINS[call.fn].length;
+        return call.args.length === arity ? [] : [ref.spec.source.at(path, `${call.fn} takes ${arity} argument(s) (address, length), got ${call.args.length}`)];
+      }
       if (!isCallable(call.fn)) {
-        return [ref.spec.source.at(path, unknownName('function', call.fn, Object.keys(CALLABLES)))];
+        const known = [...Object.keys(CALLABLES), ...(stage === 'call' ? [] : Object.keys(STEP_BUILTINS))];
+        return [ref.spec.source.at(path, unknownName('function', call.fn, known))];
       }
       const arity = CALLABLES[call.fn].length;
       return call.args.length === arity
@@ -160,10 +157,12 @@ const effectsNameMappings: Rule = (catalog) =>
       return [
         ...check(exp.locked, [...base, 'locked']),
         ...check(exp.resident, [...base, 'resident']),
+        ...check(exp.not_resident, [...base, 'not_resident']),
         ...check(exp.child?.locked, [...base, 'child', 'locked']),
         ...(exp.one_of ?? []).flatMap((o, k) => [
           ...check(o.locked, [...base, 'one_of', k, 'locked']),
           ...check(o.resident, [...base, 'one_of', k, 'resident']),
+          ...check(o.not_resident, [...base, 'one_of', k, 'not_resident']),
           ...check(o.child?.locked, [...base, 'one_of', k, 'child', 'locked']),
         ]),
       ];
@@ -180,7 +179,7 @@ const lockBudget: Rule = (catalog) =>
 
 /** Constant values for the static confinement check: only the address-like ones matter (a flag never lands in an
  * address argument of a well-formed case); the 64-bit values, the width every 64-bit target shares. */
-const LINT_CONSTANTS: Readonly<Record<string, bigint>> = Object.fromEntries(
+export const LINT_CONSTANTS: Readonly<Record<string, bigint>> = Object.fromEntries(
   CONSTANT_NAMES.map((n) => [n, n === 'SIZE_MAX' || n === 'UINTPTR_MAX' ? (1n << 64n) - 1n : n === 'NULL' ? 0n : 1n]),
 );
 /** The address space every 64-bit target shares: the first page unmappable, the upper half the kernel's. */
@@ -192,13 +191,13 @@ const LINT_SPACE: AddressSpace = { wordBits: 64, nullEnd: BigInt(LINT_PAGE_SIZE)
 const callsConfined: Rule = (catalog) =>
   allCases(catalog).flatMap((ref) => {
     const ps = BigInt(LINT_PAGE_SIZE);
-    const placed = Object.entries(ref.case.memory ?? {}).filter(([, m]) => m.after_call !== true);
-    const regions: Region[] = placed.map(([name, m], i) => {
-      const start = (1n << 44n) + BigInt(i) * (1n << 36n);
-      return { name, start, end: start + BigInt(pagesOf(m) + 2) * ps };
-    });
-    const env = { pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS };
-    return callsOf(ref).flatMap(({ text, path }) => {
+    // The steps after the call see the mappings made after it too.
+    const all = lintRegions(ref);
+    const early = all.filter((r) => ref.case.memory?.[r.name]?.after_call !== true);
+    const envOf = (regions: readonly Region[]) => ({ pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS });
+    return callsOf(ref).flatMap(({ text, path, stage }) => {
+      const regions = stage === 'after' ? all : early;
+      const env = envOf(regions);
       const call = parsed(text);
       if (call === undefined || !isCallable(call.fn)) return [];
       let args: bigint[];
@@ -259,6 +258,7 @@ export const RULES: Record<string, Rule> = {
   expectationsRestOnTheFunctionsRelease,
   lockBudget,
   callsConfined,
+  touchesWritablePages,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

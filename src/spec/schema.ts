@@ -94,7 +94,7 @@ export type DeclaredStep = z.infer<typeof DeclaredStep>;
 export const Step = z.union([CallText, DeclaredStep]);
 export type Step = z.infer<typeof Step>;
 
-/** The call text of a step. */
+/** The call text of a step (a C function of the allowlist, or a builtin such as touch). */
 export const stepCall = (step: Step): string => (typeof step === 'string' ? step : step.call);
 
 // Stated in the message so that an author sees the range, not just "too big": 2^64 + 4096 bytes used to pass lint
@@ -148,6 +148,20 @@ export type PageSet = z.infer<typeof PageSet>;
 export const LockedTotal = z.enum(['none', 'some']);
 export type LockedTotal = z.infer<typeof LockedTotal>;
 
+/** A count of pages, as in the call language: "3p". */
+export const PageCount = z.string().regex(/^\d{1,7}p$/, 'a number of pages such as "3p"');
+
+/** Locked totals: of the case's own memory (its mappings' locked pages, counted), and of the process (what the
+ * kernel charges it, VmLck on Linux, grown since the case started): none or some, as for a child or an exec'd
+ * program, since its exact figure is the environment's (after mlockall it is the whole worker). */
+export const LockedTotals = z
+  .strictObject({
+    case: PageCount.optional().describe("pages of the case's mappings that are locked, e.g. \"3p\""),
+    process: LockedTotal.optional().describe("what the process has locked more than when the case started: none or some"),
+  })
+  .refine((t) => t.case !== undefined || t.process !== undefined, 'expected `case`, `process` or both');
+export type LockedTotals = z.infer<typeof LockedTotals>;
+
 /** Mapping names are declared per case (under `memory:`): a JSON Schema cannot check a key against another part
  * of the same case, so editors do not flag an unknown one; lint does (effectsNameMappings). */
 const MAPPING_KEYS_NOTE = 'keys are mapping names declared under `memory:` of this case (checked by semconf lint, not by this schema)';
@@ -172,7 +186,12 @@ const effectFields = {
   resident: z
     .record(MappingName, PageSet)
     .optional()
-    .describe(`which pages of each mapping are memory-resident after the call; ${MAPPING_KEYS_NOTE}`),
+    .describe(`which pages of each mapping are memory-resident after the call (other pages may be too); ${MAPPING_KEYS_NOTE}`),
+  not_resident: z
+    .record(MappingName, PageSet)
+    .optional()
+    .describe(`which pages of each mapping are not resident after the call (other pages may be either); ${MAPPING_KEYS_NOTE}`),
+  locked_total: LockedTotals.optional().describe('locked totals after the call: of the case\'s own memory, of the process'),
 };
 
 /** An outcome of the call under test: exactly one of returns / fails, plus optional effects. */
@@ -234,6 +253,14 @@ export const Case = z.strictObject({
     .optional()
     .describe('setup steps, in order: a call text must succeed; `{ call, fails }` or `{ call, returns }` must end as declared; else the case is an error'),
   call: CallText.describe('the call under test'),
+  after: z
+    .array(Step)
+    .optional()
+    .describe('steps after the call under test, before its effects are observed: the same forms as `before`'),
+  snapshots: z
+    .boolean()
+    .optional()
+    .describe("record every mapping's lock and residency state after each step and the call (shown in reports and diffs; not judged)"),
   as: Context.optional().describe('execution context (default privileged)'),
   timeout_ms: z.int().min(100).max(60_000).optional(),
   expect: z.record(ProfileId, ProfileExpectation),

@@ -1,14 +1,16 @@
-// Runs one case inside a worker: fenced fresh mappings, setup calls, the call under test, its effects, cleanup.
+// Runs one case inside a worker: fenced fresh mappings, setup steps, the call under test, the steps after it, its
+// effects, cleanup.
 // Everything the case may touch goes through the runner; nothing here reaches a symbol outside the allowlist.
 import type { Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
-import type { CallRecord, MappingEffects, Observation } from '../results.js';
+import type { CallRecord, MappingEffects, Observation, Snapshot } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
-import { isCallable, isConstantName } from '../spec/functions.js';
+import { isCallable, isConstantName, isStepBuiltin } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
 import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
 import { confinementProblem, describeConfinement, type Region } from './confine.js';
+import { PageAccess } from './page-access.js';
 import type { CaseOutcome } from './protocol.js';
 
 /** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
@@ -65,57 +67,68 @@ function runPlaced(
 ): Omit<CaseOutcome, 'durationMs'> {
   try {
     const steps = item.case.before ?? [];
-    const calls = [...steps.map(stepCall), item.case.call].map((t) => parseCall(t));
+    const afterSteps = item.case.after ?? [];
+    const calls = [...steps.map(stepCall), item.case.call, ...afterSteps.map(stepCall)].map((t) => parseCall(t));
     checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
     checkBudget(runner, item);
     const memory = Object.entries(item.case.memory ?? {});
+    const ps = BigInt(runner.pageSize);
+    const access = new PageAccess([], ps, { read: runner.constants.PROT_READ ?? 1n, write: runner.constants.PROT_WRITE ?? 2n });
+    // Mappings, their fenced regions and their page access grow when the after_call mappings are placed.
+    const regions: Region[] = [];
+    const addresses: Record<string, bigint> = {};
     const placeAll = (afterCall: boolean): void => {
       for (const [name, m] of memory) {
-        if ((m.after_call ?? false) === afterCall) placed.push(place(runner, name, layoutOf(m), m.touch ?? false));
+        if ((m.after_call ?? false) !== afterCall) continue;
+        const p = place(runner, name, layoutOf(m), m.touch ?? false);
+        placed.push(p);
+        regions.push({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * ps });
+        addresses[p.name] = p.base;
+        access.add(p);
       }
     };
     placeAll(false);
     // The runner's width: "SIZE_MAX - 1p + 1" wraps at 2^32 in an i386 process, at 2^64 in an x86_64 one.
-    const env = {
-      wordBits: runner.wordBits,
-      pageSize: BigInt(runner.pageSize),
-      mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
-      constants: runner.constants as Record<string, bigint>,
-    };
+    const env = { wordBits: runner.wordBits, pageSize: ps, mappings: addresses, constants: runner.constants as Record<string, bigint> };
     const wholeProcess = calls.some((c) => c.fn === 'mlockall');
     // What the process had locked before the case (a shared worker at its baseline: nothing), and what the case may
     // add: its own memory's budget, or for a whole-process lock the process budget. Enforced on what is really
     // locked after every step, not on what the spec declares.
     const lockedAtStart = pinned(runner);
+    const chargedAtStart = runner.probes.lockedBytes();
     const lockBudget = wholeProcess ? item.processBudgetBytes : item.budgetBytes;
-    const regions: Region[] = placed.map((p) => ({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * env.pageSize }));
+    const snapshots: Snapshot[] | undefined = item.case.snapshots === true ? [] : undefined;
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
-      const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
-      if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
-      if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
-      // Measured right before each whole-process lock, after the steps before it changed what is mapped.
-      if (call.fn === 'mlockall') checkProcessBudget(runner, item);
-      const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
-      const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
-      const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
-      if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      const rec = isStepBuiltin(call.fn) ? touch(runner, call, args, access) : callLibc(runner, item, call, args, regions);
+      if (!isStepBuiltin(call.fn)) access.apply(call.fn, args, rec.ret === -1 ? 'failed' : 'succeeded');
       checkLocked(runner, rec, lockedAtStart, lockBudget);
+      snapshots?.push({ after: rec.text, mappings: mappingStates(runner, placed) });
       return rec;
     };
-    const before: CallRecord[] = [];
-    calls.slice(0, -1).forEach((call, i) => {
-      const rec = invoke(call);
-      before.push(rec);
-      const wrong = stepMismatch(steps[i] ?? rec.text, rec);
-      if (wrong !== undefined) throw new CaseError('error', wrong);
-    });
-    const call = invoke(calls[calls.length - 1] as ParsedCall);
+    const runSteps = (declared: readonly Step[], parsedSteps: readonly ParsedCall[]): CallRecord[] =>
+      parsedSteps.map((step, i) => {
+        const rec = invoke(step);
+        const wrong = stepMismatch(declared[i] ?? rec.text, rec);
+        if (wrong !== undefined) throw new CaseError('error', wrong);
+        return rec;
+      });
+    const before = runSteps(steps, calls.slice(0, steps.length));
+    const call = invoke(calls[steps.length] as ParsedCall);
     onCalled?.(call);
     placeAll(true);
     // Mappings made after the call are locked by an MCL_FUTURE in force: they count too.
     if (placed.some((p) => item.case.memory?.[p.name]?.after_call === true)) checkLocked(runner, { text: 'placing the mappings made after the call' }, lockedAtStart, lockBudget);
-    const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
+    const after = runSteps(afterSteps, calls.slice(steps.length + 1));
+    const effects = observeEffects(runner, placed, item.observe);
+    effects.lockedBytesAtStart = chargedAtStart;
+    const observed: Observation = {
+      before,
+      call,
+      ...(afterSteps.length > 0 ? { after } : {}),
+      ...(snapshots !== undefined ? { snapshots } : {}),
+      effects,
+    };
     assertHolesIntact(runner, placed);
     // The exec probe ends this process: the worker sends this outcome, then execs (child.ts), and the pool fills in
     // what the exec'd program reported (pool.ts). Only an isolated worker may do that (plan.ts isolates such cases).
@@ -127,8 +140,34 @@ function runPlaced(
   }
 }
 
+/** One call of the allowlist, after the confinement check of its real arguments. */
+function callLibc(runner: Runner, item: PlanItem, call: ParsedCall, args: bigint[], regions: readonly Region[]): CallRecord {
+  const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, BigInt(runner.pageSize));
+  if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
+  if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
+  // Measured right before each whole-process lock, after the steps before it changed what is mapped.
+  if (call.fn === 'mlockall') checkProcessBudget(runner, item);
+  const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
+  const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
+  const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
+  if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+  return rec;
+}
+
+/** The touch builtin: zeros written to every page the range covers, each a writable page of the case right now
+ * (else refused before anything is written: the case is an error, the worker untouched). It returns 0. */
+function touch(runner: Runner, call: ParsedCall, args: bigint[], access: PageAccess): CallRecord {
+  const [addr = 0n, len = 0n] = args;
+  const refused = access.touchProblem(addr, len, runner.wordBits);
+  if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${refused}`);
+  const pages = access.pagesOf(addr, len);
+  if (pages[0] !== undefined) runner.memory.touch(pages[0], pages.length);
+  return { text: call.text, ret: 0, errno: null };
+}
+
 function checkSupported(runner: Runner, calls: ParsedCall[], mappings: string[]): void {
   for (const call of calls) {
+    if (isStepBuiltin(call.fn)) continue;
     if (!isCallable(call.fn) || !runner.has(call.fn)) {
       throw new CaseError('unsupported', `${call.fn} is not available in this target's C library`);
     }
@@ -192,7 +231,8 @@ function checkLocked(runner: Runner, rec: { text: string }, atStart: number | nu
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 
-function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['observe']): Observation['effects'] {
+/** Lock and residency state of every placed mapping, as the probes see it now. */
+function mappingStates(runner: Runner, placed: readonly Placed[]): Record<string, MappingEffects> {
   const mappings: Record<string, MappingEffects> = {};
   for (const p of placed) {
     mappings[p.name] = {
@@ -201,7 +241,11 @@ function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['obs
       resident: runner.probes.pageResidency(p.base, p.layout.length)?.join('') ?? null,
     };
   }
-  const effects: Observation['effects'] = { mappings, lockedBytes: runner.probes.lockedBytes() };
+  return mappings;
+}
+
+function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['observe']): Observation['effects'] {
+  const effects: Observation['effects'] = { mappings: mappingStates(runner, placed), lockedBytes: runner.probes.lockedBytes() };
   if (observe.child) {
     const child = runner.probes.inspectForkedChild(placed.map((p) => ({ addr: p.base, pages: p.layout.length })));
     effects.child = child && {

@@ -5,7 +5,7 @@ import { allCases, type Catalog } from '../catalog.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Expectation, Outcome } from '../schema.js';
 
-const EFFECT_KEYS = ['locked', 'resident', 'child', 'exec', 'completes'] as const;
+const EFFECT_KEYS = ['locked', 'resident', 'not_resident', 'locked_total', 'child', 'exec', 'completes'] as const;
 
 const statesEffect = (o: Outcome | Expectation): boolean => EFFECT_KEYS.some((k) => o[k] !== undefined && Object.keys(o[k] ?? {}).length > 0);
 

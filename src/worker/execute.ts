@@ -6,35 +6,12 @@ import type { CallRecord, MappingEffects, Observation } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
-import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
+import { type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
 import { confinementProblem, describeConfinement, type Region } from './confine.js';
+import { CaseError } from './case-error.js';
+import { assertHolesIntact, GUARD_PAGES, layoutOf, place, type Placed, pagesOfReservation } from './place.js';
 import type { CaseOutcome } from './protocol.js';
-
-/** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
-const GUARD_PAGES = 1;
-
-interface Placed {
-  name: string;
-  reservation: bigint;
-  base: bigint;
-  layout: PageKind[];
-}
-
-function layoutOf(m: Mapping): PageKind[] {
-  return m.layout ?? Array.from({ length: m.pages ?? 0 }, () => m.prot ?? 'rw');
-}
-
-class CaseError extends Error {
-  constructor(
-    readonly status: 'error' | 'unsupported' | 'skipped',
-    message: string,
-    /** the worker cannot be trusted to be at its baseline any more: the parent replaces it */
-    readonly retire = false,
-  ) {
-    super(message);
-  }
-}
 
 /** `onCalled` hears the call under test's outcome as soon as it returns, before any effect is observed: a process
  * whose state the call broke (it can no longer allocate memory, say) may die before it reports the whole case. */
@@ -49,11 +26,6 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
   // The worker is not at its baseline: say so on this case, and let the parent replace the worker.
   const why = `mappings of the case still present after cleanup: ${stale.map((p) => p.name).join(', ')}`;
   return { ...outcome, durationMs, warnings: [...(outcome.warnings ?? []), why], retire: why };
-}
-
-function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
-  const ps = BigInt(runner.pageSize);
-  return Array.from({ length: p.layout.length + 2 * GUARD_PAGES }, (_, i) => p.reservation + BigInt(i) * ps);
 }
 
 /** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
@@ -149,27 +121,6 @@ function checkBudget(runner: Runner, item: PlanItem): void {
   }
 }
 
-/** Reserve guard + pages + guard as PROT_NONE, then give each page its protection or punch it out as a hole. */
-function place(runner: Runner, name: string, layout: PageKind[], touch: boolean): Placed {
-  const total = layout.length + 2 * GUARD_PAGES;
-  const reservation = runner.memory.reserve(total);
-  if (reservation === null) throw new CaseError('error', `could not map ${total} pages for "${name}"`);
-  const ps = BigInt(runner.pageSize);
-  const base = reservation + BigInt(GUARD_PAGES) * ps;
-  const p: Placed = { name, reservation, base, layout };
-  layout.forEach((kind, i) => {
-    const at = base + BigInt(i) * ps;
-    const ok =
-      kind === 'hole'
-        ? runner.memory.unmap(at, 1)
-        : touch && kind !== 'none'
-          ? runner.memory.protect(at, 1, 'rw') && (runner.memory.touch(at, 1), runner.memory.protect(at, 1, kind))
-          : runner.memory.protect(at, 1, kind);
-    if (!ok) throw new CaseError('error', `could not prepare page ${i} of "${name}" as ${kind}`);
-  });
-  return p;
-}
-
 function checkProcessBudget(runner: Runner, item: PlanItem): void {
   const lockable = runner.probes.lockableBytes();
   if (lockable === null) throw new CaseError('skipped', 'cannot measure what a whole-process lock would pin here, so it is not attempted');
@@ -211,18 +162,6 @@ function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['obs
   // filled in from the exec'd program's report once this process has exec'd (null until then, and if it never does)
   if (observe.exec) effects.exec = { lockedBytes: null };
   return effects;
-}
-
-/** A hole is free address space: another thread could have mapped something there; then the case proved nothing. */
-function assertHolesIntact(runner: Runner, placed: Placed[]): void {
-  const ps = BigInt(runner.pageSize);
-  for (const p of placed) {
-    p.layout.forEach((kind, i) => {
-      if (kind === 'hole' && runner.memory.isMapped(p.base + BigInt(i) * ps)) {
-        throw new CaseError('error', `hole at page ${i} of "${p.name}" was filled by another mapping during the case`);
-      }
-    });
-  }
 }
 
 /** Why a setup step did not end as declared, or undefined when it did. A plain call text must succeed (not -1);

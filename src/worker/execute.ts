@@ -4,22 +4,29 @@ import type { Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, MappingEffects, Observation } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
-import { isCallable, isConstantName } from '../spec/functions.js';
+import { CALLABLES, isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
-import { type Step, stepCall } from '../spec/schema.js';
+import { type Mapping, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
-import { confinementProblem, describeConfinement, type Region } from './confine.js';
+import { confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, type NamedMapping, type Region } from './confine.js';
 import { CaseError } from './case-error.js';
-import { assertHolesIntact, GUARD_PAGES, layoutOf, place, type Placed, pagesOfReservation } from './place.js';
+import { CaseFiles } from './case-files.js';
+import { assertHolesIntact, chainsOf, placeChain, type Placed, PlacementFailure, pagesOfReservation } from './place.js';
 import type { CaseOutcome } from './protocol.js';
+
+/** Whether argument `i` of `fn` is a `file` parameter: the runner gets that mapping's descriptor, not a value. */
+const isFileParam = (fn: string, i: number): boolean => isCallable(fn) && CALLABLES[fn][i] === 'file';
 
 /** `onCalled` hears the call under test's outcome as soon as it returns, before any effect is observed: a process
  * whose state the call broke (it can no longer allocate memory, say) may die before it reports the whole case. */
 export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: CallRecord) => void): CaseOutcome {
   const started = performance.now();
   const placed: Placed[] = [];
-  const outcome = runPlaced(runner, item, placed, onCalled);
-  for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+  const files = new CaseFiles();
+  const outcome = runPlaced(runner, item, placed, files, onCalled);
+  for (const p of placed) runner.memory.unmap(p.reservation, p.reservationPages);
+  // after the mappings: a file of the case is closed and removed whether the case ran or failed
+  files.cleanup();
   const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
   const durationMs = performance.now() - started;
   if (stale.length === 0) return { ...outcome, durationMs };
@@ -33,44 +40,94 @@ function runPlaced(
   runner: Runner,
   item: PlanItem,
   placed: Placed[],
+  files: CaseFiles,
   onCalled: ((call: CallRecord) => void) | undefined,
 ): Omit<CaseOutcome, 'durationMs'> {
   try {
     const steps = item.case.before ?? [];
     const calls = [...steps.map(stepCall), item.case.call].map((t) => parseCall(t));
-    checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
+    const declared = item.case.memory ?? {};
+    checkSupported(runner, calls, declared);
     checkBudget(runner, item);
-    const memory = Object.entries(item.case.memory ?? {});
-    const placeAll = (afterCall: boolean): void => {
-      for (const [name, m] of memory) {
-        if ((m.after_call ?? false) === afterCall) placed.push(place(runner, name, layoutOf(m), m.touch ?? false));
-      }
-    };
-    placeAll(false);
+    const chains = chainsOf(Object.entries(declared));
     // The runner's width: "SIZE_MAX - 1p + 1" wraps at 2^32 in an i386 process, at 2^64 in an x86_64 one.
     const env = {
       wordBits: runner.wordBits,
       pageSize: BigInt(runner.pageSize),
-      mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
+      /** first page of each mapping placed so far (a deferred one joins when its mmap step has placed it) */
+      mappings: {} as Record<string, bigint>,
       constants: runner.constants as Record<string, bigint>,
     };
+    const regions: Region[] = [];
+    const add = (ps: Placed[]): void => {
+      for (const p of ps) {
+        placed.push(p);
+        env.mappings[p.name] = p.base;
+        regions.push({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.reservationPages) * env.pageSize });
+      }
+    };
+    const placeAll = (afterCall: boolean): void => {
+      for (const chain of chains) {
+        const head = chain[0]?.[1];
+        if (head !== undefined && head.deferred !== true && (head.after_call ?? false) === afterCall) add(placeChain(runner, chain, files));
+      }
+    };
+    placeAll(false);
+    const named: Record<string, NamedMapping> = Object.fromEntries(
+      Object.entries(declared).map(([n, m]) => [n, { file: m.backing === 'file-private' || m.backing === 'file-shared', deferred: m.deferred === true }]),
+    );
     const wholeProcess = calls.some((c) => c.fn === 'mlockall');
     // What the process had locked before the case (a shared worker at its baseline: nothing), and what the case may
     // add: its own memory's budget, or for a whole-process lock the process budget. Enforced on what is really
     // locked after every step, not on what the spec declares.
     const lockedAtStart = pinned(runner);
     const lockBudget = wholeProcess ? item.processBudgetBytes : item.budgetBytes;
-    const regions: Region[] = placed.map((p) => ({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * env.pageSize }));
+    const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
     const invoke = (call: ParsedCall): CallRecord => {
-      const args = call.args.map((a) => evaluate(a, env));
+      // A name parameter is a name of the case's, never a number: checked before anything is evaluated.
+      const wrongName = nameArgumentProblem(call.fn, call.args, named);
+      if (wrongName !== null) throw new CaseError('error', `refused ${call.text}: ${wrongName}`, true);
+      if (call.fn === 'mmap') return mmapStep(call);
+      let args: bigint[];
+      try {
+        args = call.args.map((a, i) => (isFileParam(call.fn, i) ? BigInt(fdOf(a)) : evaluate(a, env)));
+      } catch (e) {
+        throw new CaseError('error', `${call.text}: ${(e as Error).message}`);
+      }
       const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
+      const tooLong = lengthProblem(call.fn, args, item.budgetBytes);
+      if (tooLong !== null) throw new CaseError('error', `refused ${call.text}: ${tooLong}`, true);
       // Measured right before each whole-process lock, after the steps before it changed what is mapped.
       if (call.fn === 'mlockall') checkProcessBudget(runner, item);
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
-      const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
       const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
       if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      checkLocked(runner, rec, lockedAtStart, lockBudget);
+      return rec;
+    };
+    /** The descriptor of the file behind a file-backed mapping (the argument is its bare name: checked above). */
+    const fdOf = (a: ParsedCall['args'][number]): number => {
+      const term = a.terms[0];
+      const fd = term?.kind === 'name' ? files.fd(term.name) : undefined;
+      if (fd === undefined) throw new Error(`"${a.text}" has no file here`);
+      return fd;
+    };
+    /** mmap(name): place the deferred mapping now; the kernel's refusal is the step's outcome, not a case error. */
+    const mmapStep = (call: ParsedCall): CallRecord => {
+      const term = call.args[0]?.terms[0];
+      const target = term?.kind === 'name' ? term.name : '';
+      if (Object.hasOwn(env.mappings, target)) throw new CaseError('error', `${call.text}: "${target}" is mapped already`);
+      const chain = chains.find((c) => c[0]?.[0] === target) ?? [];
+      let rec: CallRecord;
+      try {
+        add(placeChain(runner, chain, files));
+        rec = { text: call.text, ret: 0, errno: null };
+      } catch (e) {
+        if (!(e instanceof PlacementFailure)) throw e;
+        rec = { text: call.text, ret: -1, errno: name(e.errno) };
+      }
+      // a mapping made under MCL_FUTURE is locked as it is made: it counts like any lock
       checkLocked(runner, rec, lockedAtStart, lockBudget);
       return rec;
     };
@@ -86,7 +143,7 @@ function runPlaced(
     placeAll(true);
     // Mappings made after the call are locked by an MCL_FUTURE in force: they count too.
     if (placed.some((p) => item.case.memory?.[p.name]?.after_call === true)) checkLocked(runner, { text: 'placing the mappings made after the call' }, lockedAtStart, lockBudget);
-    const observed: Observation = { before, call, effects: observeEffects(runner, placed, item.observe) };
+    const observed: Observation = { before, call, effects: observeEffects(runner, placed, declared, item.observe) };
     assertHolesIntact(runner, placed);
     // The exec probe ends this process: the worker sends this outcome, then execs (child.ts), and the pool fills in
     // what the exec'd program reported (pool.ts). Only an isolated worker may do that (plan.ts isolates such cases).
@@ -98,9 +155,14 @@ function runPlaced(
   }
 }
 
-function checkSupported(runner: Runner, calls: ParsedCall[], mappings: string[]): void {
+function checkSupported(runner: Runner, calls: ParsedCall[], declared: Record<string, Mapping>): void {
+  const mappings = Object.keys(declared);
+  if (!runner.memory.hasMapLocked && Object.values(declared).some((m) => m.map_locked === true)) {
+    throw new CaseError('unsupported', 'MAP_LOCKED is not defined on this target');
+  }
   for (const call of calls) {
-    if (!isCallable(call.fn) || !runner.has(call.fn)) {
+    // mmap(name) is the worker's own placement, through the runner's memory: every target has it
+    if (!isCallable(call.fn) || (call.fn !== 'mmap' && !runner.has(call.fn))) {
       throw new CaseError('unsupported', `${call.fn} is not available in this target's C library`);
     }
     for (const arg of call.args) {
@@ -142,12 +204,18 @@ function checkLocked(runner: Runner, rec: { text: string }, atStart: number | nu
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 
-function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['observe']): Observation['effects'] {
+function observeEffects(runner: Runner, placed: Placed[], declared: Record<string, Mapping>, observe: PlanItem['observe']): Observation['effects'] {
   const mappings: Record<string, MappingEffects> = {};
-  for (const p of placed) {
+  for (const [name, m] of Object.entries(declared)) {
+    const p = placed.find((q) => q.name === name);
+    // a deferred mapping whose mmap step never placed it (or failed): its pages are unmapped
+    if (p === undefined) {
+      if (m.deferred === true) mappings[name] = { pages: pagesOf(m), locked: '-'.repeat(pagesOf(m)), resident: '-'.repeat(pagesOf(m)) };
+      continue;
+    }
     mappings[p.name] = {
       pages: p.layout.length,
-      locked: runner.probes.pageLocks(p.base, p.layout.length)?.join('') ?? null,
+      locked: runner.probes.pageLocks(p.base, p.layout.length, p.backing)?.join('') ?? null,
       resident: runner.probes.pageResidency(p.base, p.layout.length)?.join('') ?? null,
     };
   }

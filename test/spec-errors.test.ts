@@ -126,10 +126,27 @@ const ROWS: Row[] = [
 
   // --- schema: memory ---
   { fixture: 'pages-zero', file: 'mlock.yaml', line: 7, col: 21, token: '0 }', path: 'cases[0].memory.buf.pages', message: 'got 0; expected at least 1' },
-  { fixture: 'pages-too-many', file: 'mlock.yaml', line: 7, col: 21, token: '5000', path: 'cases[0].memory.buf.pages', message: 'got 5000; expected at most 1024' },
+  { fixture: 'pages-too-many', file: 'mlock.yaml', line: 7, col: 21, token: '20000', path: 'cases[0].memory.buf.pages', message: 'got 20000; expected at most 16384' },
   { fixture: 'pages-negative', file: 'mlock.yaml', line: 7, col: 21, token: '-1', path: 'cases[0].memory.buf.pages', message: 'got -1; expected at least 1' },
   { fixture: 'pages-and-layout', file: 'mlock.yaml', line: 7, col: 12, token: '{ pages: 1, layout', path: 'cases[0].memory.buf', message: 'exactly one of `pages` or `layout`' },
   { fixture: 'layout-unknown-kind', file: 'mlock.yaml', line: 7, col: 27, token: 'rx', path: 'cases[0].memory.buf.layout[1]', message: 'expected one of "rw", "r", "none", "hole"' },
+
+  // --- memory kinds (src/spec/schema.ts Mapping; src/spec/rules/memory-kinds.ts) ---
+  { fixture: 'backing-unknown', file: 'mlock.yaml', line: 7, col: 33, token: 'file }', path: 'cases[0].memory.buf.backing', message: 'got "file"; expected one of "anon-private", "anon-shared", "file-private", "file-shared"' },
+  { fixture: 'file-pages-anon', file: 'mlock.yaml', line: 7, col: 36, token: '1 }', path: 'cases[0].memory.buf.file_pages', message: '`file_pages` goes with `backing: file-private` or `file-shared`' },
+  { fixture: 'touch-past-eof', file: 'mlock.yaml', line: 7, col: 68, token: 'true }', path: 'cases[0].memory.buf.touch', message: '`touch: true` would write past the end of the file (1 of 2 pages are in the file), which is SIGBUS' },
+  { fixture: 'deferred-after-call', file: 'mlock.yaml', line: 8, col: 35, token: 'true, after_call', path: 'cases[0].memory.late.deferred', message: 'a mapping is `deferred` (placed by an mmap step) or `after_call`, not both' },
+  { fixture: 'follows-unknown', file: 'mlock.yaml', line: 8, col: 34, token: 'bfu }', path: 'cases[0].memory.next.follows', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
+  { fixture: 'follows-cycle', file: 'mlock.yaml', line: 7, col: 33, token: 'next }', path: 'cases[0].memory.buf.follows', message: '"buf" follows a mapping that follows it (buf -> next -> buf); expected a chain with a first mapping' },
+  { fixture: 'follows-two-followers', file: 'mlock.yaml', line: 9, col: 31, token: 'buf }', path: 'cases[0].memory.b.follows', message: '"buf" is already followed by "a"; expected at most one mapping directly after another' },
+  { fixture: 'follows-deferred', file: 'mlock.yaml', line: 8, col: 50, token: 'buf }', path: 'cases[0].memory.late.follows', message: 'adjacent mappings are placed together at the start: expected neither of them `deferred` or `after_call`' },
+  { fixture: 'mmap-not-deferred', file: 'mlock.yaml', line: 9, col: 9, token: 'mmap(buf)', path: 'cases[0].before[0]', message: 'mmap\'s argument 1 must be the name of a mapping of this case declared `deferred: true` (this case has none), got "buf"' },
+  { fixture: 'mmap-twice', file: 'mlock.yaml', line: 11, col: 9, token: 'mmap(late)', path: 'cases[0].before[1]', message: '"late" is mapped by an earlier step already; expected one mmap step per deferred mapping' },
+  { fixture: 'deferred-before-mmap', file: 'mlock.yaml', line: 9, col: 11, token: 'mlock(late, 1p)', path: 'cases[0].call', message: '"late" is deferred and not mapped yet here; expected a step mmap(late) before this call' },
+  { fixture: 'ftruncate-anon', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(buf, 1p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 1 must be the name of a file-backed mapping of this case (backing: file-private or file-shared) (this case has none), got "buf"' },
+  // a descriptor number is not a name: no spec reaches a descriptor the worker did not open for it
+  { fixture: 'ftruncate-number', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(3, 1p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 1 must be the name of a file-backed mapping of this case (backing: file-private or file-shared) (buf), got "3"' },
+  { fixture: 'ftruncate-too-long', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(buf, 16385p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 2 is 67112960 bytes, over the case budget of 67108864 bytes (with 4096-byte pages)' },
 
   // --- schema: execution context ---
   { fixture: 'memlock-bad-value', file: 'mlock.yaml', line: 8, col: 40, token: 'lots', path: 'cases[0].as.memlock', message: 'unlimited' },
@@ -210,7 +227,7 @@ const TERM_ROWS: Row[] = [
   // unknown profile id under expect: with a near id
   { fixture: 'profile-near-name', file: 'mlock.yaml', line: 10, col: 7, token: 'alhpa', path: 'cases[0].expect.alhpa', message: 'unknown profile "alhpa" (did you mean "alpha"?); expected one of alpha, beta' },
   // a word where a number goes: the range, once
-  { fixture: 'pages-not-number', file: 'mlock.yaml', line: 7, col: 21, token: 'one', path: 'cases[0].memory.buf.pages', message: 'got "one"; expected a whole number from 1 to 1024' },
+  { fixture: 'pages-not-number', file: 'mlock.yaml', line: 7, col: 21, token: 'one', path: 'cases[0].memory.buf.pages', message: 'got "one"; expected a whole number from 1 to 16384' },
 ];
 
 describe('messages name what was expected in the spec\'s terms, with a did-you-mean where a near name exists', () => {

@@ -2,27 +2,18 @@
 // returns positioned diagnostics; a rule never throws.
 import { type AddressSpace, confinementProblem, describeConfinement, type Region } from '../worker/confine.js';
 import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
-import { allCases, profileFileId, readCatalog, type Catalog, type CaseRef } from './catalog.js';
+import { callsOf } from './case-calls.js';
+import { allCases, profileFileId, readCatalog, type Catalog } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { didYouMean, unknownName } from './did-you-mean.js';
 import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functions.js';
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
+import { deferredMappingsMappedOnce, filesResized, mappingsFollowMappings, nameArgumentsName } from './rules/memory-kinds.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
-
-/** Every call text of a case with its key path: the before list, then the call under test. */
-function callsOf(ref: CaseRef): { text: string; path: (string | number)[] }[] {
-  const base = ['cases', ref.index];
-  return [
-    ...(ref.case.before ?? []).map((step, i) =>
-      typeof step === 'string' ? { text: step, path: [...base, 'before', i] } : { text: step.call, path: [...base, 'before', i, 'call'] },
-    ),
-    { text: ref.case.call, path: [...base, 'call'] },
-  ];
-}
 
 function parsed(text: string): ParsedCall | undefined {
   try {
@@ -259,6 +250,10 @@ export const RULES: Record<string, Rule> = {
   expectationsRestOnTheFunctionsRelease,
   lockBudget,
   callsConfined,
+  mappingsFollowMappings,
+  nameArgumentsName,
+  deferredMappingsMappedOnce,
+  filesResized,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

@@ -97,6 +97,7 @@ function runPlaced(
         throw new CaseError('error', `${call.text}: ${(e as Error).message}`);
       }
       const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
       const tooLong = lengthProblem(call.fn, args, item.budgetBytes);
       if (tooLong !== null) throw new CaseError('error', `refused ${call.text}: ${tooLong}`, true);

@@ -230,6 +230,21 @@ const TERM_ROWS: Row[] = [
   { fixture: 'pages-not-number', file: 'mlock.yaml', line: 7, col: 21, token: 'one', path: 'cases[0].memory.buf.pages', message: 'got "one"; expected a whole number from 1 to 16384' },
 ];
 
+describe('adjacent mappings at lint (follows)', () => {
+  test('a range across two adjacent mappings (and the guard page after the pair) is confined; without `follows` it leaves the first mapping\'s fenced region', () => {
+    const dir = caseDir();
+    const file = join(dir, 'mlock.yaml');
+    // the base's first case, its one-page buf followed by a second mapping, locked with the guard page after the pair
+    const base = readFileSync(file, 'utf8');
+    const adjacent = base.replace('      buf: { pages: 1 }\n    call: mlock(buf, 0)', '      buf: { pages: 1 }\n      b: { pages: 1, follows: buf }\n    call: mlock(buf, 3p)');
+    expect(adjacent).not.toBe(base);
+    writeFileSync(file, adjacent);
+    expect(() => loadCatalog(dir)).not.toThrow();
+    writeFileSync(file, adjacent.replace('      b: { pages: 1, follows: buf }', '      b: { pages: 1 }'));
+    expect(diagnosticsOf(dir).map((d) => d.message)).toEqual([expect.stringContaining('mlock\'s range starts in "buf" and reaches 1 page(s) past its fenced region')]);
+  });
+});
+
 describe('messages name what was expected in the spec\'s terms, with a did-you-mean where a near name exists', () => {
   test.each(TERM_ROWS)('$fixture → $file:$line:$col $path', (row) => {
     const dir = caseDir(row.fixture);

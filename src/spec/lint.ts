@@ -1,6 +1,7 @@
 // Cross-file lint rules, one small rule per check (as test262's lint does). Each rule sees the whole catalog and
 // returns positioned diagnostics; a rule never throws.
 import { type AddressSpace, confinementProblem, describeConfinement, type Region } from '../worker/confine.js';
+import { chainsOf } from '../worker/place.js';
 import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
 import { callsOf } from './case-calls.js';
 import { allCases, profileFileId, readCatalog, type Catalog } from './catalog.js';
@@ -184,11 +185,19 @@ const callsConfined: Rule = (catalog) =>
   allCases(catalog).flatMap((ref) => {
     const ps = BigInt(LINT_PAGE_SIZE);
     const placed = Object.entries(ref.case.memory ?? {}).filter(([, m]) => m.after_call !== true);
-    const regions: Region[] = placed.map(([name, m], i) => {
+    // adjacent mappings (`follows`) share one fenced region, each starting right after the one it follows
+    const mappings: Record<string, bigint> = {};
+    const regions: Region[] = chainsOf(placed).flatMap((chain, i) => {
       const start = (1n << 44n) + BigInt(i) * (1n << 36n);
-      return { name, start, end: start + BigInt(pagesOf(m) + 2) * ps };
+      const end = start + BigInt(chain.reduce((n, [, m]) => n + pagesOf(m), 0) + 2) * ps;
+      let base = start + ps;
+      return chain.map(([name, m]) => {
+        mappings[name] = base;
+        base += BigInt(pagesOf(m)) * ps;
+        return { name, start, end };
+      });
     });
-    const env = { pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS };
+    const env = { pageSize: ps, wordBits: 64 as const, mappings, constants: LINT_CONSTANTS };
     return callsOf(ref).flatMap(({ text, path }) => {
       const call = parsed(text);
       if (call === undefined || !isCallable(call.fn)) return [];

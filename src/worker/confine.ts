@@ -11,6 +11,7 @@
 // Pure: the worker (execute.ts) checks the real addresses before each call; lint (spec/lint.ts) checks what it can
 // decide statically, with mappings placed far apart in a made-up address space.
 import type { Arg } from '../spec/call.js';
+import type { Mapping } from '../spec/schema.js';
 import { CALLABLES, type CallableName, isCallable, type ParamKind } from '../spec/functions.js';
 
 /** What a target's address space looks like to the confinement check (Runner.addressSpace). */
@@ -114,6 +115,13 @@ export function describeConfinement(p: Confinement, real: boolean): string {
 export interface NamedMapping {
   file: boolean;
   deferred: boolean;
+}
+
+/** What confinement needs of each declared mapping of a case for its name parameters. */
+export function namedMappingsOf(memory: Readonly<Record<string, Mapping>>): Record<string, NamedMapping> {
+  return Object.fromEntries(
+    Object.entries(memory).map(([n, m]) => [n, { file: m.backing === 'file-private' || m.backing === 'file-shared', deferred: m.deferred === true }]),
+  );
 }
 
 const NAME_KIND_TEXT = { mapping: 'a mapping of this case declared `deferred: true`', file: 'a file-backed mapping of this case (backing: file-private or file-shared)' } as const;

@@ -8,7 +8,7 @@ import { CALLABLES, isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
 import { type Mapping, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
-import { confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, type NamedMapping, type Region } from './confine.js';
+import { confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, namedMappingsOf, type Region } from './confine.js';
 import { CaseError } from './case-error.js';
 import { CaseFiles } from './case-files.js';
 import { assertHolesIntact, chainsOf, placeChain, type Placed, PlacementFailure, pagesOfReservation } from './place.js';
@@ -75,9 +75,7 @@ function runPlaced(
       }
     };
     placeAll(false);
-    const named: Record<string, NamedMapping> = Object.fromEntries(
-      Object.entries(declared).map(([n, m]) => [n, { file: m.backing === 'file-private' || m.backing === 'file-shared', deferred: m.deferred === true }]),
-    );
+    const named = namedMappingsOf(declared);
     const wholeProcess = calls.some((c) => c.fn === 'mlockall');
     // What the process had locked before the case (a shared worker at its baseline: nothing), and what the case may
     // add: its own memory's budget, or for a whole-process lock the process budget. Enforced on what is really

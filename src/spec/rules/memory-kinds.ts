@@ -1,10 +1,10 @@
 // Lint rules of the memory a case describes, beyond what one mapping's schema can say: adjacency (`follows`),
 // deferred mappings and the mmap steps that place them, and the name and length arguments of the calls that act on
 // a mapping as a whole (mmap, ftruncate). The worker checks the same names again before each call (confine.ts).
-import { lengthProblem, nameArgumentProblem, type NamedMapping } from '../../worker/confine.js';
+import { lengthProblem, nameArgumentProblem, namedMappingsOf } from '../../worker/confine.js';
 import { evaluate, parseCall, type ParsedCall } from '../call.js';
 import { callsOf } from '../case-calls.js';
-import { allCases, type Catalog, type CaseRef } from '../catalog.js';
+import { allCases, type Catalog } from '../catalog.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { unknownName } from '../did-you-mean.js';
 import { isCallable } from '../functions.js';
@@ -17,11 +17,6 @@ const parsed = (text: string): ParsedCall | undefined => {
     return undefined; // callsParse says so
   }
 };
-
-const namedMappings = (ref: CaseRef): Record<string, NamedMapping> =>
-  Object.fromEntries(
-    Object.entries(ref.case.memory ?? {}).map(([n, m]) => [n, { file: m.backing === 'file-private' || m.backing === 'file-shared', deferred: m.deferred === true }]),
-  );
 
 /** `follows` names another mapping of the case, placed at the same time as it; no cycle; at most one follower. */
 export const mappingsFollowMappings = (catalog: Catalog): Diagnostic[] =>
@@ -59,7 +54,7 @@ export const mappingsFollowMappings = (catalog: Catalog): Diagnostic[] =>
 /** A `mapping` argument names a deferred mapping, a `file` argument a file-backed one (bare names only). */
 export const nameArgumentsName = (catalog: Catalog): Diagnostic[] =>
   allCases(catalog).flatMap((ref) => {
-    const named = namedMappings(ref);
+    const named = namedMappingsOf(ref.case.memory ?? {});
     return callsOf(ref).flatMap(({ text, path }) => {
       const call = parsed(text);
       if (call === undefined || !isCallable(call.fn)) return [];

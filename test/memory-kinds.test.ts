@@ -135,3 +135,24 @@ describe.runIf(isLinuxRootWithIpcLock)('memory kinds, real system calls', () => 
     expect(reason('mlock.t-touch-past-eof')).toBe('"buf" extends past the end of its file: its pages cannot be touched');
   });
 });
+
+describe('the files of a case (src/worker/case-files.ts, real files)', () => {
+  it('a file is made in a private directory at its size, unlinked on request while its descriptor lives on, and everything is removed at cleanup', async () => {
+    const { existsSync, fstatSync, readdirSync: list, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { CaseFiles } = await import('../src/worker/case-files.js');
+    const files = new CaseFiles();
+    const fd = files.create('f', 8192);
+    const dir = caseDirs().map((d) => join(tmpdir(), d)).find((d) => list(d).includes('f'));
+    expect(dir, 'the case directory').toBeDefined();
+    expect(statSync(dir ?? '').mode & 0o777).toBe(0o700);
+    expect(fstatSync(fd).size).toBe(8192);
+    files.unlink('f');
+    expect(existsSync(join(dir ?? '', 'f'))).toBe(false);
+    expect(fstatSync(fd).size).toBe(8192); // the open descriptor still holds the file
+    expect(files.fd('f')).toBe(fd);
+    files.cleanup();
+    expect(existsSync(dir ?? '')).toBe(false);
+    expect(() => fstatSync(fd)).toThrow(/EBADF/);
+  });
+});

@@ -156,3 +156,26 @@ describe('the files of a case (src/worker/case-files.ts, real files)', () => {
     expect(() => fstatSync(fd)).toThrow(/EBADF/);
   });
 });
+
+describe.runIf(isLinuxRootWithIpcLock)('the files of an unprivileged case (real system calls)', () => {
+  it('are made where the dropped context may write, though the TMPDIR it inherited is root\'s alone (as under --target gvisor)', async () => {
+    const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const rootOnly = mkdtempSync(join(tmpdir(), 'semconf-root-only-'));
+    chmodSync(rootOnly, 0o700);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = rootOnly;
+    try {
+      const items = itemsFor('mlock', [
+        c('mlock.t-unprivileged-file', 'mlock(buf, 1p)', { memory: { buf: { pages: 1, backing: 'file-shared' } }, as: { user: 'unprivileged', memlock: '4p' } }),
+      ]);
+      const [report] = (await runItems(items, { jobs: 1 })).reports;
+      expect(report?.outcome.status, report?.outcome.reason).toBe('ran');
+      expect(report?.outcome.observed?.effects.mappings.buf?.locked).toBe('L');
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(rootOnly, { recursive: true, force: true });
+    }
+  });
+});

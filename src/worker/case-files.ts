@@ -1,9 +1,21 @@
 // The temporary files behind a case's file-backed mappings: one private directory per case (mkdtemp under the
 // system's temporary directory, mode 0700), a file per mapping, each unlinked as soon as it is mapped (the mapping
 // and the descriptor keep it alive), and everything closed and removed at cleanup, whether the case ran or failed.
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** The system's temporary directory, where this process may create in it; else /tmp. A worker in a dropped context
+ * (unprivileged) may not write the TMPDIR it inherited from root: `--target gvisor` points TMPDIR at the launcher's
+ * root-only state directory. The case's own directory is mkdtemp's (mode 0700) either way. */
+export function caseFilesBase(preferred = tmpdir()): string {
+  try {
+    accessSync(preferred, constants.W_OK | constants.X_OK);
+    return preferred;
+  } catch {
+    return '/tmp';
+  }
+}
 
 export class CaseFiles {
   private dir: string | null = null;
@@ -11,7 +23,7 @@ export class CaseFiles {
 
   /** A new file of `bytes` zero bytes (sparse: no page of it is in the page cache yet) for mapping `name`; its fd. */
   create(name: string, bytes: number): number {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'semconf-case-'));
+    this.dir ??= mkdtempSync(join(caseFilesBase(), 'semconf-case-'));
     const path = join(this.dir, name);
     const fd = openSync(path, 'wx+', 0o600);
     this.open.set(name, { fd, path });

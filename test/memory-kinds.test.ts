@@ -179,3 +179,38 @@ describe.runIf(isLinuxRootWithIpcLock)('the files of an unprivileged case (real 
     }
   });
 });
+
+describe.runIf(isLinuxRootWithIpcLock)('placement of adjacent mappings (src/worker/place.ts, real mappings in this process)', () => {
+  it('a mapping that follows another starts at its last page + 1, one guard page outside the pair; different kinds are separate VMAs', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createRunner } = await import('../runners/index.js');
+    const { CaseFiles } = await import('../src/worker/case-files.js');
+    const { chainsOf, placeChain } = await import('../src/worker/place.js');
+    const runner = createRunner();
+    const ps = BigInt(runner.pageSize);
+    const files = new CaseFiles();
+    const memory = { a: { pages: 2 }, b: { pages: 1, prot: 'r' as const, follows: 'a' }, c: { pages: 1, backing: 'file-shared' as const, follows: 'b' } };
+    const chains = chainsOf(Object.entries(memory));
+    expect(chains.map((ch) => ch.map(([n]) => n))).toEqual([['a', 'b', 'c']]);
+    const placed = placeChain(runner, chains[0] ?? [], files);
+    try {
+      const [a, b, c] = placed;
+      expect(b?.base).toBe((a?.base ?? 0n) + 2n * ps);
+      expect(c?.base).toBe((b?.base ?? 0n) + ps);
+      expect(a?.reservation).toBe((a?.base ?? 0n) - ps);
+      expect(placed.map((p) => p.reservationPages)).toEqual([6, 6, 6]);
+      // the VMAs over the reservation, from /proc/self/maps: guard, a (rw-p), b (r--p), c (rw-s, the file), guard
+      const start = a?.reservation ?? 0n;
+      const end = start + 6n * ps;
+      const vmas = readFileSync('/proc/self/maps', 'utf8')
+        .split('\n')
+        .map((l) => /^([0-9a-f]+)-([0-9a-f]+) (\S+)/.exec(l))
+        .flatMap((m) => (m === null ? [] : [{ from: BigInt(`0x${m[1]}`), to: BigInt(`0x${m[2]}`), perms: m[3] }]))
+        .filter((v) => v.from < end && v.to > start);
+      expect(vmas.map((v) => [Number((v.to - v.from) / ps), v.perms])).toEqual([[1, '---p'], [2, 'rw-p'], [1, 'r--p'], [1, 'rw-s'], [1, '---p']]);
+    } finally {
+      runner.memory.unmap(placed[0]?.reservation ?? 0n, 6);
+      files.cleanup();
+    }
+  });
+});

@@ -50,7 +50,7 @@ export const DARWIN: PosixPlatform = {
   constants: DARWIN_CONSTANTS,
   errno: DARWIN_ERRNO,
   // bsd/sys/mman.h: MAP_PRIVATE 0x0002, MAP_ANON 0x1000 (MAP_NORESERVE 0x0040 exists but is not needed)
-  mman: { PROT_NONE: 0x00, PROT_READ: 0x01, PROT_WRITE: 0x02, MAP_PRIVATE: 0x0002, MAP_ANON: 0x1000, MAP_NORESERVE: 0 },
+  mman: { PROT_NONE: 0x00, PROT_READ: 0x01, PROT_WRITE: 0x02, MAP_PRIVATE: 0x0002, MAP_ANON: 0x1000, MAP_NORESERVE: 0, MAP_SHARED: 0x0001, MAP_FIXED: 0x0010 },
   mincoreResident: 0x1, // MINCORE_INCORE
   // bsd/sys/resource.h: RLIMIT_MEMLOCK 6, RLIM_INFINITY (((__uint64_t)1 << 63) - 1)
   rlimit: { memlock: 6, infinity: (1n << 63n) - 1n },

@@ -54,7 +54,7 @@ export const ILLUMOS: PosixPlatform = {
   // MAP_NORESERVE pages in the address range unless their mappings have actually materialized"), so an untouched
   // page would read as unmapped, the lock probe's calibration would fail and a case's untouched pages read '-'.
   // Without it the kernel reserves swap for the pages a case makes writable: a few pages, not worth avoiding.
-  mman: { PROT_NONE: 0x0, PROT_READ: 0x1, PROT_WRITE: 0x2, MAP_PRIVATE: 2, MAP_ANON: 0x100, MAP_NORESERVE: 0 },
+  mman: { PROT_NONE: 0x0, PROT_READ: 0x1, PROT_WRITE: 0x2, MAP_PRIVATE: 2, MAP_ANON: 0x100, MAP_NORESERVE: 0, MAP_SHARED: 1, MAP_FIXED: 0x10 },
   // mincore(2): "the least significant bit of each character is set" for a resident page
   mincoreResident: 0x1,
   rlimit: null, // sys/resource.h has no RLIMIT_MEMLOCK

@@ -5,7 +5,8 @@
 // fork and exec probes (linux-process.ts), and whether gVisor or Linux runs the calls (linux-runtime.ts).
 // The same adapter runs in a 32-bit (i386) Node on an x86_64 kernel (`semconf run --target ia32`): nothing below
 // assumes 64 bits.
-import { readFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import koffi from 'koffi';
 import { linuxMmapMinAddr } from './address-space.js';
@@ -13,7 +14,7 @@ import { accessibleBytesIn, lockedBytesIn, pageLocksIn, pinnedBytesIn, parseSmap
 import { createProcessProbes } from './linux-process.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import { createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
-import type { PageLock, Runner } from './types.js';
+import type { MapHow, PageLock, ProbeBacking, Runner } from './types.js';
 
 export { parseSmaps } from './linux-proc.js';
 
@@ -37,7 +38,7 @@ export const LINUX: PosixPlatform = {
   },
   // Node's own table is Linux's <errno.h> when Node runs on Linux (the only place this adapter is created).
   errno: os.constants.errno,
-  mman: { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, MAP_PRIVATE: 0x02, MAP_ANON: 0x20, MAP_NORESERVE: 0x4000 },
+  mman: { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, MAP_PRIVATE: 0x02, MAP_ANON: 0x20, MAP_NORESERVE: 0x4000, MAP_SHARED: 0x01, MAP_FIXED: 0x10, MAP_LOCKED: 0x2000 },
   mincoreResident: 1,
   // glibc's plain mmap takes a long offset (off_t without _FILE_OFFSET_BITS=64): 32 bits on i386, 64 on x86_64.
   mmapOffset: 'long',
@@ -100,8 +101,10 @@ function linuxTotalProbe(): TotalProbe {
  * where mlock fails part way; `Locked:` counts only resident pages, so it is not used), but each reading walks the
  * whole process (milliseconds in a Node worker). msync(MS_INVALIDATE) fails with EBUSY where "a memory lock exists
  * for the specified address range" (Linux msync(2)) and changes nothing on private anonymous memory: microseconds per
- * page. msync is used only when, at start, it agrees with smaps on a page before, during and after a lock and on a
- * hole between locked pages (gVisor's msync calls that hole locked). */
+ * page. On shared or file-backed memory MS_INVALIDATE could do more (invalidate other mappings of the same file), so
+ * msync is used for a backing only when, at start, it agrees with smaps on a mapping of that backing, on a page
+ * before, during and after a lock and on a hole between locked pages (gVisor's msync calls that hole locked); the
+ * other backings are read from smaps. */
 function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
   const msync = ctx.libc.func('int msync(uintptr_t addr, size_t len, int flags)');
   const ps = BigInt(ctx.pageSize);
@@ -132,28 +135,56 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
     return { method: smapsMethod, pageLocks: () => null, calibrated: { available: false, method: '/proc/self/smaps has no VmFlags lines' } };
   }
   const both = (a: bigint, n: number): [string, string] => [msyncPageLocks(a, n).join(''), pageLocksIn(readSmaps() ?? [], a, n, ps).join('')];
-  if (msyncAgreesWithSmaps(ctx, both)) {
-    const method = `msync(MS_INVALIDATE) per page (EBUSY where locked), calibrated against ${smapsMethod}`;
-    return { method, pageLocks: msyncPageLocks, calibrated: { available: true, method } };
-  }
-  const method = `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)`;
-  return { method, pageLocks: smapsPageLocks, calibrated: { available: true, method } };
+  const viaMsync = new Set(BACKINGS.filter((b) => msyncAgreesWithSmaps(ctx, both, b)));
+  const pageLocks = (addr: bigint, pages: number, backing: ProbeBacking = 'anon-private'): PageLock[] =>
+    viaMsync.has(backing) ? msyncPageLocks(addr, pages) : smapsPageLocks(addr, pages);
+  const method =
+    viaMsync.size === 0
+      ? `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)`
+      : `msync(MS_INVALIDATE) per page (EBUSY where locked) on ${[...viaMsync].join(', ')} memory, calibrated against ${smapsMethod}` +
+        (viaMsync.size < BACKINGS.length ? `; ${smapsMethod} on ${BACKINGS.filter((b) => !viaMsync.has(b)).join(', ')} memory, where msync disagreed with it` : '');
+  return { method, pageLocks, calibrated: { available: true, method } };
 }
+
+const BACKINGS: readonly ProbeBacking[] = ['anon-private', 'anon-shared', 'file-private', 'file-shared'];
+
+/** Three pages of `backing` at a fresh reservation: anonymous, or of a temporary file (unlinked once mapped). */
+function calibrationMapping(ctx: PosixContext, backing: ProbeBacking): { addr: bigint; release(): void } | null {
+  const addr = ctx.memory.reserve(3);
+  if (addr === null) return null;
+  let dir: string | null = null;
+  let fd: number | null = null;
+  const release = (): void => {
+    ctx.memory.unmap(addr, 3);
+    if (fd !== null) closeSync(fd);
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  };
+  if (backing === 'anon-private') return ctx.memory.protect(addr, 3, 'rw') ? { addr, release } : (release(), null);
+  if (backing !== 'anon-shared') {
+    dir = mkdtempSync(join(os.tmpdir(), 'semconf-calibrate-'));
+    fd = openSync(join(dir, 'pages'), 'w+', 0o600);
+    ftruncateSync(fd, 3 * ctx.pageSize);
+    rmSync(join(dir, 'pages'));
+  }
+  const how: MapHow = { shared: backing !== 'file-private', fd, locked: false };
+  return ctx.memory.mapFixed(addr, 3, how) === null ? { addr, release } : (release(), null);
+}
+
 
 /** The msync probe must read pages as the kernel's smaps does, in the shapes cases produce: a page before, during
  * and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole locked). */
-function msyncAgreesWithSmaps(ctx: PosixContext, both: (addr: bigint, pages: number) => [string, string]): boolean {
-  const { memory } = ctx;
+function msyncAgreesWithSmaps(ctx: PosixContext, both: (addr: bigint, pages: number) => [string, string], backing: ProbeBacking): boolean {
   const ps = BigInt(ctx.pageSize);
   const lock = (a: bigint): boolean => ctx.call('mlock', [a, ps]).ret === 0;
   const unlock = (a: bigint): boolean => ctx.call('munlock', [a, ps]).ret === 0;
-  const addr = memory.reserve(3);
-  if (addr === null) return false;
+  const mapping = calibrationMapping(ctx, backing);
+  if (mapping === null) return false;
+  const { addr } = mapping;
   try {
-    if (!memory.protect(addr, 3, 'rw') || !memory.unmap(addr + ps, 1)) return false;
+    if (!ctx.memory.unmap(addr + ps, 1)) return false;
     const agree = (want: string): boolean => both(addr, 3).every((seen) => seen === want);
     return agree('U-U') && lock(addr) && lock(addr + 2n * ps) && agree('L-L') && unlock(addr) && unlock(addr + 2n * ps) && agree('U-U');
   } finally {
-    memory.unmap(addr, 3);
+    mapping.release();
   }
 }

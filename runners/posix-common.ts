@@ -13,7 +13,7 @@ import { addressSpaceOf } from './address-space.js';
 import koffi, { type LibraryHandle } from 'koffi';
 import type { WordBits } from '../src/spec/call.js';
 import { CALLABLES, type CallableName, type ConstantName, type ParamKind, type WidthConstant } from '../src/spec/functions.js';
-import type { CallResult, Credentials, PageLock, PageResidency, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
+import type { CallResult, Credentials, MapHow, PageLock, PageResidency, ProbeBacking, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
 
 /** Everything about one OS that is plain data, so it can be unit-tested on a machine that is not that OS. */
 export interface PosixPlatform {
@@ -28,7 +28,12 @@ export interface PosixPlatform {
   /** errno name → number, from the OS's own <sys/errno.h> (aliases included, e.g. EWOULDBLOCK) */
   errno: Readonly<Record<string, number>>;
   /** <sys/mman.h> values the worker's own memory handling needs */
-  mman: { PROT_NONE: number; PROT_READ: number; PROT_WRITE: number; MAP_PRIVATE: number; MAP_ANON: number; MAP_NORESERVE: number };
+  mman: {
+    PROT_NONE: number; PROT_READ: number; PROT_WRITE: number; MAP_PRIVATE: number; MAP_ANON: number; MAP_NORESERVE: number;
+    MAP_SHARED: number; MAP_FIXED: number;
+    /** Linux's MAP_LOCKED; absent where the OS has none (a case asking for it is unsupported) */
+    MAP_LOCKED?: number;
+  };
   /** the bit of a mincore(2) vector entry that means "resident" (MINCORE_INCORE, or 1 where it has no name) */
   mincoreResident: number;
   /** RLIMIT_MEMLOCK and RLIM_INFINITY; null where the OS has no such limit (illumos). `symbols`: the get/set pair
@@ -83,7 +88,7 @@ export function errnoNames(table: Readonly<Record<string, number>>): Map<number,
 }
 
 /** koffi type of each parameter kind of the allowlist: addresses and sizes as wide as the ABI's, flags are C int. */
-const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', int: 'int' };
+const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', int: 'int', file: 'int', mapping: 'uintptr_t' };
 
 /** The C prototype of an allowlisted function, e.g. "int mlock(uintptr_t a0, size_t a1)". */
 export function prototypeOf(fn: CallableName): string {
@@ -96,7 +101,7 @@ export function prototypeOf(fn: CallableName): string {
 export function convertArgs(fn: CallableName, args: readonly bigint[], bits: WordBits): (bigint | number)[] {
   return CALLABLES[fn].map((kind, i) => {
     const v = args[i] ?? 0n;
-    return kind === 'int' ? Number(BigInt.asIntN(32, v)) : BigInt.asUintN(bits, v);
+    return kind === 'int' || kind === 'file' ? Number(BigInt.asIntN(32, v)) : BigInt.asUintN(bits, v);
   });
 }
 
@@ -162,7 +167,7 @@ function sleepMs(ms: number): void {
 export interface LockProbe {
   /** how it observes, e.g. "sysctl kern.proc.vmmap KVME_FLAG_USER_WIRED" */
   method: string;
-  pageLocks(addr: bigint, pages: number): PageLock[] | null;
+  pageLocks(addr: bigint, pages: number, backing?: ProbeBacking): PageLock[] | null;
   /** where the OS file has calibrated the probe itself against the kernel's own report, in shapes the one-page check
    * below does not make (Linux: msync against smaps, across a hole), what it found; else calibrateLocks runs */
   calibrated?: ProbeInfo;
@@ -324,6 +329,8 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     getrlimit: libc.func(rlimitSymbols.get, 'int', ['int', koffi.out(koffi.pointer(RLIMIT64))]),
     setrlimit: libc.func(rlimitSymbols.set, 'int', ['int', koffi.pointer(RLIMIT64)]),
     exit: libc.func('void _exit(int status)'),
+    // off_t, as the mmap offset: glibc's plain ftruncate takes a long (32-bit on i386), the BSDs' an int64_t
+    ftruncate: libc.func(`int ftruncate(int fd, ${platform.mmapOffset ?? 'int64_t'} length)`),
   };
   const pageSize = Number(sys.getpagesize());
   const ps = BigInt(pageSize);
@@ -342,6 +349,17 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       const addr = BigInt(sys.mmap(0n, BigInt(pages) * ps, prot.none, reserveFlags(m), -1, 0n));
       return changed(addr === MAP_FAILED ? null : addr);
     },
+    mapFixed(addr, pages, how: MapHow) {
+      if (how.locked && m.MAP_LOCKED === undefined) throw new Error(`${platform.os} has no MAP_LOCKED (check memory.hasMapLocked first)`);
+      const flags = (how.shared ? m.MAP_SHARED : m.MAP_PRIVATE) | m.MAP_FIXED | (how.fd === null ? m.MAP_ANON : 0) | (how.locked ? (m.MAP_LOCKED ?? 0) : 0);
+      const got = BigInt(sys.mmap(addr, BigInt(pages) * ps, prot.rw, flags, how.fd ?? -1, 0n));
+      if (got === MAP_FAILED) return changed(koffi.errno());
+      // MAP_FIXED places exactly at addr or fails; anything else would be a mapping outside the case's reservation
+      if (got !== addr) throw new Error(`mmap(MAP_FIXED) at 0x${addr.toString(16)} returned 0x${got.toString(16)}`);
+      return changed(null);
+    },
+    hasMapLocked: m.MAP_LOCKED !== undefined,
+    lastErrno: () => koffi.errno(),
     protect: (addr, pages, p) => changed(sys.mprotect(addr, BigInt(pages) * ps, prot[p]) === 0),
     unmap: (addr, pages) => changed(sys.munmap(addr, BigInt(pages) * ps) === 0),
     touch(addr, pages) {
@@ -369,6 +387,11 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     if (f === undefined) throw new Error(`${fn} is not bound on ${platform.os}`);
     return changed(f(args));
   };
+  callables.set('ftruncate', (args) => {
+    const [fd, length] = convertArgs('ftruncate', args, wordBits);
+    const ret = Number(sys.ftruncate(fd, length));
+    return { ret, errno: ret === -1 ? koffi.errno() : null };
+  });
   const ctx: PosixContext = { libc, pageSize, wordBits, memory, call, generation: () => generation };
   for (const [fn, f] of Object.entries(hooks.extraCallables?.(ctx) ?? {})) if (f) callables.set(fn as CallableName, f);
 
@@ -448,7 +471,7 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       lockState,
       residency,
       lockedTotal,
-      pageLocks: (addr, pages) => (lockState.available ? lockProbe.pageLocks(addr, pages) : null),
+      pageLocks: (addr, pages, backing) => (lockState.available ? lockProbe.pageLocks(addr, pages, backing) : null),
       pageResidency: (addr, pages) => (residency.available ? pageResidency(addr, pages) : null),
       lockedBytes: () => (lockedTotal.available ? totalProbe.lockedBytes() : null),
       ...(totalProbe.pinnedBytes ? { pinnedBytes: totalProbe.pinnedBytes } : {}),

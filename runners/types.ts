@@ -42,8 +42,9 @@ export interface Probes {
   forkChild: ProbeInfo;
   /** the worker itself, exec'd into a small program after the call (src/worker/exec-probe.ts) */
   execChild: ProbeInfo;
-  /** lock state of `pages` pages from `addr`: L locked, U unlocked, - unmapped; null when unavailable */
-  pageLocks(addr: bigint, pages: number): PageLock[] | null;
+  /** lock state of `pages` pages from `addr`, all of one `backing` (default anon-private): L locked, U unlocked,
+   * - unmapped; null when unavailable */
+  pageLocks(addr: bigint, pages: number, backing?: ProbeBacking): PageLock[] | null;
   /** residency of each page: R resident, N not resident, - unmapped; null when unavailable */
   pageResidency(addr: bigint, pages: number): PageResidency[] | null;
   /** bytes of locked memory the kernel charges to this process; null when unavailable */
@@ -59,6 +60,16 @@ export interface Probes {
    * when execve failed, with the reason. Only an isolated worker that has sent its result may call it. */
   execSelf(): string;
 }
+
+/** How mapFixed maps: see Runner.memory. */
+export interface MapHow {
+  shared: boolean;
+  fd: number | null;
+  locked: boolean;
+}
+
+/** What backs a placed mapping, for the probes whose reading may depend on it (the spec's `backing`). */
+export type ProbeBacking = 'anon-private' | 'anon-shared' | 'file-private' | 'file-shared';
 
 export interface CallResult {
   ret: number;
@@ -95,8 +106,16 @@ export interface Runner {
   has(fn: CallableName): boolean;
   call(fn: CallableName, args: readonly bigint[]): CallResult;
   readonly memory: {
-    /** reserve `pages` pages PROT_NONE, anonymous and private; null on failure */
+    /** reserve `pages` pages PROT_NONE, anonymous and private; null on failure (then lastErrno says why) */
     reserve(pages: number): bigint | null;
+    /** map `pages` read-write pages at `addr` (MAP_FIXED, inside a reservation of the case): shared or private, of
+     * the descriptor `fd` from offset 0 or anonymous (null), with MAP_LOCKED where `locked`; the errno number on
+     * failure, null on success */
+    mapFixed(addr: bigint, pages: number, how: MapHow): number | null;
+    /** whether mapFixed can honour `locked` (the OS has MAP_LOCKED) */
+    readonly hasMapLocked: boolean;
+    /** errno of the last memory call that failed (read right after it) */
+    lastErrno(): number;
     protect(addr: bigint, pages: number, prot: 'rw' | 'r' | 'none'): boolean;
     unmap(addr: bigint, pages: number): boolean;
     /** write zeros to make pages resident (pages must be writable) */

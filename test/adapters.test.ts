@@ -372,6 +372,9 @@ describe('illumos: test memory without MAP_NORESERVE, because /proc leaves untou
         for (let i = 0n; i < BigInt(n); i++) pages.set(0x40000n + i * PS, { prot: 'none', materialized: false, locked: false });
         return 0x40000n;
       },
+      mapFixed: () => null,
+      hasMapLocked: false,
+      lastErrno: () => 0,
       protect: (addr, _n, prot) => ((pages.get(addr) ?? { prot }).prot = prot) === prot,
       unmap: () => (pages.clear(), true),
       touch: () => {},
@@ -511,6 +514,9 @@ describe('asynchronous requests (aio_mlock): polled until they leave EINPROGRESS
 describe('probe calibration', () => {
   const memory: Runner['memory'] = {
     reserve: () => 0x10000n,
+    mapFixed: () => null,
+    hasMapLocked: false,
+    lastErrno: () => 0,
     protect: () => true,
     unmap: () => true,
     touch: () => {},
@@ -538,7 +544,7 @@ describe.runIf(process.platform === 'linux' && process.geteuid?.() === 0)('the P
     libcId: 'glibc',
     constants: { MCL_CURRENT: 1n, NULL: 0n },
     errno: os.constants.errno,
-    mman: { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, MAP_PRIVATE: 0x02, MAP_ANON: 0x20, MAP_NORESERVE: 0x4000 },
+    mman: { PROT_NONE: 0, PROT_READ: 1, PROT_WRITE: 2, MAP_PRIVATE: 0x02, MAP_ANON: 0x20, MAP_NORESERVE: 0x4000, MAP_SHARED: 0x01, MAP_FIXED: 0x10 },
     mincoreResident: 1,
     rlimit: { memlock: 8, infinity: (1n << 64n) - 1n },
   };

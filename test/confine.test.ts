@@ -2,8 +2,9 @@
 // driven through executeCase by a FAKE runner (labelled: it stands in for the OS only where a real system cannot be
 // made to lock more than the case's confined memory; the real-syscall side is in runner.test.ts).
 import { describe, expect, it } from 'vitest';
+import { parseCall } from '../src/spec/call.js';
 import type { Runner } from '../runners/types.js';
-import { type AddressSpace, confinementProblem, describeConfinement, type Region, touchedPages } from '../src/worker/confine.js';
+import { type AddressSpace, confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, type Region, touchedPages } from '../src/worker/confine.js';
 import { executeCase } from '../src/worker/execute.js';
 import { c, itemsFor } from './helpers.js';
 
@@ -137,5 +138,35 @@ describe('the lock budget after every step (FAKE runner: an OS whose locks pin m
     const outcome = executeCase(fakeRunner(8192).runner, item);
     expect(outcome.status).toBe('ran');
     expect(outcome.retire).toBeUndefined();
+  });
+});
+
+describe('name and length arguments (mmap, ftruncate): only a name of the case, of the right kind', () => {
+  const named = { buf: { file: false, deferred: false }, late: { file: false, deferred: true }, f: { file: true, deferred: false } };
+  const problem = (text: string): string | null => {
+    const call = parseCall(text);
+    return nameArgumentProblem(call.fn, call.args, named);
+  };
+
+  it('a deferred mapping for mmap and a file-backed one for ftruncate pass', () => {
+    expect(problem('mmap(late)')).toBeNull();
+    expect(problem('ftruncate(f, 1p)')).toBeNull();
+    expect(problem('mlock(buf, 1p)')).toBeNull(); // no name parameter
+  });
+
+  it('a number, an expression or a name of the wrong kind is refused, with the names that would do', () => {
+    expect(problem('ftruncate(0, 0)')).toBe('ftruncate\'s argument 1 must be the name of a file-backed mapping of this case (backing: file-private or file-shared) (f), got "0"');
+    expect(problem('ftruncate(f + 1, 0)')).toMatch(/got "f \+ 1"$/);
+    expect(problem('ftruncate(buf, 0)')).toMatch(/\(f\), got "buf"$/);
+    expect(problem('mmap(buf)')).toBe('mmap\'s argument 1 must be the name of a mapping of this case declared `deferred: true` (late), got "buf"');
+    expect(problem('mmap(0x1000)')).toMatch(/got "0x1000"$/);
+    // an own property of the object machinery is not a mapping
+    expect(problem('mmap(constructor)')).toMatch(/got "constructor"$/);
+  });
+
+  it('a length that is no range (ftruncate\'s) is held to the case budget; a range\'s length is confinement\'s', () => {
+    expect(lengthProblem('ftruncate', [3n, 4096n], 8192)).toBeNull();
+    expect(lengthProblem('ftruncate', [3n, 8193n], 8192)).toBe('ftruncate\'s argument 2 is 8193 bytes, over the case budget of 8192 bytes');
+    expect(lengthProblem('mlock', [0x10000n, 1n << 40n], 8192)).toBeNull();
   });
 });

@@ -126,10 +126,27 @@ const ROWS: Row[] = [
 
   // --- schema: memory ---
   { fixture: 'pages-zero', file: 'mlock.yaml', line: 7, col: 21, token: '0 }', path: 'cases[0].memory.buf.pages', message: 'got 0; expected at least 1' },
-  { fixture: 'pages-too-many', file: 'mlock.yaml', line: 7, col: 21, token: '5000', path: 'cases[0].memory.buf.pages', message: 'got 5000; expected at most 1024' },
+  { fixture: 'pages-too-many', file: 'mlock.yaml', line: 7, col: 21, token: '20000', path: 'cases[0].memory.buf.pages', message: 'got 20000; expected at most 16384' },
   { fixture: 'pages-negative', file: 'mlock.yaml', line: 7, col: 21, token: '-1', path: 'cases[0].memory.buf.pages', message: 'got -1; expected at least 1' },
   { fixture: 'pages-and-layout', file: 'mlock.yaml', line: 7, col: 12, token: '{ pages: 1, layout', path: 'cases[0].memory.buf', message: 'exactly one of `pages` or `layout`' },
   { fixture: 'layout-unknown-kind', file: 'mlock.yaml', line: 7, col: 27, token: 'rx', path: 'cases[0].memory.buf.layout[1]', message: 'expected one of "rw", "r", "none", "hole"' },
+
+  // --- memory kinds (src/spec/schema.ts Mapping; src/spec/rules/memory-kinds.ts) ---
+  { fixture: 'backing-unknown', file: 'mlock.yaml', line: 7, col: 33, token: 'file }', path: 'cases[0].memory.buf.backing', message: 'got "file"; expected one of "anon-private", "anon-shared", "file-private", "file-shared"' },
+  { fixture: 'file-pages-anon', file: 'mlock.yaml', line: 7, col: 36, token: '1 }', path: 'cases[0].memory.buf.file_pages', message: '`file_pages` goes with `backing: file-private` or `file-shared`' },
+  { fixture: 'touch-past-eof', file: 'mlock.yaml', line: 7, col: 68, token: 'true }', path: 'cases[0].memory.buf.touch', message: '`touch: true` would write past the end of the file (1 of 2 pages are in the file), which is SIGBUS' },
+  { fixture: 'deferred-after-call', file: 'mlock.yaml', line: 8, col: 35, token: 'true, after_call', path: 'cases[0].memory.late.deferred', message: 'a mapping is `deferred` (placed by an mmap step) or `after_call`, not both' },
+  { fixture: 'follows-unknown', file: 'mlock.yaml', line: 8, col: 34, token: 'bfu }', path: 'cases[0].memory.next.follows', message: 'unknown mapping "bfu" (did you mean "buf"?); expected one of buf (the mappings of this case, under memory:)' },
+  { fixture: 'follows-cycle', file: 'mlock.yaml', line: 7, col: 33, token: 'next }', path: 'cases[0].memory.buf.follows', message: '"buf" follows a mapping that follows it (buf -> next -> buf); expected a chain with a first mapping' },
+  { fixture: 'follows-two-followers', file: 'mlock.yaml', line: 9, col: 31, token: 'buf }', path: 'cases[0].memory.b.follows', message: '"buf" is already followed by "a"; expected at most one mapping directly after another' },
+  { fixture: 'follows-deferred', file: 'mlock.yaml', line: 8, col: 50, token: 'buf }', path: 'cases[0].memory.late.follows', message: 'adjacent mappings are placed together at the start: expected neither of them `deferred` or `after_call`' },
+  { fixture: 'mmap-not-deferred', file: 'mlock.yaml', line: 9, col: 9, token: 'mmap(buf)', path: 'cases[0].before[0]', message: 'mmap\'s argument 1 must be the name of a mapping of this case declared `deferred: true` (this case has none), got "buf"' },
+  { fixture: 'mmap-twice', file: 'mlock.yaml', line: 11, col: 9, token: 'mmap(late)', path: 'cases[0].before[1]', message: '"late" is mapped by an earlier step already; expected one mmap step per deferred mapping' },
+  { fixture: 'deferred-before-mmap', file: 'mlock.yaml', line: 9, col: 11, token: 'mlock(late, 1p)', path: 'cases[0].call', message: '"late" is deferred and not mapped yet here; expected a step mmap(late) before this call' },
+  { fixture: 'ftruncate-anon', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(buf, 1p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 1 must be the name of a file-backed mapping of this case (backing: file-private or file-shared) (this case has none), got "buf"' },
+  // a descriptor number is not a name: no spec reaches a descriptor the worker did not open for it
+  { fixture: 'ftruncate-number', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(3, 1p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 1 must be the name of a file-backed mapping of this case (backing: file-private or file-shared) (buf), got "3"' },
+  { fixture: 'ftruncate-too-long', file: 'mlock.yaml', line: 9, col: 9, token: 'ftruncate(buf, 16385p)', path: 'cases[0].before[0]', message: 'ftruncate\'s argument 2 is 67112960 bytes, over the case budget of 67108864 bytes (with 4096-byte pages)' },
 
   // --- schema: execution context ---
   { fixture: 'memlock-bad-value', file: 'mlock.yaml', line: 8, col: 40, token: 'lots', path: 'cases[0].as.memlock', message: 'unlimited' },
@@ -173,7 +190,7 @@ const ROWS: Row[] = [
   // --- sequences: setup steps with a declared outcome (src/spec/schema.ts DeclaredStep) ---
   { fixture: 'step-both-outcomes', file: 'mlock.yaml', line: 9, col: 9, token: '{ call:', path: 'cases[0].before[0]', message: 'a declared step has exactly one of `returns`, `fails` or `outcome: any`' },
   { fixture: 'step-bad-errno', file: 'mlock.yaml', line: 9, col: 44, token: 'ENOMEN', path: 'cases[0].before[0].fails', message: 'got "ENOMEN"; did you mean "ENOMEM"? expected an errno name (one of the 81 listed in schema/spec.schema.json), a list of errno names or "any"' },
-  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
+  { fixture: 'step-unknown-function', file: 'mlock.yaml', line: 9, col: 17, token: '"system(buf)"', path: 'cases[0].before[0].call', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
 
   // --- hostile: keys that would vanish or shadow, numbers that would wrap, control characters ---
   // zod's record drops `__proto__` from the data: without this check the mapping (or expectation) silently vanished.
@@ -203,7 +220,7 @@ const ROWS: Row[] = [
   { fixture: 'touch-as-call', file: 'mlock.yaml', line: 8, col: 11, token: 'touch(buf, 1p)', path: 'cases[0].call', message: 'touch is a step (in before: or after:), not a call under test; expected a call to mlock' },
   { fixture: 'touch-wrong-arity', file: 'mlock.yaml', line: 8, col: 14, token: '"touch(buf)"', path: 'cases[0].before[0]', message: 'touch takes 2 argument(s) (address, length), got 1' },
   { fixture: 'touch-outside-case', file: 'mlock.yaml', line: 9, col: 13, token: '"touch(buf, 1p + 1)"', path: 'cases[0].after[0]', message: 'touch\'s range reaches 0x100000002000, which is not a page of the case\'s mappings; touch writes only to the case\'s own pages (with 4096-byte pages)' },
-  { fixture: 'after-unknown-function', file: 'mlock.yaml', line: 9, col: 13, token: '"system(buf)"', path: 'cases[0].after[0]', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock, lio_listio, touch' },
+  { fixture: 'after-unknown-function', file: 'mlock.yaml', line: 9, col: 13, token: '"system(buf)"', path: 'cases[0].after[0]', message: 'unknown function "system"; expected one of mlock, munlock, mlockall, munlockall, munmap, mprotect, aio_mlock' },
   { fixture: 'after-escapes-case', file: 'mlock.yaml', line: 10, col: 17, token: '"munlock(buf, 0x10000000)"', path: 'cases[0].after[0].call', message: 'munlock\'s range starts in "buf" and reaches 65534 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'locked-total-not-pages', file: 'mlock.yaml', line: 10, col: 50, token: '1 }', path: 'cases[0].expect.alpha.locked_total.case', message: 'got 1; expected a number of pages such as "3p"' },
   { fixture: 'locked-total-empty', file: 'mlock.yaml', line: 10, col: 42, token: '{}', path: 'cases[0].expect.alpha.locked_total', message: 'expected `case`, `process` or both' },
@@ -223,8 +240,23 @@ const TERM_ROWS: Row[] = [
   // unknown profile id under expect: with a near id
   { fixture: 'profile-near-name', file: 'mlock.yaml', line: 10, col: 7, token: 'alhpa', path: 'cases[0].expect.alhpa', message: 'unknown profile "alhpa" (did you mean "alpha"?); expected one of alpha, beta' },
   // a word where a number goes: the range, once
-  { fixture: 'pages-not-number', file: 'mlock.yaml', line: 7, col: 21, token: 'one', path: 'cases[0].memory.buf.pages', message: 'got "one"; expected a whole number from 1 to 1024' },
+  { fixture: 'pages-not-number', file: 'mlock.yaml', line: 7, col: 21, token: 'one', path: 'cases[0].memory.buf.pages', message: 'got "one"; expected a whole number from 1 to 16384' },
 ];
+
+describe('adjacent mappings at lint (follows)', () => {
+  test('a range across two adjacent mappings (and the guard page after the pair) is confined; without `follows` it leaves the first mapping\'s fenced region', () => {
+    const dir = caseDir();
+    const file = join(dir, 'mlock.yaml');
+    // the base's first case, its one-page buf followed by a second mapping, locked with the guard page after the pair
+    const base = readFileSync(file, 'utf8');
+    const adjacent = base.replace('      buf: { pages: 1 }\n    call: mlock(buf, 0)', '      buf: { pages: 1 }\n      b: { pages: 1, follows: buf }\n    call: mlock(buf, 3p)');
+    expect(adjacent).not.toBe(base);
+    writeFileSync(file, adjacent);
+    expect(() => loadCatalog(dir)).not.toThrow();
+    writeFileSync(file, adjacent.replace('      b: { pages: 1, follows: buf }', '      b: { pages: 1 }'));
+    expect(diagnosticsOf(dir).map((d) => d.message)).toEqual([expect.stringContaining('mlock\'s range starts in "buf" and reaches 1 page(s) past its fenced region')]);
+  });
+});
 
 describe('messages name what was expected in the spec\'s terms, with a did-you-mean where a near name exists', () => {
   test.each(TERM_ROWS)('$fixture → $file:$line:$col $path', (row) => {

@@ -1,8 +1,11 @@
 // The allowlist: the only functions a spec can name. Spec files arrive in pull requests, so nothing outside this
 // table is reachable from YAML; each runner binds exactly these (plus its own internal helpers, never exposed).
 
-/** How an argument is used; the runner binds each as an address-wide (uintptr_t), size_t or C int parameter. */
-export type ParamKind = 'addr' | 'size' | 'int';
+/** How an argument is used; the runner binds each as an address-wide (uintptr_t), size_t or C int parameter.
+ * `mapping` and `file` are names, never numbers: `mapping` is a deferred mapping of the case (the worker places it),
+ * `file` a file-backed mapping of the case (the runner passes that mapping's own descriptor), so no spec can name an
+ * arbitrary address or descriptor through them. */
+export type ParamKind = 'addr' | 'size' | 'int' | 'mapping' | 'file';
 
 export const CALLABLES = {
   mlock: ['addr', 'size'],
@@ -18,6 +21,10 @@ export const CALLABLES = {
   // aio_lio_opcode LIO_MLOCK (sys/sys/aio.h); the runner builds the aiocb as aio_mlock does, passes no sigevent, and
   // reads the request's own completion. glibc has no LIO_MLOCK: Linux runners do not bind it (unsupported).
   lio_listio: ['int', 'addr', 'size'],
+  // mmap(name): places a mapping declared `deferred: true` (src/worker/place.ts); a step only, never under test.
+  mmap: ['mapping'],
+  // ftruncate(name, length): the file behind a file-backed mapping of the case, to a length within the case budget.
+  ftruncate: ['file', 'size'],
 } as const satisfies Record<string, readonly ParamKind[]>;
 
 export type CallableName = keyof typeof CALLABLES;
@@ -26,6 +33,14 @@ export const CALLABLE_NAMES = Object.keys(CALLABLES) as [CallableName, ...Callab
 export function isCallable(name: string): name is CallableName {
   return Object.hasOwn(CALLABLES, name);
 }
+
+/** Functions that are steps only: `mmap(name)` is how a deferred mapping is made, not a behaviour a file tests. */
+export const STEP_ONLY = ['mmap'] as const satisfies readonly CallableName[];
+export type FunctionUnderTest = Exclude<CallableName, (typeof STEP_ONLY)[number]>;
+export const FUNCTIONS_UNDER_TEST = CALLABLE_NAMES.filter((n): n is FunctionUnderTest => !(STEP_ONLY as readonly string[]).includes(n)) as [
+  FunctionUnderTest,
+  ...FunctionUnderTest[],
+];
 
 /** Functions that change process-wide state: cases calling them always get a fresh process ending in _exit. */
 export const PROCESS_WIDE: ReadonlySet<CallableName> = new Set(['mlockall', 'munlockall']);

@@ -1,6 +1,7 @@
 // Cross-file lint rules, one small rule per check (as test262's lint does). Each rule sees the whole catalog and
 // returns positioned diagnostics; a rule never throws.
 import { type AddressSpace, confinementProblem, describeConfinement, type Region } from '../worker/confine.js';
+import { chainsOf } from '../worker/place.js';
 import { CallSyntaxError, evaluate, namesIn, parseCall, type ParsedCall } from './call.js';
 import { callsOf, lintRegions } from './case-calls.js';
 import { allCases, profileFileId, readCatalog, type Catalog } from './catalog.js';
@@ -10,6 +11,7 @@ import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName, isStepBuiltin, S
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
+import { deferredMappingsMappedOnce, filesResized, mappingsFollowMappings, nameArgumentsName } from './rules/memory-kinds.js';
 import { touchesWritablePages } from './rules/touch-writable.js';
 import { type Expectation, type PageSet } from './schema.js';
 
@@ -194,7 +196,7 @@ const callsConfined: Rule = (catalog) =>
     // The steps after the call see the mappings made after it too.
     const all = lintRegions(ref);
     const early = all.filter((r) => ref.case.memory?.[r.name]?.after_call !== true);
-    const envOf = (regions: readonly Region[]) => ({ pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.start + ps])), constants: LINT_CONSTANTS });
+    const envOf = (regions: readonly (Region & { base: bigint })[]) => ({ pageSize: ps, wordBits: 64 as const, mappings: Object.fromEntries(regions.map((r) => [r.name, r.base])), constants: LINT_CONSTANTS });
     return callsOf(ref).flatMap(({ text, path, stage }) => {
       const regions = stage === 'after' ? all : early;
       const env = envOf(regions);
@@ -259,6 +261,10 @@ export const RULES: Record<string, Rule> = {
   lockBudget,
   callsConfined,
   touchesWritablePages,
+  mappingsFollowMappings,
+  nameArgumentsName,
+  deferredMappingsMappedOnce,
+  filesResized,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

@@ -3,7 +3,7 @@
 // from here so the YAML, the editor completion and the TypeScript never disagree.
 import * as z from 'zod';
 import { ERRNO_NAMES } from './errno-names.js';
-import { CALLABLE_NAMES } from './functions.js';
+import { FUNCTIONS_UNDER_TEST } from './functions.js';
 import { MAX_MEMLOCK_BYTES, MAX_MEMLOCK_PAGES } from './memory.js';
 import { describeInput } from './messages.js';
 
@@ -39,8 +39,16 @@ export const Failure = z.union([ErrnoName, z.array(ErrnoName).min(1), z.literal(
 export const PageKind = z.enum(['rw', 'r', 'none', 'hole']);
 export type PageKind = z.infer<typeof PageKind>;
 
-/** Upper bound on pages per mapping, so that no spec can describe more than the per-case lock budget. */
-export const MAX_PAGES_PER_MAPPING = 1024;
+/** Upper bound on pages per mapping: the per-case lock budget (64 MiB) at 4 KiB pages; lint holds the sum of a
+ * case's pages to the budget too (src/spec/memory.ts). */
+export const MAX_PAGES_PER_MAPPING = 16384;
+/** A layout is written page by page: a list that long is a typo, not a test; a big mapping uses pages/prot. */
+export const MAX_LAYOUT_PAGES = 1024;
+
+/** What backs a mapping: private or shared anonymous memory, or a private or shared mapping of a temporary file
+ * the worker creates for the case (src/worker/case-files.ts). */
+export const Backing = z.enum(['anon-private', 'anon-shared', 'file-private', 'file-shared']);
+export type Backing = z.infer<typeof Backing>;
 
 export const Mapping = z
   .strictObject({
@@ -49,14 +57,27 @@ export const Mapping = z
     layout: z
       .array(PageKind)
       .min(1)
-      .max(MAX_PAGES_PER_MAPPING)
+      .max(MAX_LAYOUT_PAGES)
       .optional()
       .describe('page-by-page protection, e.g. [rw, hole]; instead of pages/prot'),
+    backing: Backing.optional().describe('anon-private (default), anon-shared, file-private or file-shared (a temporary file of `file_pages`)'),
+    file_pages: z
+      .int()
+      .min(0)
+      .max(MAX_PAGES_PER_MAPPING)
+      .optional()
+      .describe('size of the temporary file in pages (file backings only; default: the mapping\'s pages); fewer than the mapping has leaves its last pages past the end of the file, where a touch is SIGBUS'),
+    map_locked: z.boolean().optional().describe('map with MAP_LOCKED (Linux): locked at map time; unsupported where the target has no MAP_LOCKED'),
+    follows: MappingName.optional().describe('place this mapping directly after the last page of the named mapping of this case, with no guard page between them'),
     touch: z.boolean().optional().describe('fault every accessible page in before the case (default false)'),
     after_call: z
       .boolean()
       .optional()
       .describe('create this mapping after the call under test (to see what MCL_FUTURE does to later mappings)'),
+    deferred: z
+      .boolean()
+      .optional()
+      .describe('not placed at the start: a step `mmap(name)` places it, and its outcome is observed like a call'),
   })
   .superRefine((m, ctx) => {
     if ((m.pages === undefined) === (m.layout === undefined)) {
@@ -64,6 +85,21 @@ export const Mapping = z
     }
     if (m.layout !== undefined && m.prot !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['prot'], message: '`prot` goes with `pages`, not with `layout`' });
+    }
+    const file = m.backing === 'file-private' || m.backing === 'file-shared';
+    if (m.file_pages !== undefined && !file) {
+      ctx.addIssue({ code: 'custom', path: ['file_pages'], message: '`file_pages` goes with `backing: file-private` or `file-shared`' });
+    }
+    const pages = m.layout?.length ?? m.pages ?? 0;
+    if (m.touch === true && file && m.file_pages !== undefined && m.file_pages < pages) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['touch'],
+        message: `\`touch: true\` would write past the end of the file (${m.file_pages} of ${pages} pages are in the file), which is SIGBUS; expected no touch on a mapping that extends past the end of its file`,
+      });
+    }
+    if (m.deferred === true && m.after_call === true) {
+      ctx.addIssue({ code: 'custom', path: ['deferred'], message: 'a mapping is `deferred` (placed by an mmap step) or `after_call`, not both' });
     }
   });
 export type Mapping = z.infer<typeof Mapping>;
@@ -269,7 +305,7 @@ export type Case = z.infer<typeof Case>;
 
 export const SpecFile = z
   .strictObject({
-    function: z.enum(CALLABLE_NAMES).describe('the function every case of this file calls under test'),
+    function: z.enum(FUNCTIONS_UNDER_TEST).describe('the function every case of this file calls under test (mmap is a step only)'),
     cases: z.array(Case).min(1),
   })
   .meta({ title: 'semconf spec file', description: 'Cases for one function; see CONTRIBUTING.md.' });

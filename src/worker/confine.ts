@@ -10,6 +10,8 @@
 //     addr (Linux mlock: PAGE_ALIGN(len + offset) wraps to 0 or one page), so only that page need be the case's.
 // Pure: the worker (execute.ts) checks the real addresses before each call; lint (spec/lint.ts) checks what it can
 // decide statically, with mappings placed far apart in a made-up address space.
+import type { Arg } from '../spec/call.js';
+import type { Mapping } from '../spec/schema.js';
 import { CALLABLES, type CallableName, isCallable, type ParamKind } from '../spec/functions.js';
 
 /** What a target's address space looks like to the confinement check (Runner.addressSpace). */
@@ -106,4 +108,52 @@ export function describeConfinement(p: Confinement, real: boolean): string {
   }
   const named = `the NULL page (below ${hex(p.space.nullEnd)})${p.space.userEnd !== null ? ` or the kernel's part (from ${hex(p.space.userEnd)})` : ''}`;
   return `${p.fn}'s range ${hex(p.start)}-${hex(p.end)}${p.wraps ? ' (it wraps: its first page)' : ''} is not in the case's mappings, ${named}; a spec may touch only its own mappings`;
+}
+
+/** What confinement knows of a case's mapping for a name parameter: whether a file backs it, whether it is placed
+ * by an mmap step. */
+export interface NamedMapping {
+  file: boolean;
+  deferred: boolean;
+}
+
+/** What confinement needs of each declared mapping of a case for its name parameters. */
+export function namedMappingsOf(memory: Readonly<Record<string, Mapping>>): Record<string, NamedMapping> {
+  return Object.fromEntries(
+    Object.entries(memory).map(([n, m]) => [n, { file: m.backing === 'file-private' || m.backing === 'file-shared', deferred: m.deferred === true }]),
+  );
+}
+
+const NAME_KIND_TEXT = { mapping: 'a mapping of this case declared `deferred: true`', file: 'a file-backed mapping of this case (backing: file-private or file-shared)' } as const;
+
+/** Why an argument of a name parameter (`mapping`, `file`) may not be passed, or null: it must be one bare name of
+ * a mapping of the right kind, so that no number (an address, a descriptor) is ever reachable through it. */
+export function nameArgumentProblem(fn: string, args: readonly Arg[], mappings: Readonly<Record<string, NamedMapping>>): string | null {
+  if (!isCallable(fn)) throw new Error(`${fn} is not an allowlisted function`);
+  const kinds: readonly ParamKind[] = CALLABLES[fn];
+  for (const [i, kind] of kinds.entries()) {
+    if (kind !== 'mapping' && kind !== 'file') continue;
+    const arg = args[i];
+    const term = arg?.terms.length === 1 ? arg.terms[0] : undefined;
+    const name = term?.kind === 'name' ? term.name : undefined;
+    const m = name !== undefined && Object.hasOwn(mappings, name) ? mappings[name] : undefined;
+    const fits = m !== undefined && (kind === 'mapping' ? m.deferred : m.file);
+    if (fits) continue;
+    const candidates = Object.entries(mappings).filter(([, v]) => (kind === 'mapping' ? v.deferred : v.file)).map(([n]) => n);
+    return `${fn}'s argument ${i + 1} must be the name of ${NAME_KIND_TEXT[kind]} (${candidates.join(', ') || 'this case has none'}), got ${JSON.stringify(arg?.text ?? '')}`;
+  }
+  return null;
+}
+
+/** Why a length that is not a range (ftruncate's: a size that follows no address) may not be passed, or null: it is
+ * held to the case's lock budget, so that a file of the case never grows past what the case may map. */
+export function lengthProblem(fn: string, args: readonly bigint[], budgetBytes: number): string | null {
+  if (!isCallable(fn)) throw new Error(`${fn} is not an allowlisted function`);
+  const kinds: readonly ParamKind[] = CALLABLES[fn];
+  for (const [i, kind] of kinds.entries()) {
+    if (kind !== 'size' || kinds[i - 1] === 'addr') continue;
+    const v = args[i] ?? 0n;
+    if (v > BigInt(budgetBytes)) return `${fn}'s argument ${i + 1} is ${v} bytes, over the case budget of ${budgetBytes} bytes`;
+  }
+  return null;
 }

@@ -5,46 +5,30 @@ import type { Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, MappingEffects, Observation, Snapshot } from '../results.js';
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
-import { isCallable, isConstantName, isStepBuiltin } from '../spec/functions.js';
+import { CALLABLES, isCallable, isConstantName, isStepBuiltin } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
-import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
+import { type Mapping, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
-import { confinementProblem, describeConfinement, type Region } from './confine.js';
+import { confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, namedMappingsOf, type Region } from './confine.js';
+import { CaseError } from './case-error.js';
+import { CaseFiles } from './case-files.js';
 import { PageAccess } from './page-access.js';
+import { assertHolesIntact, chainsOf, placeChain, type Placed, PlacementFailure, pagesOfReservation } from './place.js';
 import type { CaseOutcome } from './protocol.js';
 
-/** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
-const GUARD_PAGES = 1;
-
-interface Placed {
-  name: string;
-  reservation: bigint;
-  base: bigint;
-  layout: PageKind[];
-}
-
-function layoutOf(m: Mapping): PageKind[] {
-  return m.layout ?? Array.from({ length: m.pages ?? 0 }, () => m.prot ?? 'rw');
-}
-
-class CaseError extends Error {
-  constructor(
-    readonly status: 'error' | 'unsupported' | 'skipped',
-    message: string,
-    /** the worker cannot be trusted to be at its baseline any more: the parent replaces it */
-    readonly retire = false,
-  ) {
-    super(message);
-  }
-}
+/** Whether argument `i` of `fn` is a `file` parameter: the runner gets that mapping's descriptor, not a value. */
+const isFileParam = (fn: string, i: number): boolean => isCallable(fn) && CALLABLES[fn][i] === 'file';
 
 /** `onCalled` hears the call under test's outcome as soon as it returns, before any effect is observed: a process
  * whose state the call broke (it can no longer allocate memory, say) may die before it reports the whole case. */
 export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: CallRecord) => void): CaseOutcome {
   const started = performance.now();
   const placed: Placed[] = [];
-  const outcome = runPlaced(runner, item, placed, onCalled);
-  for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+  const files = new CaseFiles();
+  const outcome = runPlaced(runner, item, placed, files, onCalled);
+  for (const p of placed) runner.memory.unmap(p.reservation, p.reservationPages);
+  // after the mappings: a file of the case is closed and removed whether the case ran or failed
+  files.cleanup();
   const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
   const durationMs = performance.now() - started;
   if (stale.length === 0) return { ...outcome, durationMs };
@@ -53,43 +37,57 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
   return { ...outcome, durationMs, warnings: [...(outcome.warnings ?? []), why], retire: why };
 }
 
-function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
-  const ps = BigInt(runner.pageSize);
-  return Array.from({ length: p.layout.length + 2 * GUARD_PAGES }, (_, i) => p.reservation + BigInt(i) * ps);
-}
-
 /** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
 function runPlaced(
   runner: Runner,
   item: PlanItem,
   placed: Placed[],
+  files: CaseFiles,
   onCalled: ((call: CallRecord) => void) | undefined,
 ): Omit<CaseOutcome, 'durationMs'> {
   try {
     const steps = item.case.before ?? [];
     const afterSteps = item.case.after ?? [];
     const calls = [...steps.map(stepCall), item.case.call, ...afterSteps.map(stepCall)].map((t) => parseCall(t));
-    checkSupported(runner, calls, Object.keys(item.case.memory ?? {}));
+    const declared = item.case.memory ?? {};
+    checkSupported(runner, calls, declared);
     checkBudget(runner, item);
-    const memory = Object.entries(item.case.memory ?? {});
-    const ps = BigInt(runner.pageSize);
-    const access = new PageAccess([], ps, { read: runner.constants.PROT_READ ?? 1n, write: runner.constants.PROT_WRITE ?? 2n });
-    // Mappings, their fenced regions and their page access grow when the after_call mappings are placed.
+    const chains = chainsOf(Object.entries(declared));
+    // lint refuses a cycle of `follows`; a case that bypassed it would leave those mappings unplaced and unobserved
+    if (chains.flat().length !== Object.keys(declared).length) throw new CaseError('error', 'the mappings\' `follows` form a cycle: no mapping of it comes first');
+    // The runner's width: "SIZE_MAX - 1p + 1" wraps at 2^32 in an i386 process, at 2^64 in an x86_64 one.
+    const env = {
+      wordBits: runner.wordBits,
+      pageSize: BigInt(runner.pageSize),
+      /** first page of each mapping placed so far (a deferred one joins when its mmap step has placed it) */
+      mappings: {} as Record<string, bigint>,
+      constants: runner.constants as Record<string, bigint>,
+    };
+    const access = new PageAccess([], env.pageSize, { read: runner.constants.PROT_READ ?? 1n, write: runner.constants.PROT_WRITE ?? 2n });
+    // Mappings, their fenced regions and their page access grow as mappings are placed (after the call, mmap steps).
     const regions: Region[] = [];
-    const addresses: Record<string, bigint> = {};
-    const placeAll = (afterCall: boolean): void => {
-      for (const [name, m] of memory) {
-        if ((m.after_call ?? false) !== afterCall) continue;
-        const p = place(runner, name, layoutOf(m), m.touch ?? false);
+    const add = (ps: Placed[]): void => {
+      for (const p of ps) {
         placed.push(p);
-        regions.push({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * ps });
-        addresses[p.name] = p.base;
+        env.mappings[p.name] = p.base;
+        regions.push({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.reservationPages) * env.pageSize });
         access.add(p);
+        untrackPastEof(p, declared[p.name]?.file_pages ?? p.layout.length);
+      }
+    };
+    /** A file mapping's pages at and past the end of its file (`filePages` pages long): touch may not write there. */
+    const untrackPastEof = (p: Placed, filePages: number): void => {
+      if (p.backing !== 'file-private' && p.backing !== 'file-shared') return;
+      if (filePages < p.layout.length) access.untrack(p.base + BigInt(filePages) * env.pageSize, p.layout.length - filePages);
+    };
+    const placeAll = (afterCall: boolean): void => {
+      for (const chain of chains) {
+        const head = chain[0]?.[1];
+        if (head !== undefined && head.deferred !== true && (head.after_call ?? false) === afterCall) add(placeChain(runner, chain, files));
       }
     };
     placeAll(false);
-    // The runner's width: "SIZE_MAX - 1p + 1" wraps at 2^32 in an i386 process, at 2^64 in an x86_64 one.
-    const env = { wordBits: runner.wordBits, pageSize: ps, mappings: addresses, constants: runner.constants as Record<string, bigint> };
+    const named = namedMappingsOf(declared);
     const wholeProcess = calls.some((c) => c.fn === 'mlockall');
     // What the process had locked before the case (a shared worker at its baseline: nothing), and what the case may
     // add: its own memory's budget, or for a whole-process lock the process budget. Enforced on what is really
@@ -97,19 +95,75 @@ function runPlaced(
     const lockedAtStart = pinned(runner);
     const chargedAtStart = runner.probes.lockedBytes();
     const lockBudget = wholeProcess ? item.processBudgetBytes : item.budgetBytes;
+    const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
     const snapshots: Snapshot[] | undefined = item.case.snapshots === true ? [] : undefined;
     const invoke = (call: ParsedCall): CallRecord => {
-      const args = call.args.map((a) => evaluate(a, env));
-      const rec = isStepBuiltin(call.fn) ? touch(runner, call, args, access) : callLibc(runner, item, call, args, regions);
-      if (!isStepBuiltin(call.fn)) access.apply(call.fn, args, rec.ret === -1 ? 'failed' : 'succeeded');
-      checkLocked(runner, rec, lockedAtStart, lockBudget);
+      const rec = invokeStep(call);
       snapshots?.push({ after: rec.text, mappings: mappingStates(runner, placed) });
       return rec;
     };
-    const runSteps = (declared: readonly Step[], parsedSteps: readonly ParsedCall[]): CallRecord[] =>
+    const invokeStep = (call: ParsedCall): CallRecord => {
+      if (isStepBuiltin(call.fn)) return touch(runner, call, call.args.map((a) => evaluate(a, env)), access);
+      // A name parameter is a name of the case's, never a number: checked before anything is evaluated.
+      const wrongName = nameArgumentProblem(call.fn, call.args, named);
+      if (wrongName !== null) throw new CaseError('error', `refused ${call.text}: ${wrongName}`, true);
+      if (call.fn === 'mmap') return mmapStep(call);
+      let args: bigint[];
+      try {
+        args = call.args.map((a, i) => (isFileParam(call.fn, i) ? BigInt(fdOf(a)) : evaluate(a, env)));
+      } catch (e) {
+        throw new CaseError('error', `${call.text}: ${(e as Error).message}`);
+      }
+      const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
+      if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
+      const tooLong = lengthProblem(call.fn, args, item.budgetBytes);
+      if (tooLong !== null) throw new CaseError('error', `refused ${call.text}: ${tooLong}`, true);
+      // Measured right before each whole-process lock, after the steps before it changed what is mapped.
+      if (call.fn === 'mlockall') checkProcessBudget(runner, item);
+      const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
+      const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
+      if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      access.apply(call.fn, args, rec.ret === -1 ? 'failed' : 'succeeded');
+      // ftruncate moved the end of the mapping's file: pages past it are out of touch's reach from now on
+      if (call.fn === 'ftruncate' && rec.ret !== -1) {
+        const term = call.args[0]?.terms[0];
+        const p = placed.find((q) => term?.kind === 'name' && q.name === term.name);
+        const len = args[1] ?? 0n;
+        if (p !== undefined) untrackPastEof(p, Number((len + env.pageSize - 1n) / env.pageSize));
+      }
+      checkLocked(runner, rec, lockedAtStart, lockBudget);
+      return rec;
+    };
+    /** The descriptor of the file behind a file-backed mapping (the argument is its bare name: checked above). */
+    const fdOf = (a: ParsedCall['args'][number]): number => {
+      const term = a.terms[0];
+      const fd = term?.kind === 'name' ? files.fd(term.name) : undefined;
+      if (fd === undefined) throw new Error(`"${a.text}" has no file here`);
+      return fd;
+    };
+    /** mmap(name): place the deferred mapping now; the kernel's refusal is the step's outcome, not a case error. */
+    const mmapStep = (call: ParsedCall): CallRecord => {
+      const term = call.args[0]?.terms[0];
+      const target = term?.kind === 'name' ? term.name : '';
+      if (Object.hasOwn(env.mappings, target)) throw new CaseError('error', `${call.text}: "${target}" is mapped already`);
+      const chain = chains.find((c) => c[0]?.[0] === target) ?? [];
+      let rec: CallRecord;
+      try {
+        add(placeChain(runner, chain, files));
+        rec = { text: call.text, ret: 0, errno: null };
+      } catch (e) {
+        if (!(e instanceof PlacementFailure)) throw e;
+        rec = { text: call.text, ret: -1, errno: name(e.errno) };
+      }
+      // a mapping made under MCL_FUTURE is locked as it is made: it counts like any lock
+      checkLocked(runner, rec, lockedAtStart, lockBudget);
+      return rec;
+    };
+    const runSteps = (stepsDeclared: readonly Step[], parsedSteps: readonly ParsedCall[]): CallRecord[] =>
       parsedSteps.map((step, i) => {
         const rec = invoke(step);
-        const wrong = stepMismatch(declared[i] ?? rec.text, rec);
+        const wrong = stepMismatch(stepsDeclared[i] ?? rec.text, rec);
         if (wrong !== undefined) throw new CaseError('error', wrong);
         return rec;
       });
@@ -120,7 +174,7 @@ function runPlaced(
     // Mappings made after the call are locked by an MCL_FUTURE in force: they count too.
     if (placed.some((p) => item.case.memory?.[p.name]?.after_call === true)) checkLocked(runner, { text: 'placing the mappings made after the call' }, lockedAtStart, lockBudget);
     const after = runSteps(afterSteps, calls.slice(steps.length + 1));
-    const effects = observeEffects(runner, placed, item.observe);
+    const effects = observeEffects(runner, placed, declared, item.observe);
     effects.lockedBytesAtStart = chargedAtStart;
     const observed: Observation = {
       before,
@@ -140,20 +194,6 @@ function runPlaced(
   }
 }
 
-/** One call of the allowlist, after the confinement check of its real arguments. */
-function callLibc(runner: Runner, item: PlanItem, call: ParsedCall, args: bigint[], regions: readonly Region[]): CallRecord {
-  const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, BigInt(runner.pageSize));
-  if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
-  if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
-  // Measured right before each whole-process lock, after the steps before it changed what is mapped.
-  if (call.fn === 'mlockall') checkProcessBudget(runner, item);
-  const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
-  const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
-  const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
-  if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
-  return rec;
-}
-
 /** The touch builtin: zeros written to every page the range covers, each a writable page of the case right now
  * (else refused before anything is written: the case is an error, the worker untouched). It returns 0. */
 function touch(runner: Runner, call: ParsedCall, args: bigint[], access: PageAccess): CallRecord {
@@ -165,10 +205,15 @@ function touch(runner: Runner, call: ParsedCall, args: bigint[], access: PageAcc
   return { text: call.text, ret: 0, errno: null };
 }
 
-function checkSupported(runner: Runner, calls: ParsedCall[], mappings: string[]): void {
+function checkSupported(runner: Runner, calls: ParsedCall[], declared: Record<string, Mapping>): void {
+  const mappings = Object.keys(declared);
+  if (!runner.memory.hasMapLocked && Object.values(declared).some((m) => m.map_locked === true)) {
+    throw new CaseError('unsupported', 'MAP_LOCKED is not defined on this target');
+  }
   for (const call of calls) {
     if (isStepBuiltin(call.fn)) continue;
-    if (!isCallable(call.fn) || !runner.has(call.fn)) {
+    // mmap(name) is the worker's own placement, through the runner's memory: every target has it
+    if (!isCallable(call.fn) || (call.fn !== 'mmap' && !runner.has(call.fn))) {
       throw new CaseError('unsupported', `${call.fn} is not available in this target's C library`);
     }
     for (const arg of call.args) {
@@ -187,27 +232,6 @@ function checkBudget(runner: Runner, item: PlanItem): void {
   if (bytes > item.budgetBytes) {
     throw new CaseError('error', `the case maps ${bytes} bytes, over the per-case lock budget of ${item.budgetBytes}`);
   }
-}
-
-/** Reserve guard + pages + guard as PROT_NONE, then give each page its protection or punch it out as a hole. */
-function place(runner: Runner, name: string, layout: PageKind[], touch: boolean): Placed {
-  const total = layout.length + 2 * GUARD_PAGES;
-  const reservation = runner.memory.reserve(total);
-  if (reservation === null) throw new CaseError('error', `could not map ${total} pages for "${name}"`);
-  const ps = BigInt(runner.pageSize);
-  const base = reservation + BigInt(GUARD_PAGES) * ps;
-  const p: Placed = { name, reservation, base, layout };
-  layout.forEach((kind, i) => {
-    const at = base + BigInt(i) * ps;
-    const ok =
-      kind === 'hole'
-        ? runner.memory.unmap(at, 1)
-        : touch && kind !== 'none'
-          ? runner.memory.protect(at, 1, 'rw') && (runner.memory.touch(at, 1), runner.memory.protect(at, 1, kind))
-          : runner.memory.protect(at, 1, kind);
-    if (!ok) throw new CaseError('error', `could not prepare page ${i} of "${name}" as ${kind}`);
-  });
-  return p;
 }
 
 function checkProcessBudget(runner: Runner, item: PlanItem): void {
@@ -231,21 +255,30 @@ function checkLocked(runner: Runner, rec: { text: string }, atStart: number | nu
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 
-/** Lock and residency state of every placed mapping, as the probes see it now. */
-function mappingStates(runner: Runner, placed: readonly Placed[]): Record<string, MappingEffects> {
+/** Lock and residency state of every declared mapping, as the probes see it now: a deferred mapping whose mmap step
+ * has not placed it (or failed) has its pages unmapped. */
+function mappingStates(runner: Runner, placed: readonly Placed[], declared?: Record<string, Mapping>): Record<string, MappingEffects> {
   const mappings: Record<string, MappingEffects> = {};
-  for (const p of placed) {
+  const names = declared === undefined ? placed.map((p) => p.name) : Object.keys(declared);
+  for (const name of names) {
+    const p = placed.find((q) => q.name === name);
+    const m = declared?.[name];
+    if (p === undefined) {
+      if (m?.deferred === true) mappings[name] = { pages: pagesOf(m), locked: '-'.repeat(pagesOf(m)), resident: '-'.repeat(pagesOf(m)) };
+      continue;
+    }
     mappings[p.name] = {
       pages: p.layout.length,
-      locked: runner.probes.pageLocks(p.base, p.layout.length)?.join('') ?? null,
+      locked: runner.probes.pageLocks(p.base, p.layout.length, p.backing)?.join('') ?? null,
       resident: runner.probes.pageResidency(p.base, p.layout.length)?.join('') ?? null,
     };
   }
   return mappings;
 }
 
-function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['observe']): Observation['effects'] {
-  const effects: Observation['effects'] = { mappings: mappingStates(runner, placed), lockedBytes: runner.probes.lockedBytes() };
+function observeEffects(runner: Runner, placed: Placed[], declared: Record<string, Mapping>, observe: PlanItem['observe']): Observation['effects'] {
+  const mappings = mappingStates(runner, placed, declared);
+  const effects: Observation['effects'] = { mappings, lockedBytes: runner.probes.lockedBytes() };
   if (observe.child) {
     const child = runner.probes.inspectForkedChild(placed.map((p) => ({ addr: p.base, pages: p.layout.length })));
     effects.child = child && {
@@ -256,18 +289,6 @@ function observeEffects(runner: Runner, placed: Placed[], observe: PlanItem['obs
   // filled in from the exec'd program's report once this process has exec'd (null until then, and if it never does)
   if (observe.exec) effects.exec = { lockedBytes: null };
   return effects;
-}
-
-/** A hole is free address space: another thread could have mapped something there; then the case proved nothing. */
-function assertHolesIntact(runner: Runner, placed: Placed[]): void {
-  const ps = BigInt(runner.pageSize);
-  for (const p of placed) {
-    p.layout.forEach((kind, i) => {
-      if (kind === 'hole' && runner.memory.isMapped(p.base + BigInt(i) * ps)) {
-        throw new CaseError('error', `hole at page ${i} of "${p.name}" was filled by another mapping during the case`);
-      }
-    });
-  }
 }
 
 /** Why a setup step did not end as declared, or undefined when it did. A plain call text must succeed (not -1);

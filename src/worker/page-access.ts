@@ -54,6 +54,15 @@ export class PageAccess {
     m.layout.forEach((kind, index) => this.pages.set(m.base + BigInt(index) * this.pageSize, { name: m.name, index, access: ACCESS_OF[kind] }));
   }
 
+  /** Pages from `addr` on (`pages` of them) that no write may reach, whatever their protection: pages of a file
+   * mapping past the end of its file, where a write is SIGBUS, not a fault that maps a page. */
+  untrack(addr: bigint, pages: number): void {
+    for (let i = 0; i < pages; i++) {
+      const page = this.pages.get(addr + BigInt(i) * this.pageSize);
+      if (page !== undefined) page.access = 'untracked';
+    }
+  }
+
   /** Follow one step: mprotect(addr, len, prot) and munmap(addr, len) change the access of the pages they cover; a
    * function not known to keep access makes the pages of its first two arguments' range untracked. */
   apply(fn: string, args: readonly bigint[], end: StepEnd): void {

@@ -43,7 +43,7 @@ export const touchesWritablePages = (catalog: Catalog): Diagnostic[] =>
     const ps = BigInt(LINT_PAGE_SIZE);
     const memory = ref.case.memory ?? {};
     const regions = lintRegions(ref);
-    const base = (name: string): bigint => (regions.find((r) => r.name === name)?.start ?? 0n) + ps;
+    const base = (name: string): bigint => regions.find((r) => r.name === name)?.base ?? ps;
     const mappingsOf = (afterCall: boolean) =>
       Object.entries(memory)
         .filter(([, m]) => (m.after_call ?? false) === afterCall)

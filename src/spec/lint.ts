@@ -9,6 +9,7 @@ import { CALLABLES, CONSTANT_NAMES, isCallable, isConstantName } from './functio
 import { LINT_PAGE_SIZE, LOCK_BUDGET_BYTES, pagesOf } from './memory.js';
 import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
+import { remapsFollowable } from './rules/remap-arguments.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
@@ -259,6 +260,7 @@ export const RULES: Record<string, Rule> = {
   expectationsRestOnTheFunctionsRelease,
   lockBudget,
   callsConfined,
+  remapsFollowable,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

@@ -8,17 +8,24 @@ import { isCallable, isConstantName } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
 import { type Mapping, type PageKind, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
-import { confinementProblem, describeConfinement, type Region } from './confine.js';
+import { confinementProblem, describeConfinement, landingProblem, type Region, remapProblem } from './confine.js';
 import type { CaseOutcome } from './protocol.js';
 
 /** One guard page on each side keeps the kernel from merging a test mapping with its neighbours. */
 const GUARD_PAGES = 1;
 
+/** A mapping of the case, where it is now: mremap may shrink or grow it in place (its layout changes) or move it
+ * out of its reservation (then `base` is where the kernel put it and `outside` holds that range). */
 interface Placed {
   name: string;
   reservation: bigint;
+  /** guard + pages + guard as reserved: what the cleanup unmaps, whatever happened to the mapping since */
+  reservedPages: number;
   base: bigint;
   layout: PageKind[];
+  /** ranges outside the reservation that hold this mapping's memory now (where mremap moved it): the cleanup
+   * unmaps them and confinement counts them as the case's */
+  outside: { start: bigint; end: bigint }[];
 }
 
 function layoutOf(m: Mapping): PageKind[] {
@@ -42,7 +49,11 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
   const started = performance.now();
   const placed: Placed[] = [];
   const outcome = runPlaced(runner, item, placed, onCalled);
-  for (const p of placed) runner.memory.unmap(p.reservation, p.layout.length + 2 * GUARD_PAGES);
+  const ps = BigInt(runner.pageSize);
+  for (const p of placed) {
+    runner.memory.unmap(p.reservation, p.reservedPages);
+    for (const r of p.outside) runner.memory.unmap(r.start, Number((r.end - r.start) / ps));
+  }
   const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
   const durationMs = performance.now() - started;
   if (stale.length === 0) return { ...outcome, durationMs };
@@ -53,7 +64,18 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
 
 function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
   const ps = BigInt(runner.pageSize);
-  return Array.from({ length: p.layout.length + 2 * GUARD_PAGES }, (_, i) => p.reservation + BigInt(i) * ps);
+  const pagesFrom = (start: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => start + BigInt(i) * ps);
+  return [pagesFrom(p.reservation, p.reservedPages), ...p.outside.map((r) => pagesFrom(r.start, Number((r.end - r.start) / ps)))].flat();
+}
+
+/** The fenced regions confinement allows: each reservation (guards and holes included), and where mremap moved a
+ * mapping, the range it occupies now. Recomputed before every call: a moved or shrunk mapping's old pages may be
+ * anyone's by then. */
+function regionsOf(placed: readonly Placed[], ps: bigint): Region[] {
+  return placed.flatMap((p) => [
+    { name: p.name, start: p.reservation, end: p.reservation + BigInt(p.reservedPages) * ps },
+    ...p.outside.map((r) => ({ name: p.name, ...r })),
+  ]);
 }
 
 /** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
@@ -79,7 +101,7 @@ function runPlaced(
     const env = {
       wordBits: runner.wordBits,
       pageSize: BigInt(runner.pageSize),
-      mappings: Object.fromEntries(placed.map((p) => [p.name, p.base])),
+      mappings: Object.fromEntries(placed.map((p): [string, bigint] => [p.name, p.base])),
       constants: runner.constants as Record<string, bigint>,
     };
     const wholeProcess = calls.some((c) => c.fn === 'mlockall');
@@ -88,17 +110,26 @@ function runPlaced(
     // locked after every step, not on what the spec declares.
     const lockedAtStart = pinned(runner);
     const lockBudget = wholeProcess ? item.processBudgetBytes : item.budgetBytes;
-    const regions: Region[] = placed.map((p) => ({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.layout.length + 2 * GUARD_PAGES) * env.pageSize }));
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
-      const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      const refused = confinementProblem(call.fn, args, regionsOf(placed, env.pageSize), runner.addressSpace, env.pageSize);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
+      const remap = remapProblem(call.fn, args, placed, runner.constants.MREMAP_MAYMOVE);
+      if (remap !== null) throw new CaseError('error', `refused ${call.text}: ${remap}`, true);
+      const mapsBefore = call.fn === 'mremap' ? mappingsBeforeRemap(runner, args) : null;
       // Measured right before each whole-process lock, after the steps before it changed what is mapped.
       if (call.fn === 'mlockall') checkProcessBudget(runner, item);
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
       const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
       const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
       if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      if (r.address !== undefined) {
+        // Never the address itself (it differs from run to run): whether the mapping moved, and the mapping's name
+        // stands for where it is now in every later step and observation.
+        rec.moved = r.address !== args[0];
+        const p = followRemap(placed, args, r.address, env.pageSize, mapsBefore);
+        env.mappings[p.name] = p.base;
+      }
       checkLocked(runner, rec, lockedAtStart, lockBudget);
       return rec;
     };
@@ -156,7 +187,7 @@ function place(runner: Runner, name: string, layout: PageKind[], touch: boolean)
   if (reservation === null) throw new CaseError('error', `could not map ${total} pages for "${name}"`);
   const ps = BigInt(runner.pageSize);
   const base = reservation + BigInt(GUARD_PAGES) * ps;
-  const p: Placed = { name, reservation, base, layout };
+  const p: Placed = { name, reservation, reservedPages: total, base, layout: [...layout], outside: [] };
   layout.forEach((kind, i) => {
     const at = base + BigInt(i) * ps;
     const ok =
@@ -236,3 +267,63 @@ export function stepMismatch(step: Step, rec: CallRecord): string | undefined {
   return `setup step ${rec.text} was declared to ${declared} but ${got}`;
 }
 
+
+/** The process's mappings right before an mremap that may move memory, to check where the kernel put it; an OS that
+ * cannot list them cannot run a move (the case is unsupported). Null where the call cannot move anything. */
+function mappingsBeforeRemap(runner: Runner, args: readonly bigint[]): { start: bigint; end: bigint }[] | null {
+  if ((args[3] ?? 0n) === 0n) return null;
+  const ranges = runner.memory.mappedRanges?.() ?? null;
+  if (ranges === null) throw new CaseError('unsupported', 'this target cannot list its mappings, so where mremap moved a mapping could not be checked');
+  return ranges;
+}
+
+/** Page count of a length as the kernel rounds it (PAGE_ALIGN). */
+const pagesIn = (bytes: bigint, ps: bigint): number => Number((bytes + ps - 1n) / ps);
+
+/** `ranges` without [start, end). */
+function without(ranges: readonly { start: bigint; end: bigint }[], start: bigint, end: bigint): { start: bigint; end: bigint }[] {
+  return ranges.flatMap((r) => [
+    ...(r.start < start ? [{ start: r.start, end: r.end < start ? r.end : start }] : []),
+    ...(r.end > end ? [{ start: r.start > end ? r.start : end, end: r.end }] : []),
+  ]);
+}
+
+/** After a successful mremap(addr, old_size, new_size, flags) that returned `landed`: the mapping starting at addr
+ * (remapProblem allowed no other) is where the kernel left it. In place, its layout shrinks (the freed pages become
+ * holes in the reservation, or leave the tracked range outside it) or grows into the holes after it (confinement
+ * kept the growth inside the reservation). Moved, it is new_size of pages at `landed`: checked to be free before
+ * the call, then tracked for every later step, the observation and the cleanup. */
+function followRemap(
+  placed: Placed[],
+  args: readonly bigint[],
+  landed: bigint,
+  ps: bigint,
+  before: readonly { start: bigint; end: bigint }[] | null,
+): Placed {
+  const [addr = 0n, oldSize = 0n, newSize = 0n] = args;
+  const p = placed.find((m) => m.base === addr);
+  if (p === undefined) throw new CaseError('error', `mremap succeeded on ${addr.toString(16)}, which is no mapping's start`, true);
+  const oldPages = pagesIn(oldSize, ps);
+  const newPages = pagesIn(newSize, ps);
+  const kind = p.layout[Math.max(0, Math.min(oldPages, p.layout.length) - 1)] ?? 'rw';
+  const inReservation = addr >= p.reservation && addr < p.reservation + BigInt(p.reservedPages) * ps;
+  if (landed === addr) {
+    if (newPages < oldPages) {
+      if (inReservation) for (let i = newPages; i < Math.min(oldPages, p.layout.length); i++) p.layout[i] = 'hole';
+      else {
+        p.outside = without(p.outside, addr + BigInt(newPages) * ps, addr + BigInt(oldPages) * ps);
+        p.layout = p.layout.slice(0, newPages);
+      }
+    }
+    for (let i = oldPages; i < newPages; i++) p.layout[i] = kind;
+    return p;
+  }
+  const landing = { start: landed, end: landed + BigInt(newPages) * ps };
+  const overlap = before === null ? 'the process\'s mappings were not listed before the call' : landingProblem(landing, { start: addr, end: addr + BigInt(oldPages) * ps }, before);
+  // Not tracked, so never unmapped by the cleanup: whatever is there may not be the case's.
+  if (overlap !== null) throw new CaseError('error', `mremap moved "${p.name}" where it may not be: ${overlap}`, true);
+  p.outside = [...without(p.outside, addr, addr + BigInt(oldPages) * ps), landing];
+  p.base = landed;
+  p.layout = Array.from({ length: newPages }, () => kind);
+  return p;
+}

@@ -2,7 +2,9 @@
 // the REAL worker making (or refusing) them against this machine's libc. The real-syscall parts need Linux as root
 // with CAP_IPC_LOCK, as test/runner.test.ts does.
 import { readFileSync } from 'node:fs';
+import type { LibraryHandle } from 'koffi';
 import { describe, expect, it } from 'vitest';
+import { bindIntCall, bindPointerCall } from '../runners/posix-common.js';
 import { remapArgumentsProblem } from '../src/spec/rules/remap-arguments.js';
 import { type AddressSpace, confinementProblem, describeConfinement, landingProblem, rangeParams, type Region, remapProblem } from '../src/worker/confine.js';
 import { runItems, type WorkerReport } from '../src/worker/pool.js';
@@ -69,6 +71,21 @@ describe('what an mremap may be (pure)', () => {
     );
     // the guard page before the old range is someone's too as far as a landing goes
     expect(landingProblem({ start: buf.start, end: first + PS }, old, before)).toMatch(/overlaps 0x7f0000000000-0x7f0000002000/);
+  });
+});
+
+describe('binding (FAKE library handle: a C library without the symbol, which this machine\'s glibc is not)', () => {
+  it('an absent mlock2 or mremap symbol binds nothing, so the cases calling it are unsupported', () => {
+    const without = { func: () => { throw new Error('koffi: cannot find function'); } } as unknown as LibraryHandle;
+    expect(bindIntCall(without, 'mlock2', 64)).toBeNull();
+    expect(bindPointerCall(without, 'mremap', 64)).toBeNull();
+  });
+
+  it('a pointer-returning call reports MAP_FAILED as -1 with errno, any other address as ret 0 and the address', () => {
+    const returning = (v: bigint) => ({ func: () => () => v }) as unknown as LibraryHandle;
+    expect(bindPointerCall(returning(0x7f0000001000n), 'mremap', 64)?.([0n, 0n, 0n, 0n])).toEqual({ ret: 0, errno: null, address: 0x7f0000001000n });
+    expect(bindPointerCall(returning((1n << 64n) - 1n), 'mremap', 64)?.([0n, 0n, 0n, 0n])).toMatchObject({ ret: -1 });
+    expect(bindPointerCall(returning(0xffffffffn), 'mremap', 32)?.([0n, 0n, 0n, 0n])).toMatchObject({ ret: -1 }); // MAP_FAILED at 32 bits
   });
 });
 

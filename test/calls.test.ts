@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import type { LibraryHandle } from 'koffi';
 import { describe, expect, it } from 'vitest';
 import { bindIntCall, bindPointerCall } from '../runners/posix-common.js';
+import { behaviourDiffers } from '../src/behaviour.js';
+import type { CaseResult, Observation } from '../src/results.js';
 import { remapArgumentsProblem } from '../src/spec/rules/remap-arguments.js';
+import { describeObserved } from '../src/verdict.js';
 import { type AddressSpace, confinementProblem, describeConfinement, landingProblem, rangeParams, type Region, remapProblem } from '../src/worker/confine.js';
 import { runItems, type WorkerReport } from '../src/worker/pool.js';
 import { c, itemsFor } from './helpers.js';
@@ -86,6 +89,25 @@ describe('binding (FAKE library handle: a C library without the symbol, which th
     expect(bindPointerCall(returning(0x7f0000001000n), 'mremap', 64)?.([0n, 0n, 0n, 0n])).toEqual({ ret: 0, errno: null, address: 0x7f0000001000n });
     expect(bindPointerCall(returning((1n << 64n) - 1n), 'mremap', 64)?.([0n, 0n, 0n, 0n])).toMatchObject({ ret: -1 });
     expect(bindPointerCall(returning(0xffffffffn), 'mremap', 32)?.([0n, 0n, 0n, 0n])).toMatchObject({ ret: -1 }); // MAP_FAILED at 32 bits
+  });
+});
+
+describe('a moved mapping in reports and comparisons (constructed observations)', () => {
+  const observation = (moved: boolean): Observation => ({
+    before: [],
+    call: { text: 'mremap(buf, 1p, 2p, MREMAP_MAYMOVE)', ret: 0, errno: null, moved },
+    effects: { mappings: { buf: { pages: 2, locked: 'LL', resident: 'RR' } }, lockedBytes: 8192 },
+  });
+  const result = (moved: boolean): CaseResult => ({
+    id: 'mremap.x', function: 'mremap', title: 'x', status: 'ran', durationMs: 1, observed: observation(moved), verdicts: {},
+    context: { name: 'privileged', established: true } as CaseResult['context'],
+  });
+
+  it('the report says whether the mapping moved, and a run where it moved differs in behaviour from one where it did not', () => {
+    expect(describeObserved(observation(true))).toBe('returns 0 (the mapping moved); buf locked LL, resident RR');
+    expect(describeObserved(observation(false))).toBe('returns 0 (in place); buf locked LL, resident RR');
+    expect(behaviourDiffers(result(true), result(false))).toBe(true);
+    expect(behaviourDiffers(result(true), result(true))).toBe(false);
   });
 });
 

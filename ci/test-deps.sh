@@ -3,6 +3,8 @@
 # two commands work on a machine that never saw the project, and .ci/run needs no install step of its own.
 #   chromium          the HTML report is checked in a real headless browser
 #   libxml2-utils     xmllint: the JUnit report is validated against junit-10.xsd
+#   man-db, manpages-dev
+#                     the Linux profile's quotes are checked against the installed Linux man-pages (lint --man-pages)
 #   runsc             gVisor, the second implementation of the Linux system calls (a live target)
 #   posh, devscripts  the ci/ scripts are checked under a strict POSIX shell and by checkbashisms
 #   qemu-system-x86, busybox-static, kmod, xz-utils, cpio
@@ -22,6 +24,8 @@ missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
 need chromium chromium
 need xmllint libxml2-utils
+need man man-db
+[ -f /usr/share/man/man2/mlock.2.gz ] || missing="$missing manpages-dev"
 need runsc runsc
 need posh posh
 need checkbashisms devscripts

@@ -18,7 +18,8 @@ const kernelBitsOf = (wordBits: number): number => (['x86_64', 'aarch64', 'arm64
 
 export function addressSpaceOf(wordBits: number, pageSize: number, nullEnd = BigInt(pageSize)): AddressSpace {
   const userEnd = wordBits === 64 ? KERNEL_HALF_64 : process.platform === 'linux' && os.machine() === 'x86_64' ? IA32_ON_X86_64_USER_END : null;
-  return { wordBits: kernelBitsOf(wordBits), nullEnd, userEnd };
+  const kernelBits = kernelBitsOf(wordBits);
+  return { wordBits: kernelBits, ...(kernelBits > wordBits ? { processWordBits: wordBits } : {}), nullEnd, userEnd };
 }
 
 /** Linux: vm.mmap_min_addr is the lowest address an mmap may use (only CAP_SYS_RAWIO may go lower, and semconf

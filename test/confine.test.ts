@@ -57,6 +57,20 @@ describe('confinement', () => {
     expect(problem('mlock', [0xff000000n, PS], SPACE32)).toMatch(/is not in the case's mappings/); // a 32-bit stack lives there
   });
 
+  it('a 32-bit process on a 64-bit kernel: a range that wraps only at 32 bits cannot be confined, and says so', () => {
+    const IA32: AddressSpace = { wordBits: 64, processWordBits: 32, nullEnd: 0x10000n, userEnd: 0xffffe000n };
+    const low: Region = { name: 'buf', start: 0x10000000n, end: 0x10000000n + 4n * PS };
+    const p = confinementProblem('mlock', [low.start + PS, 0xffffffffn], [low], IA32, PS);
+    expect(p?.kind).toBe('wraps-only-in-process');
+    expect(p && describeConfinement(p, false)).toBe(
+      `mlock's range wraps at this process's 32-bit width from "buf", but the 64-bit kernel does not wrap it: it would run on over the process's own memory, so the case cannot be confined on this target`,
+    );
+    // The same numbers where kernel and process share the width: a wrap, confined to its first page.
+    expect(confinementProblem('mlock', [low.start + PS, 0xffffffffn], [low], SPACE32, PS)).toBeNull();
+    // A range that does not wrap even at 32 bits and leaves the case is still the spec's error, not the target's.
+    expect(confinementProblem('mlock', [low.start + PS, 8n * PS], [low], IA32, PS)?.kind).toBe('past-region');
+  });
+
   it('an unknown end of user space leaves no kernel-part form', () => {
     expect(problem('mlock', [(1n << 64n) - PS, PS], { ...SPACE64, userEnd: null })).toMatch(/not in the case's mappings, the NULL page \(below 0x10000\); a spec/);
   });

@@ -432,7 +432,7 @@ describe('hostile spec files: refused with a position and exit 2, never a stack 
     tempDirs.push(sources);
     const alpha = join(dir, 'profiles', 'alpha.yaml');
     writeFileSync(alpha, readFileSync(alpha, 'utf8').replace('    section: "2"', '    section: "2"\n    source: ../../../../../../../../dev/zero'));
-    const quotes = checkQuotes(loadCatalog(dir), sources);
+    const quotes = checkQuotes(loadCatalog(dir), { sourcesDir: sources });
     expectToken(alpha, 11, 13, '../../');
     expect(quotes.problems).toEqual([at(dir, 'profiles/alpha.yaml', 11, 13, 'documents[0].source', 'cannot be read: resolves to /dev/zero, outside')]);
   });

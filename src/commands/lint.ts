@@ -4,7 +4,7 @@ import { githubAnnotation } from '../spec/annotations.js';
 import type { Catalog } from '../spec/catalog.js';
 import { type Diagnostic, InputError } from '../spec/diagnostics.js';
 import { loadCatalog } from '../spec/lint.js';
-import { checkQuotes } from '../spec/sources.js';
+import { checkQuotes, type CopyDirs } from '../spec/sources.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 
 const FORMATS = ['text', 'github'] as const;
@@ -29,18 +29,20 @@ function uncitedAt(catalog: Catalog, missing: readonly string[]): Diagnostic[] {
 
 export const lintCommand: Command = {
   summary: 'validate spec and profile files (schema, allowlist, ids, clauses) without running anything',
-  usage: `semconf lint [--specs DIR] [--sources DIR] [--format text|github]
+  usage: `semconf lint [--specs DIR] [--sources DIR] [--man-pages DIR] [--format text|github]
 
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
   --sources DIR     check every clause quote verbatim against the document copies in DIR (e.g. ../shared/seeds)
+  --man-pages DIR   check the quotes of documents with \`man:\` against the installed pages under DIR
+                    (e.g. /usr/share/man), when the installed release is the one the profile cites
   --format FORMAT   text (default): file:line:col: path: message on stderr; github: one
                     ::error file=...,line=...,col=...::message workflow command per problem on stdout
                     (annotations on a pull request); the exit code is the same either way`,
-  options: { specs: { type: 'string' }, sources: { type: 'string' }, format: { type: 'string' } },
+  options: { specs: { type: 'string' }, sources: { type: 'string' }, 'man-pages': { type: 'string' }, format: { type: 'string' } },
   async run(values) {
     const format = formatOf(values.format);
     try {
-      return lint(str(values.specs) ?? DEFAULT_SPECS, str(values.sources), format);
+      return lint(str(values.specs) ?? DEFAULT_SPECS, { sourcesDir: str(values.sources), manDir: str(values['man-pages']) }, format);
     } catch (e) {
       if (!(e instanceof InputError) || format !== 'github') throw e;
       for (const d of e.diagnostics) process.stdout.write(`${githubAnnotation(d)}\n`);
@@ -50,14 +52,15 @@ export const lintCommand: Command = {
   },
 };
 
-function lint(dir: string, sources: string | undefined, format: Format): number {
+function lint(dir: string, copies: CopyDirs, format: Format): number {
   const catalog = loadCatalog(dir);
   const cases = catalog.specs.reduce((n, s) => n + s.value.cases.length, 0);
   process.stdout.write(`${dir}: ${catalog.specs.length} spec files, ${cases} cases, ${catalog.profiles.length} profiles: ok\n`);
-  if (sources !== undefined) {
-    const quotes = checkQuotes(catalog, sources);
+  if (copies.sourcesDir !== undefined || copies.manDir !== undefined) {
+    const quotes = checkQuotes(catalog, copies);
     if (quotes.problems.length > 0) throw new InputError(quotes.problems);
-    process.stdout.write(`quotes: ${quotes.checked} checked verbatim against ${sources}: ok\n`);
+    const against = [copies.sourcesDir, copies.manDir].filter((d) => d !== undefined).join(' and ');
+    process.stdout.write(`quotes: ${quotes.checked} checked verbatim against ${against}: ok\n`);
     if (quotes.unchecked.length > 0) process.stdout.write(`quotes: unchecked (no copy given): ${quotes.unchecked.join(', ')}\n`);
   }
   const missing = uncited(coverage(catalog));

@@ -259,6 +259,11 @@ export const Document = z.strictObject({
   section: z.string().optional(),
   date: z.string().optional(),
   source: z.string().optional().describe('file name of a copy under the sources directory, e.g. a seed'),
+  man: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*\.[1-9][a-z]*$/, 'a man page as name.section, e.g. "mlock.2"')
+    .optional()
+    .describe('the page as installed with the man pages (name.section): `semconf lint --man-pages DIR` checks quotes against it when its release is the one cited'),
   url: z.string().optional(),
   gaps: z.array(z.string()).optional().describe('where the copy is cut off or damaged; never fill these in'),
   release: z

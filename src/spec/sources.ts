@@ -4,12 +4,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from './catalog.js';
 import { InputError, type Diagnostic } from './diagnostics.js';
+import { manCopy } from './man-pages.js';
 import { readInputFile } from './read.js';
 
 export interface QuoteCheck {
   problems: Diagnostic[];
   checked: number;
-  /** documents with no copy given, as "profile/document" */
+  /** documents with no copy given, as "profile/document", or "profile/document (why)" for a man page not checked */
   unchecked: string[];
 }
 
@@ -25,12 +26,25 @@ export function fold(text: string): string {
     .trim();
 }
 
-export function checkQuotes(catalog: Catalog, sourcesDir: string): QuoteCheck {
+/** Where document copies are: `sourcesDir` for documents with `source:` (the seed pages), `manDir` for documents
+ * with `man:` (installed man pages, e.g. /usr/share/man). Either may be absent: its documents are then unchecked. */
+export interface CopyDirs {
+  sourcesDir?: string;
+  manDir?: string;
+}
+
+export function checkQuotes(catalog: Catalog, dirs: CopyDirs): QuoteCheck {
   const result: QuoteCheck = { problems: [], checked: 0, unchecked: [] };
   for (const p of catalog.profiles) {
     const copies = new Map<string, string | null>();
     p.value.documents.forEach((d, i) => {
-      const file = d.source === undefined ? undefined : join(sourcesDir, d.source);
+      if (d.man !== undefined && dirs.manDir !== undefined) {
+        const copy = manCopy(dirs.manDir, d.man, d.date, p.value.version);
+        copies.set(d.id, copy.kind === 'text' ? fold(copy.text) : null);
+        if (copy.kind === 'unchecked') result.unchecked.push(`${p.value.id}/${d.id} (${copy.why})`);
+        return;
+      }
+      const file = d.source === undefined || dirs.sourcesDir === undefined ? undefined : join(dirs.sourcesDir, d.source);
       if (file === undefined) {
         copies.set(d.id, null);
         result.unchecked.push(`${p.value.id}/${d.id}`);
@@ -41,7 +55,7 @@ export function checkQuotes(catalog: Catalog, sourcesDir: string): QuoteCheck {
         // `source` comes from the profile: a copy must be a regular file inside the sources directory (no
         // ../../etc/shadow, no /dev/zero), within the size limit.
         try {
-          copies.set(d.id, fold(readInputFile(file, sourcesDir)));
+          copies.set(d.id, fold(readInputFile(file, dirs.sourcesDir ?? '')));
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           const why = e.diagnostics.map((x) => x.message).join('; ');

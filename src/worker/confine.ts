@@ -17,6 +17,9 @@ export interface AddressSpace {
   /** the width in which the kernel computes addr + len: 64 on a 64-bit kernel, also for a 32-bit process there
    * (ia32 on x86_64: its ranges past 4 GiB do not wrap); 32 on a 32-bit kernel */
   wordBits: number;
+  /** the width of the process's own size_t and addresses, where it is narrower than the kernel's (ia32 on x86_64:
+   * 32); absent when they are the same */
+  processWordBits?: number;
   /** the first address a process may map; [0, nullEnd) is the NULL page form */
   nullEnd: bigint;
   /** the end of user space, or null where it is not known (then there is no kernel-part form) */
@@ -101,7 +104,11 @@ export function landingProblem(
  * the case's and in no named form. */
 export type Confinement =
   | { kind: 'past-region'; fn: string; start: bigint; end: bigint; region: Region; pagesPast: bigint }
-  | { kind: 'outside'; fn: string; start: bigint; end: bigint; wraps: boolean; space: AddressSpace };
+  | { kind: 'outside'; fn: string; start: bigint; end: bigint; wraps: boolean; space: AddressSpace }
+  /** the range wraps at the process's width with its first page the case's (confined on a kernel of that width),
+   * but this kernel computes it wider, where it runs on over the process's memory: the case cannot be confined on
+   * this target. Not the spec's fault: the case is unsupported here, not an error. */
+  | { kind: 'wraps-only-in-process'; fn: string; start: bigint; region: Region; processWordBits: number; kernelWordBits: number };
 
 /** The first range of the call that is not confined, or null when every range it can touch is. */
 export function confinementProblem(
@@ -120,6 +127,12 @@ export function confinementProblem(
     if (t.end <= space.nullEnd) continue;
     if (space.userEnd !== null && t.start >= space.userEnd) continue;
     const region = regions.find((r) => t.start >= r.start && t.start < r.end);
+    const narrow = space.processWordBits;
+    if (narrow !== undefined && narrow < space.wordBits) {
+      const p = touchedPages(addr, len, pageSize, narrow);
+      const mine = regions.find((r) => p.start >= r.start && p.end <= r.end);
+      if (p.wraps && mine !== undefined) return { kind: 'wraps-only-in-process', fn, start: p.start, region: mine, processWordBits: narrow, kernelWordBits: space.wordBits };
+    }
     if (region !== undefined) return { kind: 'past-region', fn, start: t.start, end: t.end, region, pagesPast: (t.end - region.end) / pageSize };
     return { kind: 'outside', fn, start: t.start, end: t.end, wraps: t.wraps, space };
   }
@@ -128,6 +141,9 @@ export function confinementProblem(
 
 /** One sentence. `real` addresses are shown for the worker's check; lint's made-up layout is described instead. */
 export function describeConfinement(p: Confinement, real: boolean): string {
+  if (p.kind === 'wraps-only-in-process') {
+    return `${p.fn}'s range wraps at this process's ${p.processWordBits}-bit width from "${p.region.name}"${real ? ` (${hex(p.start)})` : ''}, but the ${p.kernelWordBits}-bit kernel does not wrap it: it would run on over the process's own memory, so the case cannot be confined on this target`;
+  }
   if (p.kind === 'past-region') {
     const at = real ? ` (${hex(p.start)}-${hex(p.end)}; its fenced region ends at ${hex(p.region.end)})` : '';
     return `${p.fn}'s range starts in "${p.region.name}" and reaches ${p.pagesPast} page(s) past its fenced region (its pages and one guard page on each side)${at}; a spec may touch only its own mappings`;

@@ -113,6 +113,7 @@ function runPlaced(
     const invoke = (call: ParsedCall): CallRecord => {
       const args = call.args.map((a) => evaluate(a, env));
       const refused = confinementProblem(call.fn, args, regionsOf(placed, env.pageSize), runner.addressSpace, env.pageSize);
+      if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
       const remap = remapProblem(call.fn, args, placed, runner.constants.MREMAP_MAYMOVE);
       if (remap !== null) throw new CaseError('error', `refused ${call.text}: ${remap}`, true);

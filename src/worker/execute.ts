@@ -268,7 +268,6 @@ export function stepMismatch(step: Step, rec: CallRecord): string | undefined {
   return `setup step ${rec.text} was declared to ${declared} but ${got}`;
 }
 
-
 /** The process's mappings right before an mremap that may move memory, to check where the kernel put it; an OS that
  * cannot list them cannot run a move (the case is unsupported). Null where the call cannot move anything. */
 function mappingsBeforeRemap(runner: Runner, args: readonly bigint[]): { start: bigint; end: bigint }[] | null {

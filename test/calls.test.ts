@@ -63,17 +63,21 @@ describe('what an mremap may be (pure)', () => {
     );
   });
 
-  it('where a moved mapping lands must have been free before the call, apart from its own old range', () => {
+  it('where a moved mapping lands may hold nothing mapped before the call and still there after it, apart from its old range', () => {
     const old = { start: first, end: first + PS };
-    const before = [{ start: buf.start, end: buf.start + 2n * PS }, { start: 0x7f1000000000n, end: 0x7f1000004000n }];
-    // onto its own old page (and the guard before it is not touched): free
-    expect(landingProblem({ start: first, end: first + PS }, old, before)).toBeNull();
-    expect(landingProblem({ start: 0x7f2000000000n, end: 0x7f2000002000n }, old, before)).toBeNull();
-    expect(landingProblem({ start: 0x7f1000003000n, end: 0x7f1000005000n }, old, before)).toBe(
-      'the kernel moved the mapping to 0x7f1000003000-0x7f1000005000, which overlaps 0x7f1000000000-0x7f1000004000, mapped before the call and not the case\'s',
+    const node = { start: 0x7f1000000000n, end: 0x7f1000004000n };
+    const before = [{ start: buf.start, end: buf.start + 2n * PS }, node];
+    const after = [{ start: buf.start, end: buf.start + PS }, node];
+    // onto its own old page (the guard before it is not touched): nothing of anyone else's
+    expect(landingProblem({ start: first, end: first + PS }, old, before, after)).toBeNull();
+    expect(landingProblem({ start: 0x7f2000000000n, end: 0x7f2000002000n }, old, before, after)).toBeNull();
+    expect(landingProblem({ start: 0x7f1000003000n, end: 0x7f1000005000n }, old, before, after)).toBe(
+      "the kernel moved the mapping to 0x7f1000003000-0x7f1000005000, which overlaps 0x7f1000000000-0x7f1000004000, mapped before the call and after it and not the case's",
     );
     // the guard page before the old range is someone's too as far as a landing goes
-    expect(landingProblem({ start: buf.start, end: first + PS }, old, before)).toMatch(/overlaps 0x7f0000000000-0x7f0000002000/);
+    expect(landingProblem({ start: buf.start, end: first + PS }, old, [{ start: buf.start, end: first }], [{ start: buf.start, end: first }])).toMatch(/overlaps 0x7f0000000000-0x7f0000001000/);
+    // a mapping another thread unmapped meanwhile may have given the kernel the room: gone from `after`, no problem
+    expect(landingProblem({ start: 0x7f1000003000n, end: 0x7f1000005000n }, old, before, after.slice(0, 1))).toBeNull();
   });
 });
 
@@ -178,6 +182,11 @@ describe.runIf(isLinuxRootWithIpcLock)('the new calls in a real worker (real sys
         memory: { buf: { pages: 1 } },
         before: ['mlock(buf, 1p)', { call: 'mremap(buf, 1p, 2p, MREMAP_MAYMOVE)', returns: 0 }],
       }),
+      // the case unmaps half of the moved range: that half is no longer the case's, so a later call on it is refused
+      c('mremap.t-then-munmap', 'mlock(buf + 1p, 1p)', {
+        memory: { buf: { pages: 1 } },
+        before: [{ call: 'mremap(buf, 1p, 2p, MREMAP_MAYMOVE)', returns: 0 }, 'munmap(buf + 1p, 1p)'],
+      }),
       c('mremap.t-next', 'mremap(buf, 1p, 1p, 0)', { memory: { buf: { pages: 1 } } }),
     ]);
     const result = await runItems(items, { jobs: 1 });
@@ -193,6 +202,7 @@ describe.runIf(isLinuxRootWithIpcLock)('the new calls in a real worker (real sys
     expect(then.call).toMatchObject({ ret: 0, errno: null });
     expect(then.effects.mappings.buf).toMatchObject({ pages: 2, locked: 'UU' });
     expect(reports.get('mremap.t-then-munlock')?.outcome.warnings).toBeUndefined();
+    expect(reports.get('mremap.t-then-munmap')?.outcome.reason).toMatch(/^refused mlock\(buf \+ 1p, 1p\): mlock's range 0x[0-9a-f]+-0x[0-9a-f]+ is not in the case's mappings/);
     expect(ran(reports.get('mremap.t-next')).call).toEqual({ text: 'mremap(buf, 1p, 1p, 0)', ret: 0, errno: null, moved: false });
   });
 

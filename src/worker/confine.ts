@@ -81,20 +81,24 @@ export function remapProblem(fn: string, args: readonly bigint[], mappings: read
   return null;
 }
 
-/** Where a moved mapping landed overlaps something the process had mapped before the call, other than the
- * mapping's own old range: the kernel chose a free range, so this does not happen, but if it did the cleanup
- * would unmap someone else's memory. `before`: the process's mappings right before the call. Null: it is free. */
+/** Where a moved mapping landed overlaps a mapping the process had before the call that is still there, unchanged,
+ * after it (other than the mapping's own old range): the kernel chose a free range, so this does not happen, but if
+ * a runtime reported a wrong address the cleanup would unmap someone else's memory. A mapping of `before` that is
+ * gone from `after` was unmapped meanwhile by another thread (Node's GC runs beside the worker), and the kernel may
+ * then have given its room to the moved mapping: not a problem. Null: the landing holds nothing of anyone else's. */
 export function landingProblem(
   landing: { start: bigint; end: bigint },
   old: { start: bigint; end: bigint },
   before: readonly { start: bigint; end: bigint }[],
+  after: readonly { start: bigint; end: bigint }[],
 ): string | null {
-  for (const m of before) {
+  const stillThere = (m: { start: bigint; end: bigint }): boolean => after.some((n) => n.start === m.start && n.end === m.end);
+  for (const m of before.filter(stillThere)) {
     // the part of m that is not the old range and lies in the landing range
     for (const [s, e] of [[m.start, m.end < old.start ? m.end : old.start], [m.start > old.end ? m.start : old.end, m.end]] as const) {
       const from = s > landing.start ? s : landing.start;
       const to = e < landing.end ? e : landing.end;
-      if (from < to) return `the kernel moved the mapping to ${hex(landing.start)}-${hex(landing.end)}, which overlaps ${hex(m.start)}-${hex(m.end)}, mapped before the call and not the case's`;
+      if (from < to) return `the kernel moved the mapping to ${hex(landing.start)}-${hex(landing.end)}, which overlaps ${hex(m.start)}-${hex(m.end)}, mapped before the call and after it and not the case's`;
     }
   }
   return null;

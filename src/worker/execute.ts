@@ -124,11 +124,12 @@ function runPlaced(
       const name = (n: number | null): string | null => (n === null ? null : runner.errnoName(n));
       const rec: CallRecord = { text: call.text, ret: r.ret, errno: name(r.errno) };
       if (r.completion !== undefined) rec.completion = { ret: r.completion.ret, errno: name(r.completion.errno) };
+      if (call.fn === 'munmap' && r.ret === 0) forgetUnmapped(placed, args, env.pageSize);
       if (r.address !== undefined) {
         // Never the address itself (it differs from run to run): whether the mapping moved, and the mapping's name
         // stands for where it is now in every later step and observation.
         rec.moved = r.address !== args[0];
-        const p = followRemap(placed, args, r.address, env.pageSize, mapsBefore);
+        const p = followRemap(runner, placed, args, r.address, env.pageSize, mapsBefore);
         env.mappings[p.name] = p.base;
       }
       checkLocked(runner, rec, lockedAtStart, lockBudget);
@@ -277,6 +278,16 @@ function mappingsBeforeRemap(runner: Runner, args: readonly bigint[]): { start: 
   return ranges;
 }
 
+/** A successful munmap by the case freed part of a moved mapping's range: from then on that part may be anyone's, so
+ * confinement no longer allows it and the cleanup does not unmap it. (In the reservation, freed pages stay the
+ * case's, as holes do.) */
+function forgetUnmapped(placed: Placed[], args: readonly bigint[], ps: bigint): void {
+  const [addr = 0n, len = 0n] = args;
+  const start = addr - (addr % ps);
+  const end = (addr + len + ps - 1n) / ps * ps;
+  for (const p of placed) p.outside = without(p.outside, start, end);
+}
+
 /** Page count of a length as the kernel rounds it (PAGE_ALIGN). */
 const pagesIn = (bytes: bigint, ps: bigint): number => Number((bytes + ps - 1n) / ps);
 
@@ -291,9 +302,11 @@ function without(ranges: readonly { start: bigint; end: bigint }[], start: bigin
 /** After a successful mremap(addr, old_size, new_size, flags) that returned `landed`: the mapping starting at addr
  * (remapProblem allowed no other) is where the kernel left it. In place, its layout shrinks (the freed pages become
  * holes in the reservation, or leave the tracked range outside it) or grows into the holes after it (confinement
- * kept the growth inside the reservation). Moved, it is new_size of pages at `landed`: checked to be free before
- * the call, then tracked for every later step, the observation and the cleanup. */
+ * kept the growth inside the reservation). Moved, it is new_size of pages at `landed`: checked to hold nothing that
+ * was mapped before the call and still is (landingProblem), then tracked for every later step, the observation and
+ * the cleanup. */
 function followRemap(
+  runner: Runner,
   placed: Placed[],
   args: readonly bigint[],
   landed: bigint,
@@ -319,7 +332,11 @@ function followRemap(
     return p;
   }
   const landing = { start: landed, end: landed + BigInt(newPages) * ps };
-  const overlap = before === null ? 'the process\'s mappings were not listed before the call' : landingProblem(landing, { start: addr, end: addr + BigInt(oldPages) * ps }, before);
+  const after = runner.memory.mappedRanges?.() ?? null;
+  const overlap =
+    before === null || after === null
+      ? "the process's mappings could not be listed around the call"
+      : landingProblem(landing, { start: addr, end: addr + BigInt(oldPages) * ps }, before, after);
   // Not tracked, so never unmapped by the cleanup: whatever is there may not be the case's.
   if (overlap !== null) throw new CaseError('error', `mremap moved "${p.name}" where it may not be: ${overlap}`, true);
   p.outside = [...without(p.outside, addr, addr + BigInt(oldPages) * ps), landing];

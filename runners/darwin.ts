@@ -20,6 +20,13 @@ export const DARWIN_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   PROT_WRITE: 0x02n,
   PROT_EXEC: 0x04n,
   NULL: 0n,
+  // bsd/sys/mman.h: MADV_*, MS_*; no mlock2, no mremap
+  MADV_WILLNEED: 3n,
+  MADV_DONTNEED: 4n,
+  MADV_FREE: 5n,
+  MS_ASYNC: 0x0001n,
+  MS_INVALIDATE: 0x0002n,
+  MS_SYNC: 0x0010n,
   SIGEV_NONE: 0n,
   SIGEV_SIGNAL: 1n,
   SIGEV_THREAD: 3n,

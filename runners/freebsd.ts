@@ -18,6 +18,13 @@ export const FREEBSD_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   PROT_WRITE: 0x02n,
   PROT_EXEC: 0x04n,
   NULL: 0n,
+  // sys/sys/mman.h: MADV_*, MS_* (MS_SYNC is 0 on FreeBSD); no mlock2, no mremap
+  MADV_WILLNEED: 3n,
+  MADV_DONTNEED: 4n,
+  MADV_FREE: 5n,
+  MS_SYNC: 0x0000n,
+  MS_ASYNC: 0x0001n,
+  MS_INVALIDATE: 0x0002n,
   SIGEV_NONE: 0n,
   SIGEV_SIGNAL: 1n,
   SIGEV_THREAD: 2n,

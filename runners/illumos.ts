@@ -19,6 +19,13 @@ export const ILLUMOS_CONSTANTS: Partial<Record<ConstantName, bigint>> = {
   PROT_WRITE: 0x2n,
   PROT_EXEC: 0x4n,
   NULL: 0n,
+  // usr/src/uts/common/sys/mman.h: MADV_*, MS_*; no mlock2, no mremap
+  MADV_WILLNEED: 3n,
+  MADV_DONTNEED: 4n,
+  MADV_FREE: 5n,
+  MS_ASYNC: 0x1n,
+  MS_INVALIDATE: 0x2n,
+  MS_SYNC: 0x4n,
   SIGEV_NONE: 1n,
   SIGEV_SIGNAL: 2n,
   SIGEV_THREAD: 3n,

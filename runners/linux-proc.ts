@@ -63,3 +63,11 @@ export function accessibleBytesIn(mapsText: string): number {
   }
   return Number(total);
 }
+
+/** Every mapping in /proc/<pid>/maps as [start, end): where a moved mapping may not land (see remapProblem). */
+export function mappedRangesIn(mapsText: string): { start: bigint; end: bigint }[] {
+  return mapsText.split('\n').flatMap((line) => {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    return m ? [{ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`) }] : [];
+  });
+}

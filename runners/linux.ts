@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import os from 'node:os';
 import koffi from 'koffi';
 import { linuxMmapMinAddr } from './address-space.js';
-import { accessibleBytesIn, lockedBytesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
+import { accessibleBytesIn, lockedBytesIn, mappedRangesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createProcessProbes } from './linux-process.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
-import { createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
+import { bindIntCall, bindPointerCall, createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
 import type { MapHow, PageLock, ProbeBacking, Runner } from './types.js';
 
 export { parseSmaps } from './linux-proc.js';
@@ -35,6 +35,15 @@ export const LINUX: PosixPlatform = {
     PROT_WRITE: 2n,
     PROT_EXEC: 4n,
     NULL: 0n,
+    // asm-generic/mman-common.h (MADV_*, MS_*, MLOCK_ONFAULT), linux/mman.h (MREMAP_MAYMOVE)
+    MADV_WILLNEED: 3n,
+    MADV_DONTNEED: 4n,
+    MADV_FREE: 8n,
+    MS_ASYNC: 1n,
+    MS_INVALIDATE: 2n,
+    MS_SYNC: 4n,
+    MLOCK_ONFAULT: 0x01n,
+    MREMAP_MAYMOVE: 1n,
   },
   // Node's own table is Linux's <errno.h> when Node runs on Linux (the only place this adapter is created).
   errno: os.constants.errno,
@@ -67,6 +76,13 @@ export function createLinuxRunner(): Runner {
     lockProbe: (ctx) => linuxLockProbe(ctx, runtimeOf(ctx)),
     totalProbe: linuxTotalProbe,
     lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
+    mappedRanges: () => mappedRangesIn(readFileSync('/proc/self/maps', 'utf8')),
+    // mlock2 is glibc 2.27+ and mremap Linux's own: where a symbol is absent, its cases are unsupported.
+    extraCallables: (ctx) => {
+      const mlock2 = bindIntCall(ctx.libc, 'mlock2', ctx.wordBits);
+      const mremap = bindPointerCall(ctx.libc, 'mremap', ctx.wordBits);
+      return { ...(mlock2 ? { mlock2 } : {}), ...(mremap ? { mremap } : {}) };
+    },
     processProbes(ctx, lockedTotal) {
       const probes = createProcessProbes(ctx.libc, BigInt(ctx.pageSize));
       // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { addressSpaceOf } from './address-space.js';
 import koffi, { type LibraryHandle } from 'koffi';
 import type { WordBits } from '../src/spec/call.js';
-import { CALLABLES, type CallableName, type ConstantName, type ParamKind, type WidthConstant } from '../src/spec/functions.js';
+import { CALLABLES, type CallableName, type ConstantName, POINTER_RETURNING, type ParamKind, type WidthConstant } from '../src/spec/functions.js';
 import type { CallResult, Credentials, MapHow, PageLock, PageResidency, ProbeBacking, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
 
 /** Everything about one OS that is plain data, so it can be unit-tested on a machine that is not that OS. */
@@ -88,12 +88,13 @@ export function errnoNames(table: Readonly<Record<string, number>>): Map<number,
 }
 
 /** koffi type of each parameter kind of the allowlist: addresses and sizes as wide as the ABI's, flags are C int. */
-const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', int: 'int', file: 'int', mapping: 'uintptr_t' };
+const C_TYPE: Record<ParamKind, string> = { addr: 'uintptr_t', size: 'size_t', resize: 'size_t', int: 'int', file: 'int', mapping: 'uintptr_t' };
 
-/** The C prototype of an allowlisted function, e.g. "int mlock(uintptr_t a0, size_t a1)". */
+/** The C prototype of an allowlisted function, e.g. "int mlock(uintptr_t a0, size_t a1)"; a pointer-returning one
+ * (mremap) returns uintptr_t, compared with MAP_FAILED by bindPointerCall. */
 export function prototypeOf(fn: CallableName): string {
   const params = CALLABLES[fn].map((kind, i) => `${C_TYPE[kind]} a${i}`);
-  return `int ${fn}(${params.join(', ')})`;
+  return `${POINTER_RETURNING.has(fn) ? 'uintptr_t' : 'int'} ${fn}(${params.join(', ')})`;
 }
 
 /** A spec argument (a value modulo 2^bits, see call.ts) converted for the parameter's C type: ints wrap like a C
@@ -105,8 +106,40 @@ export function convertArgs(fn: CallableName, args: readonly bigint[], bits: Wor
   });
 }
 
-/** The synchronous calls every POSIX adapter binds the same way; aio_mlock is per OS. */
-export const SYNC_CALLABLES = ['mlock', 'munlock', 'mlockall', 'munlockall', 'munmap', 'mprotect'] as const satisfies readonly CallableName[];
+/** The synchronous calls every POSIX adapter binds the same way; aio_mlock, mlock2 and mremap are per OS. */
+export const SYNC_CALLABLES = ['mlock', 'munlock', 'mlockall', 'munlockall', 'munmap', 'mprotect', 'madvise', 'msync'] as const satisfies readonly CallableName[];
+
+/** An int-returning allowlisted call bound from `libc`, or null where the symbol is absent (its cases are then
+ * unsupported, as mlock2 before glibc 2.27). */
+export function bindIntCall(libc: LibraryHandle, fn: CallableName, bits: WordBits): ((args: readonly bigint[]) => CallResult) | null {
+  let f: (...a: unknown[]) => unknown;
+  try {
+    f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
+  } catch {
+    return null;
+  }
+  return (args) => {
+    const ret = Number(f(...convertArgs(fn, args, bits)));
+    // koffi keeps the last errno even after success: read it only when the call reported failure.
+    return { ret, errno: ret === -1 ? koffi.errno() : null };
+  };
+}
+
+/** A pointer-returning allowlisted call (mremap) bound from `libc`, or null where the symbol is absent (then its cases
+ * are unsupported). Success is ret 0 with the address; MAP_FAILED ((void *) -1 at the width) is -1 with errno. */
+export function bindPointerCall(libc: LibraryHandle, fn: CallableName, bits: WordBits): ((args: readonly bigint[]) => CallResult) | null {
+  let f: (...a: unknown[]) => unknown;
+  try {
+    f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
+  } catch {
+    return null;
+  }
+  const failed = widthConstants(bits).UINTPTR_MAX;
+  return (args) => {
+    const address = BigInt.asUintN(bits, BigInt(f(...convertArgs(fn, args, bits)) as bigint | number));
+    return address === failed ? { ret: -1, errno: koffi.errno() } : { ret: 0, errno: null, address };
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Asynchronous requests: submit, poll the error status until the request leaves EINPROGRESS, read the return.
@@ -274,7 +307,9 @@ export interface PosixHooks {
   totalProbe(ctx: PosixContext): TotalProbe;
   /** bytes in readable or writable mappings (what mlockall(MCL_CURRENT) would pin); null when unknown */
   lockableBytes?(ctx: PosixContext): number | null;
-  /** calls this OS binds itself (aio_mlock on FreeBSD) */
+  /** every mapping of the process (Linux: /proc/self/maps), for the check of where a moved mapping landed */
+  mappedRanges?(): { start: bigint; end: bigint }[] | null;
+  /** calls this OS binds itself (aio_mlock on FreeBSD; mlock2 and mremap on Linux) */
   extraCallables?(ctx: PosixContext): Partial<Record<CallableName, (args: readonly bigint[]) => CallResult>>;
   /** the first address a process may map (below it: the NULL page form of confinement); default: the first page */
   nullEnd?(pageSize: number): bigint;
@@ -366,21 +401,13 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       changed(sys.memset(addr, 0, BigInt(pages) * ps));
     },
     isMapped: (addr) => sys.mincore(addr, ps, Buffer.alloc(1)) === 0,
+    ...(hooks.mappedRanges ? { mappedRanges: hooks.mappedRanges } : {}),
   };
 
   const callables = new Map<CallableName, (args: readonly bigint[]) => CallResult>();
   for (const fn of SYNC_CALLABLES) {
-    let f: (...a: unknown[]) => unknown;
-    try {
-      f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
-    } catch {
-      continue; // not in this libc: cases calling it are `unsupported`
-    }
-    callables.set(fn, (args) => {
-      const ret = Number(f(...convertArgs(fn, args, wordBits)));
-      // koffi keeps the last errno even after success: read it only when the call reported failure.
-      return { ret, errno: ret === -1 ? koffi.errno() : null };
-    });
+    const f = bindIntCall(libc, fn, wordBits);
+    if (f !== null) callables.set(fn, f); // else not in this libc: cases calling it are `unsupported`
   }
   const call = (fn: CallableName, args: readonly bigint[]): CallResult => {
     const f = callables.get(fn);

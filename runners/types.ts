@@ -77,6 +77,9 @@ export interface CallResult {
   errno: number | null;
   /** asynchronous calls that were enqueued: aio_return's value, and aio_error's number when the request failed */
   completion?: { ret: number; errno: number | null };
+  /** pointer-returning calls (mremap) that succeeded: the address returned. For the worker alone, never recorded
+   * (it differs from run to run); `ret` is then 0 */
+  address?: bigint;
 }
 
 export interface Credentials {
@@ -122,6 +125,9 @@ export interface Runner {
     touch(addr: bigint, pages: number): void;
     /** whether any mapping covers the page at addr (used to check that a hole stayed a hole) */
     isMapped(addr: bigint): boolean;
+    /** every mapping of the process as [start, end) ranges, or null where the OS cannot list them; the worker reads it
+     * before a call that may move memory (mremap), to check where the kernel put it. Absent: no such list here */
+    mappedRanges?(): { start: bigint; end: bigint }[] | null;
   };
   readonly probes: Probes;
   /** Set where no process is exempt from RLIMIT_MEMLOCK (canLockMemory is false even for root): the privileged

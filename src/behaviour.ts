@@ -60,6 +60,8 @@ export function behaviourOf(c: CaseResult): Fact[] {
   push('call', 'call', o.call.text);
   push('outcome', 'outcome', outcome(o.call));
   push('outcome', 'completion', outcome(o.call.completion));
+  // pointer-returning calls (mremap): where the mapping went is behaviour (the address itself is never recorded)
+  if (o.call.moved !== undefined) push('outcome', 'moved', String(o.call.moved));
   push('setup', 'setup calls', o.before.map((x) => `${x.text} → ${outcome(x)}`).join('; '));
   if (o.after !== undefined) push('outcome', 'steps after the call', o.after.map((x) => `${x.text} → ${outcome(x)}`).join('; '));
   for (const [name, m] of Object.entries(o.effects.mappings)) {

@@ -31,6 +31,9 @@ export const CallRecord = z.strictObject({
   errno: ShortText.nullable(),
   /** asynchronous calls: how the request ended (aio_return, and aio_error's value when it failed) */
   completion: z.strictObject({ ret: z.int(), errno: ShortText.nullable() }).optional(),
+  /** pointer-returning calls (mremap) that succeeded (ret 0): whether the kernel moved the mapping; the address
+   * itself is never recorded, it differs from run to run */
+  moved: z.boolean().optional(),
 });
 export type CallRecord = z.infer<typeof CallRecord>;
 

@@ -70,7 +70,8 @@ export function describeObserved(obs: Observation): string {
   const outcome = (r: { ret: number; errno: string | null }): string =>
     r.ret === -1 ? `fails ${r.errno ?? '(no errno)'}` : `returns ${r.ret}`;
   const completion = obs.call.completion;
-  const call = `${outcome(obs.call)}${completion ? `; completes ${outcome(completion)}` : ''}`;
+  const moved = obs.call.moved === undefined ? '' : obs.call.moved ? ' (the mapping moved)' : ' (in place)';
+  const call = `${outcome(obs.call)}${moved}${completion ? `; completes ${outcome(completion)}` : ''}`;
   const maps = Object.entries(obs.effects.mappings).map(
     ([name, m]) => `${name} locked ${m.locked ?? '?'}, resident ${m.resident ?? '?'}`,
   );

@@ -433,7 +433,9 @@ describe('every adapter', () => {
     // at 32 bits an address or size is a 32-bit unsigned value, as the ia32 ABI passes it
     expect(convertArgs('mlock', [0xffff_f000n, 8192n], 32)).toEqual([0xffff_f000n, 8192n]);
     expect(convertArgs('mlock', [(1n << 64n) - 1n, (1n << 32n) + 5n], 32)).toEqual([0xffff_ffffn, 5n]);
-    for (const fn of CALLABLE_NAMES) expect(prototypeOf(fn)).toMatch(new RegExp(`^int ${fn}\\(`));
+    for (const fn of CALLABLE_NAMES) expect(prototypeOf(fn)).toMatch(new RegExp(`^(int|uintptr_t) ${fn}\\(`));
+    // mremap returns a pointer (MAP_FAILED on failure) and takes its new size as a size_t
+    expect(prototypeOf('mremap')).toBe('uintptr_t mremap(uintptr_t a0, size_t a1, size_t a2, int a3)');
   });
 });
 

@@ -179,6 +179,11 @@ const ROWS: Row[] = [
   // --- lint: confinement (src/worker/confine.ts), hostile ranges decided statically ---
   { fixture: 'call-escapes-region', file: 'mlock.yaml', line: 9, col: 11, token: 'mlock(buf, 0x10000000)', path: 'cases[0].call', message: 'mlock\'s range starts in "buf" and reaches 64511 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
   { fixture: 'before-outside-case', file: 'mlock.yaml', line: 9, col: 14, token: '"munmap(0xdd3000, 1p)"', path: 'cases[0].before[0]', message: 'munmap\'s range 0xdd3000-0xdd4000 is not in the case\'s mappings, the NULL page (below 0x1000) or the kernel\'s part (from 0x8000000000000000); a spec may touch only its own mappings (with 4096-byte pages)' },
+  // the calls that interact with locks: madvise's range is confined as mlock's (MADV_DONTNEED would discard the
+  // worker's own pages), and an mremap must be one the worker can follow (src/spec/rules/remap-arguments.ts)
+  { fixture: 'madvise-escapes-region', file: 'madvise.yaml', line: 9, col: 11, token: 'madvise(buf, 0x10000000, MADV_DONTNEED)', path: 'cases[0].call', message: 'madvise\'s range starts in "buf" and reaches 65533 page(s) past its fenced region (its pages and one guard page on each side); a spec may touch only its own mappings (with 4096-byte pages)' },
+  { fixture: 'remap-fixed-flag', file: 'mremap.yaml', line: 9, col: 11, token: 'mremap(buf, 1p, 1p, MREMAP_MAYMOVE | 2)', path: 'cases[0].call', message: 'mremap\'s flags "MREMAP_MAYMOVE | 2" are refused: expected 0 or MREMAP_MAYMOVE (MREMAP_FIXED would replace memory at an address of the spec\'s choosing, MREMAP_DONTUNMAP leaves an untracked copy)' },
+  { fixture: 'remap-inside-mapping', file: 'mremap.yaml', line: 10, col: 9, token: 'mremap(buf + 1p, 1p, 2p, 0)', path: 'cases[0].before[1]', message: 'mremap\'s address "buf + 1p" is not a mapping of this case by itself; expected one of buf, the mapping it resizes or moves from its first page' },
   { fixture: 'lock-budget', file: 'mlock.yaml', line: 7, col: 7, token: 'm1:', path: 'cases[0].memory', message: 'the case maps 17408 pages, over the lock budget of 16384 pages' },
 
   // --- lint: an expectation that accepts every outcome is not a check (src/spec/rules/accepts-everything.ts) ---

@@ -4,8 +4,10 @@
 /** How an argument is used; the runner binds each as an address-wide (uintptr_t), size_t or C int parameter.
  * `mapping` and `file` are names, never numbers: `mapping` is a deferred mapping of the case (the worker places it),
  * `file` a file-backed mapping of the case (the runner passes that mapping's own descriptor), so no spec can name an
- * arbitrary address or descriptor through them. */
-export type ParamKind = 'addr' | 'size' | 'int' | 'mapping' | 'file';
+ * arbitrary address or descriptor through them. `resize` is a size_t too: the length the range at the `addr` before
+ * it may take after the call (mremap's new_size), so confinement holds [addr, addr + resize) to the case's memory as
+ * it does [addr, addr + size). */
+export type ParamKind = 'addr' | 'size' | 'resize' | 'int' | 'mapping' | 'file';
 
 export const CALLABLES = {
   mlock: ['addr', 'size'],
@@ -25,6 +27,15 @@ export const CALLABLES = {
   mmap: ['mapping'],
   // ftruncate(name, length): the file behind a file-backed mapping of the case, to a length within the case budget.
   ftruncate: ['file', 'size'],
+  // The calls that interact with locks (issue 11). madvise(addr, len, advice), msync(addr, len, flags) and Linux
+  // mlock2(addr, len, flags) touch [addr, addr + len) only.
+  madvise: ['addr', 'size', 'int'],
+  msync: ['addr', 'size', 'int'],
+  mlock2: ['addr', 'size', 'int'],
+  // mremap(old_address, old_size, new_size, flags), Linux: never a fifth argument. Its flags may be 0 or
+  // MREMAP_MAYMOVE only (MREMAP_FIXED and MREMAP_DONTUNMAP would place or leave memory at an address the case does
+  // not own; confine.ts refuses them, lint too), and where the kernel moves the mapping the worker follows it.
+  mremap: ['addr', 'size', 'resize', 'int'],
 } as const satisfies Record<string, readonly ParamKind[]>;
 
 export type CallableName = keyof typeof CALLABLES;
@@ -62,6 +73,10 @@ export function isStepBuiltin(name: string): name is StepBuiltinName {
   return Object.hasOwn(STEP_BUILTINS, name);
 }
 
+/** Functions that return a pointer (void *), MAP_FAILED on failure: the runner reports success as 0 and the address
+ * to the worker alone, which never records it (addresses differ from run to run); the record says `moved`. */
+export const POINTER_RETURNING: ReadonlySet<CallableName> = new Set(['mremap']);
+
 /** Symbolic constants a call may use; each runner supplies their values (or lacks them: then `unsupported`).
  * SIZE_MAX is the largest length; UINTPTR_MAX is the highest address, so "UINTPTR_MAX - 1p + 1" is the last page of
  * the address space. Both follow the target's width (2^64 - 1, or 2^32 - 1 for an i386 process): a case that means
@@ -70,6 +85,8 @@ export const CONSTANT_NAMES = [
   'MCL_CURRENT', 'MCL_FUTURE', 'MCL_ONFAULT', 'PROT_NONE', 'PROT_READ', 'PROT_WRITE', 'PROT_EXEC', 'SIZE_MAX',
   'UINTPTR_MAX', 'NULL', 'SIGEV_NONE', 'SIGEV_SIGNAL', 'SIGEV_THREAD', 'SIGEV_KEVENT',
   'LIO_NOWAIT', 'LIO_WAIT',
+  'MADV_WILLNEED', 'MADV_DONTNEED', 'MADV_FREE', 'MS_ASYNC', 'MS_SYNC', 'MS_INVALIDATE', 'MLOCK_ONFAULT',
+  'MREMAP_MAYMOVE',
 ] as const;
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
 

@@ -13,6 +13,7 @@ import { expectationsCheckSomething } from './rules/accepts-everything.js';
 import { expectationsRestOnTheFunctionsRelease } from './rules/document-release.js';
 import { deferredMappingsMappedOnce, filesResized, mappingsFollowMappings, nameArgumentsName } from './rules/memory-kinds.js';
 import { touchesWritablePages } from './rules/touch-writable.js';
+import { remapsFollowable } from './rules/remap-arguments.js';
 import { type Expectation, type PageSet } from './schema.js';
 
 export type Rule = (catalog: Catalog) => Diagnostic[];
@@ -265,6 +266,7 @@ export const RULES: Record<string, Rule> = {
   nameArgumentsName,
   deferredMappingsMappedOnce,
   filesResized,
+  remapsFollowable,
   profileIdMatchesFile,
   profileIdsUnique,
   profileClausesWellFormed,

@@ -48,14 +48,62 @@ export function touchedPages(addr: bigint, len: bigint, pageSize: bigint, wordBi
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** The (addr, size) parameter pairs of a callable: argument indices. */
+/** The (addr, length) parameter pairs of a callable, as argument indices: each `addr` with every `size` or `resize`
+ * after it up to the next `addr` (mremap: the old range [0, 1] and the range it may grow to in place [0, 2]). */
 export function rangeParams(fn: CallableName): [number, number][] {
   const kinds: readonly ParamKind[] = CALLABLES[fn];
   const pairs: [number, number][] = [];
   kinds.forEach((k, i) => {
-    if (k === 'addr' && kinds[i + 1] === 'size') pairs.push([i, i + 1]);
+    if (k !== 'addr') return;
+    for (let j = i + 1; j < kinds.length && kinds[j] !== 'addr'; j++) if (kinds[j] === 'size' || kinds[j] === 'resize') pairs.push([i, j]);
   });
   return pairs;
+}
+
+/** Where each of the case's mappings starts now (after an mremap that moved it: where the kernel put it). */
+export interface MappingStart {
+  name: string;
+  base: bigint;
+}
+
+/** Why an mremap may not be made, beyond its ranges: the worker follows a moved mapping only from its first page
+ * (the mapping's own name, so the name can stand for where it went), and the flags may be 0 or MREMAP_MAYMOVE
+ * alone: MREMAP_FIXED takes a fifth argument, an address the call would unmap whatever is there (and the binding
+ * has no fifth argument, so it would be a stray register), MREMAP_DONTUNMAP leaves a second copy the case does not
+ * track. An unknown bit is refused too: it may be a flag of a later kernel with the same powers. Null: allowed. */
+export function remapProblem(fn: string, args: readonly bigint[], mappings: readonly MappingStart[], mayMove: bigint | undefined): string | null {
+  if (fn !== 'mremap') return null;
+  const [addr = 0n, , , flags = 0n] = args;
+  if (flags !== 0n && flags !== mayMove) {
+    return `mremap's flags ${hex(flags)} are neither 0 nor MREMAP_MAYMOVE${mayMove === undefined ? '' : ` (${hex(mayMove)})`}; MREMAP_FIXED and MREMAP_DONTUNMAP would put memory where the case does not own it`;
+  }
+  if (!mappings.some((m) => m.base === addr)) {
+    return `mremap's address ${hex(addr)} is not the first page of one of the case's mappings (${mappings.map((m) => m.name).join(', ') || 'none'}); the worker follows a remapped mapping only from its start`;
+  }
+  return null;
+}
+
+/** Where a moved mapping landed overlaps a mapping the process had before the call that is still there, unchanged,
+ * after it (other than the mapping's own old range): the kernel chose a free range, so this does not happen, but if
+ * a runtime reported a wrong address the cleanup would unmap someone else's memory. A mapping of `before` that is
+ * gone from `after` was unmapped meanwhile by another thread (Node's GC runs beside the worker), and the kernel may
+ * then have given its room to the moved mapping: not a problem. Null: the landing holds nothing of anyone else's. */
+export function landingProblem(
+  landing: { start: bigint; end: bigint },
+  old: { start: bigint; end: bigint },
+  before: readonly { start: bigint; end: bigint }[],
+  after: readonly { start: bigint; end: bigint }[],
+): string | null {
+  const stillThere = (m: { start: bigint; end: bigint }): boolean => after.some((n) => n.start === m.start && n.end === m.end);
+  for (const m of before.filter(stillThere)) {
+    // the part of m that is not the old range and lies in the landing range
+    for (const [s, e] of [[m.start, m.end < old.start ? m.end : old.start], [m.start > old.end ? m.start : old.end, m.end]] as const) {
+      const from = s > landing.start ? s : landing.start;
+      const to = e < landing.end ? e : landing.end;
+      if (from < to) return `the kernel moved the mapping to ${hex(landing.start)}-${hex(landing.end)}, which overlaps ${hex(m.start)}-${hex(m.end)}, mapped before the call and after it and not the case's`;
+    }
+  }
+  return null;
 }
 
 /** Why a call may not be made: a range that starts in the case's memory and leaves it, or one that is nowhere of

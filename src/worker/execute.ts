@@ -9,7 +9,7 @@ import { CALLABLES, isCallable, isConstantName, isStepBuiltin } from '../spec/fu
 import { pagesOf } from '../spec/memory.js';
 import { type Mapping, type Step, stepCall } from '../spec/schema.js';
 import { listOf, matches } from '../verdict.js';
-import { confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, namedMappingsOf, type Region } from './confine.js';
+import { confinementProblem, describeConfinement, landingProblem, lengthProblem, nameArgumentProblem, namedMappingsOf, type Region, remapProblem } from './confine.js';
 import { CaseError } from './case-error.js';
 import { CaseFiles } from './case-files.js';
 import { PageAccess } from './page-access.js';
@@ -26,7 +26,11 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
   const placed: Placed[] = [];
   const files = new CaseFiles();
   const outcome = runPlaced(runner, item, placed, files, onCalled);
-  for (const p of placed) runner.memory.unmap(p.reservation, p.reservationPages);
+  const ps = BigInt(runner.pageSize);
+  for (const p of placed) {
+    runner.memory.unmap(p.reservation, p.reservationPages);
+    for (const r of p.outside) runner.memory.unmap(r.start, Number((r.end - r.start) / ps));
+  }
   // after the mappings: a file of the case is closed and removed whether the case ran or failed
   files.cleanup();
   const stale = placed.filter((p) => pagesOfReservation(runner, p).some((a) => runner.memory.isMapped(a)));
@@ -35,6 +39,16 @@ export function executeCase(runner: Runner, item: PlanItem, onCalled?: (call: Ca
   // The worker is not at its baseline: say so on this case, and let the parent replace the worker.
   const why = `mappings of the case still present after cleanup: ${stale.map((p) => p.name).join(', ')}`;
   return { ...outcome, durationMs, warnings: [...(outcome.warnings ?? []), why], retire: why };
+}
+
+/** The fenced regions confinement allows: each reservation (guards and holes included), and where mremap moved a
+ * mapping, the range it occupies now. Recomputed before every call: a moved or shrunk mapping's old pages may be
+ * anyone's by then. */
+function regionsOf(placed: readonly Placed[], ps: bigint): Region[] {
+  return placed.flatMap((p) => [
+    { name: p.name, start: p.reservation, end: p.reservation + BigInt(p.reservationPages) * ps },
+    ...p.outside.map((r) => ({ name: p.name, ...r })),
+  ]);
 }
 
 /** Everything between placing the mappings and observing the effects; `placed` collects what to clean up. */
@@ -64,13 +78,12 @@ function runPlaced(
       constants: runner.constants as Record<string, bigint>,
     };
     const access = new PageAccess([], env.pageSize, { read: runner.constants.PROT_READ ?? 1n, write: runner.constants.PROT_WRITE ?? 2n });
-    // Mappings, their fenced regions and their page access grow as mappings are placed (after the call, mmap steps).
-    const regions: Region[] = [];
+    // Mappings and their page access grow as mappings are placed (after the call, mmap steps); their fenced regions
+    // are recomputed before each call (regionsOf), since mremap may move a mapping.
     const add = (ps: Placed[]): void => {
       for (const p of ps) {
         placed.push(p);
         env.mappings[p.name] = p.base;
-        regions.push({ name: p.name, start: p.reservation, end: p.reservation + BigInt(p.reservationPages) * env.pageSize });
         access.add(p);
         untrackPastEof(p, declared[p.name]?.file_pages ?? p.layout.length);
       }
@@ -114,11 +127,14 @@ function runPlaced(
       } catch (e) {
         throw new CaseError('error', `${call.text}: ${(e as Error).message}`);
       }
-      const refused = confinementProblem(call.fn, args, regions, runner.addressSpace, env.pageSize);
+      const refused = confinementProblem(call.fn, args, regionsOf(placed, env.pageSize), runner.addressSpace, env.pageSize);
       if (refused?.kind === 'wraps-only-in-process') throw new CaseError('unsupported', `not run: ${call.text}: ${describeConfinement(refused, true)}`);
       if (refused !== null) throw new CaseError('error', `refused ${call.text}: ${describeConfinement(refused, true)}`, true);
       const tooLong = lengthProblem(call.fn, args, item.budgetBytes);
       if (tooLong !== null) throw new CaseError('error', `refused ${call.text}: ${tooLong}`, true);
+      const remap = remapProblem(call.fn, args, placed, runner.constants.MREMAP_MAYMOVE);
+      if (remap !== null) throw new CaseError('error', `refused ${call.text}: ${remap}`, true);
+      const mapsBefore = call.fn === 'mremap' ? mappingsBeforeRemap(runner, args) : null;
       // Measured right before each whole-process lock, after the steps before it changed what is mapped.
       if (call.fn === 'mlockall') checkProcessBudget(runner, item);
       const r = runner.call(call.fn as Parameters<Runner['call']>[0], args);
@@ -131,6 +147,14 @@ function runPlaced(
         const p = placed.find((q) => term?.kind === 'name' && q.name === term.name);
         const len = args[1] ?? 0n;
         if (p !== undefined) untrackPastEof(p, Number((len + env.pageSize - 1n) / env.pageSize));
+      }
+      if (call.fn === 'munmap' && r.ret === 0) forgetUnmapped(placed, args, env.pageSize);
+      if (r.address !== undefined) {
+        // Never the address itself (it differs from run to run): whether the mapping moved, and the mapping's name
+        // stands for where it is now in every later step and observation.
+        rec.moved = r.address !== args[0];
+        const p = followRemap(runner, placed, args, r.address, env.pageSize, mapsBefore);
+        env.mappings[p.name] = p.base;
       }
       checkLocked(runner, rec, lockedAtStart, lockBudget);
       return rec;
@@ -303,3 +327,78 @@ export function stepMismatch(step: Step, rec: CallRecord): string | undefined {
   return `setup step ${rec.text} was declared to ${declared} but ${got}`;
 }
 
+/** The process's mappings right before an mremap that may move memory, to check where the kernel put it; an OS that
+ * cannot list them cannot run a move (the case is unsupported). Null where the call cannot move anything. */
+function mappingsBeforeRemap(runner: Runner, args: readonly bigint[]): { start: bigint; end: bigint }[] | null {
+  if ((args[3] ?? 0n) === 0n) return null;
+  const ranges = runner.memory.mappedRanges?.() ?? null;
+  if (ranges === null) throw new CaseError('unsupported', 'this target cannot list its mappings, so where mremap moved a mapping could not be checked');
+  return ranges;
+}
+
+/** A successful munmap by the case freed part of a moved mapping's range: from then on that part may be anyone's, so
+ * confinement no longer allows it and the cleanup does not unmap it. (In the reservation, freed pages stay the
+ * case's, as holes do.) */
+function forgetUnmapped(placed: Placed[], args: readonly bigint[], ps: bigint): void {
+  const [addr = 0n, len = 0n] = args;
+  const start = addr - (addr % ps);
+  const end = (addr + len + ps - 1n) / ps * ps;
+  for (const p of placed) p.outside = without(p.outside, start, end);
+}
+
+/** Page count of a length as the kernel rounds it (PAGE_ALIGN). */
+const pagesIn = (bytes: bigint, ps: bigint): number => Number((bytes + ps - 1n) / ps);
+
+/** `ranges` without [start, end). */
+function without(ranges: readonly { start: bigint; end: bigint }[], start: bigint, end: bigint): { start: bigint; end: bigint }[] {
+  return ranges.flatMap((r) => [
+    ...(r.start < start ? [{ start: r.start, end: r.end < start ? r.end : start }] : []),
+    ...(r.end > end ? [{ start: r.start > end ? r.start : end, end: r.end }] : []),
+  ]);
+}
+
+/** After a successful mremap(addr, old_size, new_size, flags) that returned `landed`: the mapping starting at addr
+ * (remapProblem allowed no other) is where the kernel left it. In place, its layout shrinks (the freed pages become
+ * holes in the reservation, or leave the tracked range outside it) or grows into the holes after it (confinement
+ * kept the growth inside the reservation). Moved, it is new_size of pages at `landed`: checked to hold nothing that
+ * was mapped before the call and still is (landingProblem), then tracked for every later step, the observation and
+ * the cleanup. */
+function followRemap(
+  runner: Runner,
+  placed: Placed[],
+  args: readonly bigint[],
+  landed: bigint,
+  ps: bigint,
+  before: readonly { start: bigint; end: bigint }[] | null,
+): Placed {
+  const [addr = 0n, oldSize = 0n, newSize = 0n] = args;
+  const p = placed.find((m) => m.base === addr);
+  if (p === undefined) throw new CaseError('error', `mremap succeeded on ${addr.toString(16)}, which is no mapping's start`, true);
+  const oldPages = pagesIn(oldSize, ps);
+  const newPages = pagesIn(newSize, ps);
+  const kind = p.layout[Math.max(0, Math.min(oldPages, p.layout.length) - 1)] ?? 'rw';
+  const inReservation = addr >= p.reservation && addr < p.reservation + BigInt(p.reservationPages) * ps;
+  if (landed === addr) {
+    if (newPages < oldPages) {
+      if (inReservation) for (let i = newPages; i < Math.min(oldPages, p.layout.length); i++) p.layout[i] = 'hole';
+      else {
+        p.outside = without(p.outside, addr + BigInt(newPages) * ps, addr + BigInt(oldPages) * ps);
+        p.layout = p.layout.slice(0, newPages);
+      }
+    }
+    for (let i = oldPages; i < newPages; i++) p.layout[i] = kind;
+    return p;
+  }
+  const landing = { start: landed, end: landed + BigInt(newPages) * ps };
+  const after = runner.memory.mappedRanges?.() ?? null;
+  const overlap =
+    before === null || after === null
+      ? "the process's mappings could not be listed around the call"
+      : landingProblem(landing, { start: addr, end: addr + BigInt(oldPages) * ps }, before, after);
+  // Not tracked, so never unmapped by the cleanup: whatever is there may not be the case's.
+  if (overlap !== null) throw new CaseError('error', `mremap moved "${p.name}" where it may not be: ${overlap}`, true);
+  p.outside = [...without(p.outside, addr, addr + BigInt(oldPages) * ps), landing];
+  p.base = landed;
+  p.layout = Array.from({ length: newPages }, () => kind);
+  return p;
+}

@@ -18,8 +18,12 @@ export interface Placed {
   /** pages of that region, the guard pages included */
   reservationPages: number;
   base: bigint;
+  /** page by page as it is now: mremap may shrink it in place (pages become holes) or grow it into the holes after it */
   layout: PageKind[];
   backing: Backing;
+  /** ranges outside the reservation that hold this mapping's memory now (where mremap moved it): the cleanup
+   * unmaps them and confinement counts them as the case's */
+  outside: { start: bigint; end: bigint }[];
 }
 
 /** Making a mapping failed in the kernel: an error of the case at the start, the observed outcome of an mmap step. */
@@ -38,9 +42,11 @@ export function layoutOf(m: Mapping): PageKind[] {
 
 const isFile = (b: Backing): boolean => b === 'file-private' || b === 'file-shared';
 
+/** Every page the case's cleanup unmaps for this mapping: its reservation, and where mremap moved it. */
 export function pagesOfReservation(runner: Runner, p: Placed): bigint[] {
   const ps = BigInt(runner.pageSize);
-  return Array.from({ length: p.reservationPages }, (_, i) => p.reservation + BigInt(i) * ps);
+  const pagesFrom = (start: bigint, n: number): bigint[] => Array.from({ length: n }, (_, i) => start + BigInt(i) * ps);
+  return [pagesFrom(p.reservation, p.reservationPages), ...p.outside.map((r) => pagesFrom(r.start, Number((r.end - r.start) / ps)))].flat();
 }
 
 /** The mappings placed together, each a mapping and those that follow it in order; lint has checked that every
@@ -117,7 +123,7 @@ function back(
           : runner.memory.protect(at, pages, kind);
     if (!ok) throw new PlacementFailure(`could not prepare page ${from}${pages > 1 ? `-${from + pages - 1}` : ''} of "${name}" as ${kind}`, runner.memory.lastErrno());
   }
-  return { name, ...region, base, layout, backing };
+  return { name, ...region, base, layout: [...layout], backing, outside: [] };
 }
 
 /** Consecutive pages of one kind. */

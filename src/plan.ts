@@ -5,7 +5,8 @@ import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
 import { PROCESS_WIDE, isCallable } from './spec/functions.js';
 import { contextName } from './spec/context-name.js';
 import { LOCK_BUDGET_BYTES } from './spec/memory.js';
-import { type Case, type Context, stepCall } from './spec/schema.js';
+import type { Case, Context } from './spec/schema.js';
+import { stepCall } from './spec/step.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 /** A whole-process lock (mlockall) pins every accessible page of the Node worker, far more than any one mapping:

@@ -7,7 +7,8 @@ import type { CallRecord, MappingEffects, Observation, Snapshot } from '../resul
 import { evaluate, parseCall, type ParsedCall } from '../spec/call.js';
 import { CALLABLES, isCallable, isConstantName, isStepBuiltin } from '../spec/functions.js';
 import { pagesOf } from '../spec/memory.js';
-import { type Mapping, type Step, stepCall } from '../spec/schema.js';
+import type { Mapping, Step } from '../spec/schema.js';
+import { stepCall } from '../spec/step.js';
 import { listOf, matches } from '../verdict.js';
 import { confinementProblem, describeConfinement, landingProblem, lengthProblem, nameArgumentProblem, namedMappingsOf, type Region, remapProblem } from './confine.js';
 import { CaseError } from './case-error.js';

@@ -21,7 +21,8 @@ function send(msg: FromWorker): Promise<void> {
 
 /** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
 function runReused(runner: Runner, item: PlanItem, baseline: Baseline, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
-  const entered = enterContext(runner, item.context);
+  // proven back at its baseline after the case before: the baseline's credentials are the worker's own
+  const entered = enterContext(runner, item.context, baseline.credentials);
   if (entered.notRestorable !== undefined) {
     return { status: 'skipped', reason: entered.notRestorable, needsFresh: entered.notRestorable, durationMs: 0 };
   }

@@ -94,12 +94,15 @@ export interface Entered extends Established {
 /** Enter a context in a reused worker, for one case. Privileged: the worker's own state, checked. Unprivileged: the
  * soft RLIMIT_MEMLOCK set (the hard one kept), the groups dropped, gid and uid set to nobody with 0 kept as the saved
  * uid. Nothing is changed when the context cannot be entered restorably (a soft limit above the hard one, no
- * setresuid): the caller runs the case in a fresh process. */
-export function enterContext(runner: Runner, context: Context): Entered {
+ * setresuid): the caller runs the case in a fresh process. `current`: the credentials the worker has now, where the
+ * caller knows them (a reused worker proven back at its baseline), so they are not read again. */
+export function enterContext(runner: Runner, context: Context, current: Credentials = runner.credentials()): Entered {
   const stay = (): null => null;
-  const before = runner.credentials();
+  const before = current;
+  // Unchanged until the drop: read again only after it (each reading costs a few /proc reads).
+  let credentials = before;
   const record = (established: boolean, leave: () => string | null, problem?: string): Entered => ({
-    record: { name: contextName(context), spec: context, established, credentials: runner.credentials() },
+    record: { name: contextName(context), spec: context, established, credentials },
     leave,
     ...(problem !== undefined ? { problem } : {}),
   });
@@ -136,10 +139,15 @@ export function enterContext(runner: Runner, context: Context): Entered {
     process.setgroups?.([]);
     process.setgid?.(UNPRIVILEGED_UID);
   } catch (e) {
+    credentials = runner.credentials();
     return record(false, leave, `could not drop to gid ${UNPRIVILEGED_UID}: ${(e as Error).message}`);
   }
-  if (!setUserIds(UNPRIVILEGED_UID, UNPRIVILEGED_UID, 0)) return record(false, leave, `could not drop to uid ${UNPRIVILEGED_UID}: setresuid failed`);
+  if (!setUserIds(UNPRIVILEGED_UID, UNPRIVILEGED_UID, 0)) {
+    credentials = runner.credentials();
+    return record(false, leave, `could not drop to uid ${UNPRIVILEGED_UID}: setresuid failed`);
+  }
   const after = runner.credentials();
+  credentials = after;
   return after.euid === UNPRIVILEGED_UID && !after.canLockMemory
     ? record(true, leave)
     : record(false, leave, `after the drop the process still has euid ${after.euid}${after.canLockMemory ? ' and CAP_IPC_LOCK' : ''}`);

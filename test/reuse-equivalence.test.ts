@@ -3,6 +3,10 @@
 // runs by default (reused workers entering and leaving contexts), must give every case the same observation and the
 // same verdicts. Only environment may differ (src/behaviour.ts: durations, the worker's own locked total,
 // credentials, reasons, the process kind).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { behaviourOf } from '../src/behaviour.js';
@@ -50,5 +54,26 @@ describe.runIf(live)('reuse equivalence: the shipped suite, every case fresh vs 
     const d = diffResults(fresh, reused);
     expect([d.changed, d.flaky, d.added, d.removed, d.failing]).toEqual([[], [], [], [], false]);
     expect(d.environment.some((e) => e.what === 'process')).toBe(true);
+  });
+});
+
+describe.runIf(live)('run --fresh-processes (the CLI switch)', () => {
+  const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'run', ...args], { encoding: 'utf8' });
+
+  it('gives every case a fresh process; without it the same cases run reused', () => {
+    const out = mkdtempSync(join(tmpdir(), 'semconf-fresh-'));
+    const kinds = (file: string, ...extra: string[]): string[] => {
+      const r = run('--filter', 'mlock.whole-mapping,mlock.zero-length', '--out', join(out, file), ...extra);
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(readFileSync(join(out, file), 'utf8')) as Results).cases.map((c) => `${c.id} ${c.process ?? '-'}`);
+    };
+    expect(kinds('fresh.json', '--fresh-processes')).toEqual(['mlock.whole-mapping fresh', 'mlock.zero-length fresh']);
+    expect(kinds('reused.json')).toEqual(['mlock.whole-mapping reused', 'mlock.zero-length reused']);
+  });
+
+  it('is refused for a launched target, in one sentence, exit 2', () => {
+    const r = run('--target', 'gvisor', '--fresh-processes');
+    expect([r.status, r.stderr.trim()]).toEqual([2, 'semconf: --fresh-processes is an option of --target native only']);
   });
 });

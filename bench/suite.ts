@@ -8,7 +8,7 @@
 // (src/worker/lean.ts); `--only suite`: those and the suite figures alone.
 import { TARGETS, targetProblem } from '../src/target.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,9 +179,12 @@ async function main(): Promise<void> {
     // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
     // mechanism, so one loop; a target that cannot run here says why instead.
     const elsewhere = TARGETS.filter((t) => t !== 'native').map((t) => {
+      const out = join(dir, `${t}.json`);
       const problem = targetProblem(t);
-      const wall = problem === null ? timeCommand([CLI, 'run', '--target', t, '--out', join(dir, `${t}.json`)], [0, 1]) : NaN;
-      return { target: t, problem, wall };
+      const wall = problem === null ? timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1]) : NaN;
+      // exit 1 is also a run that wrote nothing (a launch that failed): its time is no figure
+      const failed = problem === null && !existsSync(out) ? 'the run wrote no results file, so it failed (run it by hand to see why)' : null;
+      return { target: t, problem: problem ?? failed, wall };
     });
     for (const line of suiteLines) console.log(line);
     for (const e of elsewhere) {

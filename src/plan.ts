@@ -84,7 +84,7 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
   const once = selectedCases(catalog, options);
   const repeat = options.repeat ?? 1;
   // Repetitions go round by round (the whole selection, then again), not case after case: a case that depends on
-  // what ran before it in a shared worker, or on how busy the machine is, then meets other neighbours and moments.
+  // what ran before it in a reused worker, or on how busy the machine is, then meets other neighbours and moments.
   return Array.from({ length: repeat }, (_, r) => r + 1).flatMap((repetition) =>
     once.map(({ spec, case: c }): PlanItem => {
       const context = c.as ?? 'privileged';

@@ -66,7 +66,7 @@ class WorkerProcess {
   private stderrHead = '';
   private stderrTail = '';
   private readonly results = new Map<string, (o: CaseOutcome) => void>();
-  /** what the call under test returned, as reported before the case finished (isolated workers) */
+  /** what the call under test returned, as reported before the case finished (fresh workers, and reused ones for a whole-process case) */
   private readonly called = new Map<string, CallRecord>();
   readonly hello: Promise<Hello | { failed: string }>;
   /** resolves when the process has exited and its stdio and IPC channel are closed */

@@ -3,15 +3,19 @@
 // a shared worker (the slope between running N and 2N cases); the gVisor run; `semconf merge` of 1,000 synthetic
 // results files of 100 cases each (time and peak memory); the HTML report of a 1,000-target matrix (time, size, peak
 // memory) against 250 targets; and how each figure grows when the work grows. `--only merge`: the merge figures alone.
+// Issue 13's figures: the suite with reused workers against every case fresh (run --fresh-processes), both in this
+// invocation; what one lean worker pins and what mlockall costs in it against a worker with Node's defaults
+// (src/worker/lean.ts); `--only suite`: those and the suite figures alone.
 import { TARGETS, targetProblem } from '../src/target.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plan, type PlanItem } from '../src/plan.js';
 import { readResults, type Results, writeResults } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
+import { workerCommand } from '../src/worker/lean.js';
 import { runItems } from '../src/worker/pool.js';
 import { syntheticCases, syntheticResults } from './synthetic.js';
 
@@ -41,6 +45,33 @@ async function timeItems(items: PlanItem[]): Promise<number> {
   const r = await runItems(items, { jobs: 1 });
   if (r.reports.some((x) => x.outcome.status === 'error')) throw new Error('a benchmark case broke');
   return performance.now() - t;
+}
+
+/** One worker process started as the pool starts a whole-process worker, lean or with Node's defaults: how long until
+ * its runner is ready, what a whole-process lock would pin (lockableBytes), and what mlockall(MCL_CURRENT) costs. */
+function workerFigures(lean: boolean): { startMs: number; lockableMiB: number; mlockallMs: number } {
+  const cmd = workerCommand(true, lean);
+  const runners = join(ROOT, 'dist/runners/index.js');
+  const script = `const { createRunner } = await import(${JSON.stringify(runners)});
+const runner = createRunner();
+const lockable = runner.probes.lockableBytes();
+const t = performance.now();
+const r = runner.call('mlockall', [runner.constants.MCL_CURRENT]);
+const ms = performance.now() - t;
+runner.call('munlockall', []);
+process.stdout.write(JSON.stringify({ lockable, ms, ok: r.ret === 0 }));
+runner.exitNow(0);`;
+  const t = performance.now();
+  const r = spawnSync(cmd.execPath ?? process.execPath, [...cmd.execArgv, '--input-type=module', '-e', script], { env: cmd.env, encoding: 'utf8' });
+  const wall = performance.now() - t;
+  const out = JSON.parse(r.stdout) as { lockable: number; ms: number; ok: boolean };
+  if (r.status !== 0 || !out.ok) throw new Error(`worker figures: exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return { startMs: wall - out.ms, lockableMiB: out.lockable / 1048576, mlockallMs: out.ms };
+}
+
+function medianWorker(lean: boolean): { startMs: number; lockableMiB: number; mlockallMs: number } {
+  const runs = Array.from({ length: 5 }, () => workerFigures(lean));
+  return { startMs: median(runs.map((r) => r.startMs)), lockableMiB: median(runs.map((r) => r.lockableMiB)), mlockallMs: median(runs.map((r) => r.mlockallMs)) };
 }
 
 /** SYNTHETIC results files for the merge benchmark (bench/synthetic.ts), one per target. */
@@ -108,11 +139,22 @@ async function main(): Promise<void> {
       for (const line of mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart)) console.log(line);
       return;
     }
+    const only = process.argv.slice(2).join(' ') === '--only suite';
     const catalog = loadCatalog(join(ROOT, 'specs'));
-    const shared = plan(catalog).filter((i) => !i.isolated);
-    const cases = plan(catalog).length;
+    // the marginal case is an ordinary one (no whole-process lock) that a reused worker runs itself: not one it hands
+    // back for a fresh process (a soft limit above the hard one), found by running each once
+    const candidates = plan(catalog).filter((i) => !i.isolated && !i.wholeProcess);
+    const tried = await runItems(candidates, { jobs: 1 });
+    const shared = tried.reports.filter((r) => r.process === 'reused').map((r) => r.item);
+    const planned = plan(catalog);
+    const cases = planned.length;
     const nodeStart = repeat(5, () => timeCommand(['-e', '0']));
     const suite = repeat(3, () => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]));
+    const reusedResults = readResults(join(dir, 'r.json'));
+    const reusedCount = reusedResults.cases.filter((c) => c.process === 'reused').length;
+    const freshSuite = timeCommand([CLI, 'run', '--fresh-processes', '--out', join(dir, 'fresh.json')]);
+    const leanWorker = medianWorker(true);
+    const plainWorker = medianWorker(false);
     const copies = (n: number): PlanItem[] =>
       Array.from({ length: n }, (_, k) => {
         const base = shared[k % shared.length] as PlanItem;
@@ -122,30 +164,40 @@ async function main(): Promise<void> {
     const once = median([await timeItems(copies(n)), await timeItems(copies(n)), await timeItems(copies(n))]);
     const twice = median([await timeItems(copies(2 * n)), await timeItems(copies(2 * n)), await timeItems(copies(2 * n))]);
     const perCase = (twice - once) / n;
+    const ms = (x: number): string => `${x.toFixed(1)} ms`;
+    const suiteLines = [
+      `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      `baseline  bare node start-up (median of 5):           ${ms(nodeStart)}`,
+      `suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: whole suite within 1000 ms)`,
+      `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / nodeStart).toFixed(1)} x node start-up; reused workers ${(suite / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused)`,
+      `worker    lean vs Node's defaults, start to runner:    ${ms(leanWorker.startMs)} vs ${ms(plainWorker.startMs)}  = ${(leanWorker.startMs / plainWorker.startMs).toFixed(2)} x`,
+      `worker    lockable (what mlockall pins), lean vs not:  ${leanWorker.lockableMiB.toFixed(1)} MiB vs ${plainWorker.lockableMiB.toFixed(1)} MiB  = ${(leanWorker.lockableMiB / plainWorker.lockableMiB).toFixed(2)} x`,
+      `worker    mlockall(MCL_CURRENT), lean vs not:          ${ms(leanWorker.mlockallMs)} vs ${ms(plainWorker.mlockallMs)}  = ${(leanWorker.mlockallMs / plainWorker.mlockallMs).toFixed(2)} x`,
+      `worker    ${n} vs ${2 * n} ordinary cases in one reused worker: ${ms(once)} vs ${ms(twice)}  growth x${(twice / once).toFixed(2)} for x2 work`,
+      `marginal  cost of one more case in a reused worker:    ${ms(perCase)}  = ${(perCase / nodeStart).toFixed(3)} x node start-up  (target: under 1 ms)`,
+    ];
+    // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
+    // mechanism, so one loop; a target that cannot run here says why instead.
+    const elsewhere = TARGETS.filter((t) => t !== 'native').map((t) => {
+      const out = join(dir, `${t}.json`);
+      const problem = targetProblem(t);
+      const wall = problem === null ? timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1]) : NaN;
+      // exit 1 is also a run that wrote nothing (a launch that failed): its time is no figure
+      const failed = problem === null && !existsSync(out) ? 'the run wrote no results file, so it failed (run it by hand to see why)' : null;
+      return { target: t, problem: problem ?? failed, wall };
+    });
+    for (const line of suiteLines) console.log(line);
+    for (const e of elsewhere) {
+      console.log(e.problem === null
+        ? `${e.target.padEnd(9)} semconf run --target ${e.target}, ${cases} cases: ${ms(e.wall)}  = ${(e.wall / suite).toFixed(1)} x the native suite, ${(e.wall / nodeStart).toFixed(1)} x node start-up`
+        : `${e.target.padEnd(9)} not measured: ${e.problem}`);
+    }
+    if (only) return;
 
     const merged = mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart);
     const htmlQuarter = timeHtml(join(dir, 'r.json'), 250, join(dir, 'h250.html'));
     const htmlAll = timeHtml(join(dir, 'r.json'), 1000, join(dir, 'h1000.html'));
 
-    // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
-    // mechanism, so one loop; a target that cannot run here says why instead.
-    const elsewhere = TARGETS.filter((t) => t !== 'native').map((t) => {
-      const problem = targetProblem(t);
-      const wall = problem === null ? timeCommand([CLI, 'run', '--target', t, '--out', join(dir, `${t}.json`)], [0, 1]) : NaN;
-      return { target: t, problem, wall };
-    });
-
-    const ms = (x: number): string => `${x.toFixed(1)} ms`;
-    console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`);
-    console.log(`baseline  bare node start-up (median of 5):           ${ms(nodeStart)}`);
-    console.log(`suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: whole suite within 1500 ms)`);
-    console.log(`worker    ${n} vs ${2 * n} cases in one shared worker:       ${ms(once)} vs ${ms(twice)}  growth x${(twice / once).toFixed(2)} for x2 work`);
-    console.log(`marginal  cost of one more case in a shared worker:    ${ms(perCase)}  = ${(perCase / nodeStart).toFixed(3)} x node start-up  (target: under 5 ms)`);
-    for (const e of elsewhere) {
-      console.log(e.problem === null
-        ? `${e.target.padEnd(9)} semconf run --target ${e.target}, ${cases} cases: ${ms(e.wall)}  = ${(e.wall / suite).toFixed(1)} x the native suite`
-        : `${e.target.padEnd(9)} not measured: ${e.problem}`);
-    }
     for (const line of merged) console.log(line);
     const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
     console.log(`html      250 vs 1,000 synthetic targets x 100 cases:  ${ms(htmlQuarter.ms)} vs ${ms(htmlAll.ms)}  = ${(htmlAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(htmlAll.ms / htmlQuarter.ms).toFixed(2)} for x4 work`);

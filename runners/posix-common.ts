@@ -367,6 +367,14 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     // off_t, as the mmap offset: glibc's plain ftruncate takes a long (32-bit on i386), the BSDs' an int64_t
     ftruncate: libc.func(`int ftruncate(int fd, ${platform.mmapOffset ?? 'int64_t'} length)`),
   };
+  // setresuid(2) is not POSIX (macOS and illumos lack it): absent there, unprivileged contexts get a fresh process.
+  const setresuid = ((): ((r: number, e: number, s: number) => number) | undefined => {
+    try {
+      return libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)') as (r: number, e: number, s: number) => number;
+    } catch {
+      return undefined;
+    }
+  })();
   const pageSize = Number(sys.getpagesize());
   const ps = BigInt(pageSize);
   const width = widthConstants(wordBits);
@@ -523,6 +531,13 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       const v = bytes ?? platform.rlimit.infinity;
       return sys.setrlimit(platform.rlimit.memlock, { cur: v, max: v }) === 0;
     },
+    setMemlockSoftLimit(bytes) {
+      const now = rlimit();
+      if (platform.rlimit === null || now === null) return false;
+      const v = bytes ?? platform.rlimit.infinity;
+      return v <= now.max && sys.setrlimit(platform.rlimit.memlock, { cur: v, max: now.max }) === 0;
+    },
+    ...(setresuid !== undefined ? { setUserIds: (r: number, e: number, s: number) => setresuid(r, e, s) === 0 } : {}),
     exitNow(code): never {
       sys.exit(code);
       throw new Error('_exit returned');

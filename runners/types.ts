@@ -137,6 +137,12 @@ export interface Runner {
   credentials(): Credentials;
   /** set RLIMIT_MEMLOCK (soft and hard) in bytes, or null for unlimited */
   setMemlockLimit(bytes: bigint | null): boolean;
+  /** set the soft RLIMIT_MEMLOCK only, keeping the hard one (false above it): a reused worker lowers it for a case and
+   * raises it back after, which a lowered hard limit would forbid without CAP_SYS_RESOURCE */
+  setMemlockSoftLimit(bytes: bigint | null): boolean;
+  /** setresuid(2), where the C library has it: a reused worker drops to an unprivileged uid keeping 0 as the saved
+   * uid, so it can come back (Linux clears the effective capabilities with the effective uid and restores them with it) */
+  setUserIds?(real: number, effective: number, saved: number): boolean;
   /** leave the process without running exit handlers (needed after mlockall(MCL_FUTURE)) */
   exitNow(code: number): never;
 }

@@ -14,8 +14,8 @@
 // Environment is what varies with semconf's own process: the worker's whole-process locked total (VmLck), which
 // after mlockall is the whole Node heap and moves by kilobytes from run to run; the exact byte counts behind the
 // child and exec totals; the case's duration; the free-text reason (it carries exit codes, signals and stderr lines
-// of a worker); warnings; and the credentials the context ended up with. No expectation judges any of these, so they
-// are recorded and shown, never counted as a change.
+// of a worker); warnings; the credentials the context ended up with; and whether the case ran in a fresh or a reused
+// process. No expectation judges any of these, so they are recorded and shown, never counted as a change.
 //
 // The case's own locked total is behaviour but needs no number of its own: it is the count of `L` pages over the
 // case's mappings times the page size, so the page states already compare it exactly; a second figure would count
@@ -96,6 +96,7 @@ export function behaviourOf(c: CaseResult): Fact[] {
 export function environmentOf(c: CaseResult): { what: string; value: string }[] {
   const bytes = (n: number | null | undefined): string => (n === null || n === undefined ? '?' : `${n} B`);
   const out = [{ what: 'duration', value: `${c.durationMs} ms` }];
+  if (c.process !== undefined) out.push({ what: 'process', value: c.process });
   if (c.reason !== undefined) out.push({ what: 'reason', value: c.reason });
   if (c.warnings !== undefined) out.push({ what: 'warnings', value: c.warnings.join('; ') });
   const cred = c.context.credentials;

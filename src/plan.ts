@@ -1,4 +1,6 @@
-// Plan: cases × contexts → work items, in spec order. Decides which items need a fresh process.
+// Plan: cases × contexts → work items, in spec order. Decides which items need a fresh process: by default only those
+// whose state a reused worker could not take back faithfully; with `freshProcesses`, every one (the reference the
+// reuse-equivalence test compares against).
 import { parseCall } from './spec/call.js';
 import { selector, type SelectionOptions } from './selection.js';
 import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
@@ -22,8 +24,13 @@ export interface PlanItem {
   case: Case;
   context: Context;
   contextName: string;
-  /** runs in a fresh process that leaves through _exit, because it changes process-wide state */
+  /** runs in a fresh process of its own that leaves through _exit (see freshReason) */
   isolated: boolean;
+  /** why the item gets a fresh process; absent when a reused worker runs it */
+  freshReason?: string;
+  /** the case locks or unlocks the whole process (mlockall, munlockall): a reused worker for it runs V8 without a JIT
+   * and undoes it with munlockall after the case */
+  wholeProcess: boolean;
   timeoutMs: number;
   /** most bytes the case's own mappings may span */
   budgetBytes: number;
@@ -39,11 +46,23 @@ function observationsAskedFor(c: Case): PlanItem['observe'] {
   return { child: outcomes.some((o) => o.child !== undefined), exec: outcomes.some((o) => o.exec !== undefined) };
 }
 
+/** The functions a case calls: its setup steps, the call under test, the steps after it. */
+const callsOf = (c: Case): string[] => [...(c.before ?? []).map(stepCall), c.call, ...(c.after ?? []).map(stepCall)].map((text) => parseCall(text).fn);
+
 function changesProcessState(c: Case): boolean {
-  return [...(c.before ?? []).map(stepCall), c.call, ...(c.after ?? []).map(stepCall)].some((text) => {
-    const fn = parseCall(text).fn;
-    return isCallable(fn) && PROCESS_WIDE.has(fn);
-  });
+  return callsOf(c).some((fn) => isCallable(fn) && PROCESS_WIDE.has(fn));
+}
+
+/** Why a case cannot run in a reused worker, or undefined when it can. */
+export function freshReasonOf(c: Case, context: Context, observe: PlanItem['observe']): string | undefined {
+  if (observe.exec) return 'the exec probe replaces the process';
+  // Under a finite RLIMIT_MEMLOCK without CAP_IPC_LOCK, mlockall(MCL_FUTURE) can succeed and leave Node unable to
+  // allocate (it dies with bad_alloc): such a worker could not even undo it. The flags are expressions, so any
+  // mlockall there is taken as one.
+  if (context !== 'privileged' && context.memlock !== 'unlimited' && callsOf(c).includes('mlockall')) {
+    return `mlockall under a finite RLIMIT_MEMLOCK (${context.memlock}) may starve the worker`;
+  }
+  return undefined;
 }
 
 export interface PlanOptions extends SelectionOptions {
@@ -53,6 +72,8 @@ export interface PlanOptions extends SelectionOptions {
   /** every case's timeout times this (default 1): a target that emulates every instruction (a VM under TCG) runs a
    * case tens of times slower than this machine, and a timeout guards against hangs, not slowness */
   timeoutScale?: number;
+  /** every case in a fresh process of its own (run --fresh-processes): the reference for the reuse-equivalence test */
+  freshProcesses?: boolean;
 }
 
 /** The catalog's cases the selection (--filter, --exclude, --shard) keeps, in spec order. */
@@ -65,11 +86,12 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
   const once = selectedCases(catalog, options);
   const repeat = options.repeat ?? 1;
   // Repetitions go round by round (the whole selection, then again), not case after case: a case that depends on
-  // what ran before it in a shared worker, or on how busy the machine is, then meets other neighbours and moments.
+  // what ran before it in a reused worker, or on how busy the machine is, then meets other neighbours and moments.
   return Array.from({ length: repeat }, (_, r) => r + 1).flatMap((repetition) =>
     once.map(({ spec, case: c }): PlanItem => {
       const context = c.as ?? 'privileged';
       const observe = observationsAskedFor(c);
+      const freshReason = options.freshProcesses === true ? 'every case in a fresh process (--fresh-processes)' : freshReasonOf(c, context, observe);
       return {
         key: `${c.id}@${contextName(context)}${repeat > 1 ? `#${repetition}` : ''}`,
         repetition,
@@ -77,8 +99,9 @@ export function plan(catalog: Catalog, options: PlanOptions = {}): PlanItem[] {
         case: c,
         context,
         contextName: contextName(context),
-        // an exec probe ends the worker's process (src/worker/exec-probe.ts): such a case needs a process of its own
-        isolated: context !== 'privileged' || changesProcessState(c) || observe.exec,
+        isolated: freshReason !== undefined,
+        ...(freshReason !== undefined ? { freshReason } : {}),
+        wholeProcess: changesProcessState(c),
         timeoutMs: Math.round((c.timeout_ms ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS) * (options.timeoutScale ?? 1)),
         budgetBytes: LOCK_BUDGET_BYTES,
         processBudgetBytes: PROCESS_LOCK_BUDGET_BYTES,

@@ -131,6 +131,11 @@ export const CaseResult = z.strictObject({
   status: CaseStatus,
   reason: LongText.optional(),
   durationMs: z.number().min(0),
+  /** whether the case had a process of its own (`fresh`: its context established at start, gone after the case) or
+   * ran in a worker that runs case after case (`reused`: entering the context and leaving it, proven back at its
+   * baseline after every case). Environment, like the duration: never a change in a diff. Absent in files written
+   * before the field existed */
+  process: z.enum(['fresh', 'reused']).optional(),
   observed: Observation.optional(),
   warnings: z.array(LongText).optional(),
   flaky: Flaky.optional(),

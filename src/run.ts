@@ -66,6 +66,7 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
       status: r.outcome.status,
       ...pick(r.outcome),
       durationMs: Math.round(r.outcome.durationMs * 100) / 100,
+      process: r.process,
       ...(r.outcome.warnings !== undefined ? { warnings: r.outcome.warnings } : {}),
       verdicts,
     };

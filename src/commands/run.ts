@@ -32,7 +32,7 @@ function saveResults(wanted: string, results: Results): string {
 
 export const runCommand: Command = {
   summary: 'run every case against this machine, write the results file and print the report',
-  usage: `semconf run [--target ${TARGETS.join('|')}] [--kernel FILE|DIR] [--specs DIR] [--profile P]... [--filter PATTERN]... [--exclude PATTERN]... [--shard K/N] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress] [--allow-skipped]
+  usage: `semconf run [--target ${TARGETS.join('|')}] [--kernel FILE|DIR] [--specs DIR] [--profile P]... [--filter PATTERN]... [--exclude PATTERN]... [--shard K/N] [--out FILE] [--jobs N] [--repeat N] [--json] [--progress] [--allow-skipped] [--fresh-processes]
 
   --target T        where the system calls run: native (default, this machine's kernel), gvisor (the whole suite
                     inside gVisor: runsc --network=none --ignore-cgroups do), ia32 (an i386 Node on this x86_64
@@ -52,12 +52,15 @@ ${SELECTION_USAGE}
                     total are environment and never make a case flaky)
   --json            print the results JSON instead of the terminal report
   --progress        print each case to stderr as it completes: its verdicts and how long it took
-  --allow-skipped   exit 0 although no case could run or a required context could not be established (exit 3)`,
+  --allow-skipped   exit 0 although no case could run or a required context could not be established (exit 3)
+  --fresh-processes --target native only: every case in a fresh worker process of its own, none reused (slower; the
+                    reference the reuse-equivalence test compares the default against)`,
   options: {
     specs: { type: 'string' },
     profile: { type: 'string', multiple: true },
     ...SELECTION_OPTIONS,
     'allow-skipped': { type: 'boolean' },
+    'fresh-processes': { type: 'boolean' },
     out: { type: 'string' },
     jobs: { type: 'string' },
     repeat: { type: 'string' },
@@ -71,6 +74,8 @@ ${SELECTION_USAGE}
     if (!isTarget(target)) throw new UsageError(`unknown target "${target}"; expected one of ${TARGETS.join(', ')}`);
     const kernel = str(values.kernel);
     if (kernel !== undefined && target !== 'vm') throw new UsageError('--kernel is an option of --target vm only');
+    const fresh = values['fresh-processes'] === true;
+    if (fresh && target !== 'native') throw new UsageError('--fresh-processes is an option of --target native only');
     const targetOptions = kernel !== undefined ? { kernel } : {};
     const unavailable = targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
@@ -103,6 +108,7 @@ ${SELECTION_USAGE}
     let done = 0;
     const results = await runOnTarget(target, catalog, resolve(specs), {
       jobs,
+      ...(fresh ? { freshProcesses: true } : {}),
       ...(repeat > 1 ? { repeat } : {}),
       onStart: (n) => {
         planned = n;

@@ -1,10 +1,13 @@
-// Worker process entry. Started by pool.ts with a WorkerStart as argv[2]; establishes its context, says hello, then
-// runs the cases it is sent. A shared worker checks after each case that it is back at its baseline and retires
-// when it is not; an isolated worker runs one case and leaves through _exit (after mlockall(MCL_FUTURE) Node would
-// abort in its own exit path).
+// Worker process entry. Started by pool.ts with a WorkerStart as argv[2]; says hello, then runs the cases it is sent.
+// A fresh worker establishes its one context at start, runs one case and leaves through _exit (after
+// mlockall(MCL_FUTURE) Node would abort in its own exit path). A reused worker enters each case's context and leaves
+// it after, undoes a whole-process lock with munlockall, and proves it is back at its baseline (baseline.ts); it
+// retires when it is not.
 import { createRunner } from '../../runners/index.js';
 import type { Runner } from '../../runners/types.js';
-import { establishContext } from './context.js';
+import type { PlanItem } from '../plan.js';
+import { type Baseline, departuresFrom, takeBaseline } from './baseline.js';
+import { enterContext, establishContext } from './context.js';
 import { executeCase } from './execute.js';
 import type { CallRecord } from '../results.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
@@ -16,19 +19,41 @@ function send(msg: FromWorker): Promise<void> {
   });
 }
 
-function baselineOf(runner: Runner): string {
-  const creds = runner.credentials();
-  return JSON.stringify({ locked: runner.probes.lockedBytes(), memlock: creds.memlock, euid: creds.euid });
+/** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
+function runReused(runner: Runner, item: PlanItem, baseline: Baseline, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
+  // proven back at its baseline after the case before: the baseline's credentials are the worker's own
+  const entered = enterContext(runner, item.context, baseline.credentials);
+  if (entered.notRestorable !== undefined) {
+    return { status: 'skipped', reason: entered.notRestorable, needsFresh: entered.notRestorable, durationMs: 0 };
+  }
+  let outcome: CaseOutcome =
+    entered.problem !== undefined ? { status: 'skipped', reason: entered.problem, durationMs: 0 } : executeCase(runner, item, onCalled);
+  // Undone inside the context, before anything else is mapped: under MCL_FUTURE every mapping the worker makes is
+  // locked, and in an unprivileged context charged against its limit.
+  if (item.wholeProcess && runner.has('munlockall')) runner.call('munlockall', []);
+  const left = entered.leave();
+  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline)];
+  if (outcome.execPending === true) {
+    // never in a reused worker: the exec ends the process (plan.ts gives every case that observes an exec a fresh one)
+    const { execPending: _, ...rest } = outcome;
+    outcome = { ...rest, status: 'error', reason: 'the exec probe needs a fresh worker' };
+  }
+  if (departures.length > 0) {
+    const why = `worker state after the case differs from its baseline: ${departures.join('; ')}`;
+    outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
+  }
+  return { ...outcome, context: entered.record };
 }
 
 async function main(): Promise<void> {
   const start = JSON.parse(process.argv[2] ?? '{}') as WorkerStart;
   const runner = createRunner();
-  const { record: context, problem } = establishContext(runner, start.context);
-  const baseline = baselineOf(runner);
+  const established = start.process === 'fresh' ? establishContext(runner, start.context) : null;
+  const baseline = takeBaseline(runner);
   const { lockState, residency, lockedTotal, forkChild, execChild } = runner.probes;
   const probes = { lockState, residency, lockedTotal, forkChild, execChild };
-  await send({ type: 'hello', facts: runner.facts, probes, context, ...(problem !== undefined ? { contextProblem: problem } : {}) });
+  const problem = established?.problem;
+  await send({ type: 'hello', facts: runner.facts, probes, context: established?.record ?? null, ...(problem !== undefined ? { contextProblem: problem } : {}) });
 
   // The parent is gone (or asked us to leave): leave at once, through _exit, whatever this process locked.
   process.on('disconnect', () => runner.exitNow(0));
@@ -37,29 +62,18 @@ async function main(): Promise<void> {
       process.disconnect?.();
       return;
     }
-    // An isolated case may leave the process unable to go on (mlockall(MCL_FUTURE) with no room left to map):
-    // tell the parent what the call did before observing anything else.
-    const onCalled = start.isolated ? (call: CallRecord) => void send({ type: 'called', key: msg.item.key, call }).catch(() => undefined) : undefined;
-    let outcome: CaseOutcome = executeCase(runner, msg.item, onCalled);
-    if (!start.isolated) {
-      const now = baselineOf(runner);
-      if (now !== baseline) {
-        const why = `worker state after the case differs from its baseline: ${now} (was ${baseline})`;
-        outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
-      }
-    }
-    if (outcome.execPending === true && !start.isolated) {
-      // never in a shared worker: the exec ends the process (plan.ts isolates every case that observes an exec)
-      const { execPending: _, ...rest } = outcome;
-      outcome = { ...rest, status: 'error', reason: 'the exec probe needs an isolated worker' };
-    }
+    const fresh = start.process === 'fresh';
+    // A case may leave the process unable to go on (mlockall(MCL_FUTURE) with no room left to map): tell the parent
+    // what the call did before observing anything else.
+    const onCalled = fresh || msg.item.wholeProcess ? (call: CallRecord) => void send({ type: 'called', key: msg.item.key, call }).catch(() => undefined) : undefined;
+    const outcome: CaseOutcome = fresh ? executeCase(runner, msg.item, onCalled) : runReused(runner, msg.item, baseline, onCalled);
     void send({ type: 'result', key: msg.item.key, outcome }).then(() => {
       if (outcome.execPending === true) {
         // Returns only when execve failed; the reason is on stderr after the marker, where the pool looks.
         process.stderr.write(`${runner.probes.execSelf()}\n`);
         runner.exitNow(0);
       }
-      if (start.isolated || outcome.retire !== undefined) runner.exitNow(0);
+      if (fresh || outcome.retire !== undefined) runner.exitNow(0);
     });
   });
 }

@@ -5,6 +5,8 @@ import { compiledScript } from '../package-info.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
 import { execReportIn } from './exec-probe.js';
+import { kindOf, LaneSchedule, type ReusedKind } from './lanes.js';
+import { workerCommand } from './lean.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
 /** How long a fresh worker may take to load Node, koffi and libc and say hello. */
@@ -21,6 +23,8 @@ export interface WorkerReport {
   item: PlanItem;
   context: ContextRecord;
   outcome: CaseOutcome;
+  /** whether the case had a process of its own (`fresh`) or ran in a worker that runs case after case (`reused`) */
+  process: 'fresh' | 'reused';
 }
 
 export interface PoolResult {
@@ -62,22 +66,22 @@ class WorkerProcess {
   private stderrHead = '';
   private stderrTail = '';
   private readonly results = new Map<string, (o: CaseOutcome) => void>();
-  /** what the call under test returned, as reported before the case finished (isolated workers) */
+  /** what the call under test returned, as reported before the case finished (fresh workers, and reused ones for a whole-process case) */
   private readonly called = new Map<string, CallRecord>();
   readonly hello: Promise<Hello | { failed: string }>;
   /** resolves when the process has exited and its stdio and IPC channel are closed */
   readonly closed: Promise<string>;
   isClosed = false;
 
-  constructor(start: WorkerStart, script: string, helloTimeoutMs = HELLO_TIMEOUT_MS) {
+  constructor(start: WorkerStart, script: string, helloTimeoutMs = HELLO_TIMEOUT_MS, jitless = start.process === 'fresh') {
+    // Lean (lean.ts), and without a JIT where the whole address space may be locked.
+    const command = workerCommand(jitless);
     this.child = fork(script, [JSON.stringify(start)], {
-      // Never inherit the parent's flags (a test runner's loaders, say). A worker that locks its whole address space
-      // runs V8 without a JIT: after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it
-      // compiles hot code, and aborts ("Check failed: 0 == ret").
-      execArgv: start.isolated ? ['--jitless'] : [],
+      ...(command.execPath !== undefined ? { execPath: command.execPath } : {}),
+      execArgv: command.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: command.env,
       // Its own process group: a terminal's Ctrl-C (sent to the foreground group) reaches only semconf, which stops
       // the run and saves what completed instead of recording killed workers as broken cases; and a worker's own
       // children (the fork probe's clone(&pause) child, an exec'd program) die with it when the group is killed.
@@ -222,46 +226,62 @@ function withExecReport(o: CaseOutcome, report: ReturnType<typeof execReportIn>)
 export async function runItems(items: readonly PlanItem[], options: PoolOptions): Promise<PoolResult> {
   const script = options.childScript ?? defaultChildScript();
   const helloMs = Math.round(HELLO_TIMEOUT_MS * (options.timeoutScale ?? 1));
-  const queue = [...items];
+  const schedule = new LaneSchedule(items);
   const reports = new Map<string, WorkerReport>();
   let facts: TargetFacts | null = null;
   let probes: Probes | null = null;
 
-  const runOn = async (worker: WorkerProcess, item: PlanItem): Promise<WorkerReport> => {
-    const hello = await worker.hello;
-    const unknownContext: ContextRecord = { name: item.contextName, spec: item.context, established: false, credentials: null };
-    if ('failed' in hello) {
-      return { item, context: unknownContext, outcome: { status: 'error', reason: hello.failed, durationMs: 0 } };
+  const unknownContext = (item: PlanItem): ContextRecord => ({ name: item.contextName, spec: item.context, established: false, credentials: null });
+
+  /** The item in a process of its own, its context established at start. */
+  const runFresh = async (item: PlanItem): Promise<WorkerReport> => {
+    const worker = new WorkerProcess({ process: 'fresh', context: item.context }, script, helloMs);
+    try {
+      const hello = await worker.hello;
+      if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'fresh' };
+      facts ??= hello.facts;
+      probes ??= hello.probes;
+      const context = hello.context ?? unknownContext(item);
+      if (!context.established) {
+        const reason = hello.contextProblem ?? 'context not established';
+        return { item, context, outcome: { status: 'skipped', reason, durationMs: 0 }, process: 'fresh' };
+      }
+      return { item, context, outcome: await worker.run(item, options.signal), process: 'fresh' };
+    } finally {
+      await worker.stop();
     }
-    facts ??= hello.facts;
-    probes ??= hello.probes;
-    if (!hello.context.established) {
-      const reason = hello.contextProblem ?? 'context not established';
-      return { item, context: hello.context, outcome: { status: 'skipped', reason, durationMs: 0 } };
-    }
-    return { item, context: hello.context, outcome: await worker.run(item, options.signal) };
   };
 
-  const lane = async (): Promise<void> => {
-    const shared = new Map<string, WorkerProcess>();
+  /** The item in a reused worker, which enters its context; one that cannot be entered restorably runs fresh. */
+  const runReused = async (worker: WorkerProcess, item: PlanItem): Promise<WorkerReport> => {
+    const hello = await worker.hello;
+    if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };
+    facts ??= hello.facts;
+    probes ??= hello.probes;
+    const outcome = await worker.run(item, options.signal);
+    if (outcome.needsFresh !== undefined) return runFresh({ ...item, isolated: true, freshReason: outcome.needsFresh });
+    const { context, ...rest } = outcome;
+    return { item, context: context ?? unknownContext(item), outcome: rest, process: 'reused' };
+  };
+
+  const lane = async (id: number): Promise<void> => {
+    const reused = new Map<ReusedKind, WorkerProcess>();
     try {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      for (let item = schedule.next(id); item !== undefined; item = schedule.next(id)) {
         if (options.signal?.aborted) break;
         let report: WorkerReport;
-        if (item.isolated) {
-          const worker = new WorkerProcess({ context: item.context, isolated: true }, script, helloMs);
-          report = await runOn(worker, item);
-          await worker.stop();
-        } else {
-          let worker = shared.get(item.contextName);
+        const kind = kindOf(item);
+        if (kind === 'fresh') report = await runFresh(item);
+        else {
+          let worker = reused.get(kind);
           if (worker === undefined || worker.isClosed) {
-            worker = new WorkerProcess({ context: item.context, isolated: false }, script, helloMs);
-            shared.set(item.contextName, worker);
+            worker = new WorkerProcess({ process: 'reused' }, script, helloMs, kind === 'jitless');
+            reused.set(kind, worker);
           }
-          report = await runOn(worker, item);
+          report = await runReused(worker, item);
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
             await worker.stop();
-            shared.delete(item.contextName);
+            reused.delete(kind);
           }
         }
         // A case cut short by an interrupt did not complete: it is left out, and the run is marked incomplete. So is
@@ -272,11 +292,12 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         options.onReport?.(report, probes);
       }
     } finally {
-      await Promise.all([...shared.values()].map((w) => w.stop()));
+      schedule.release(id);
+      await Promise.all([...reused.values()].map((w) => w.stop()));
     }
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, () => lane()));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, (_, id) => lane(id)));
   const ordered = items.flatMap((i) => {
     const r = reports.get(i.key);
     return r ? [r] : [];

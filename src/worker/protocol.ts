@@ -3,12 +3,11 @@ import type { PlanItem } from '../plan.js';
 import type { CallRecord, CaseStatus, ContextRecord, Observation, Probes, TargetFacts } from '../results.js';
 import type { Context } from '../spec/schema.js';
 
-/** How a worker process is started: argv[2] of child.js, as JSON. */
-export interface WorkerStart {
-  context: Context;
-  /** a fresh process for one case; it leaves through _exit after reporting */
-  isolated: boolean;
-}
+/** How a worker process is started: argv[2] of child.js, as JSON. `fresh`: a process for one case, its context
+ * established for good at start; it leaves through _exit after reporting. `reused`: a worker that runs case after case,
+ * entering each case's context and leaving it (context.ts enterContext), proving after each that it is back at its
+ * baseline (baseline.ts). */
+export type WorkerStart = { process: 'fresh'; context: Context } | { process: 'reused' };
 
 export interface CaseOutcome {
   status: CaseStatus;
@@ -21,13 +20,20 @@ export interface CaseOutcome {
   execPending?: true;
   /** the case was cut short by an interrupt (SIGINT): not a completed case */
   interrupted?: boolean;
+  /** a reused worker: the context the case ran in (a fresh worker says it in its hello) */
+  context?: ContextRecord;
+  /** a reused worker could not enter the case's context so that it can leave it again: the case did not run, and
+   * needs a fresh process (this says why) */
+  needsFresh?: string;
   durationMs: number;
 }
 
 export type ToWorker = { type: 'run'; item: PlanItem } | { type: 'exit' };
 
 export type FromWorker =
-  | { type: 'hello'; facts: TargetFacts; probes: Probes; context: ContextRecord; contextProblem?: string }
+  /** `context`: the context a fresh worker established (null for a reused one, which enters one per case) */
+  | { type: 'hello'; facts: TargetFacts; probes: Probes; context: ContextRecord | null; contextProblem?: string }
   | { type: 'result'; key: string; outcome: CaseOutcome }
-  /** isolated workers: the call under test returned; sent before its effects are observed */
+  /** fresh workers, and reused ones for a whole-process case: the call under test returned; sent before its effects
+   * are observed */
   | { type: 'called'; key: string; call: CallRecord };

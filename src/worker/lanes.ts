@@ -1,0 +1,66 @@
+// Which item a worker lane runs next, so that no lane idles while another runs a long tail. Pure: no processes.
+//
+// Three kinds of work: a fresh process per item (a Node start each, ~100-200 ms), a reused worker with a JIT for
+// ordinary cases (~1 ms each) and a reused worker without one for whole-process cases (mlockall pins the worker:
+// ~10-30 ms each). A lane keeps to the reused kind it has a worker for (no second start); a reused kind no lane has
+// yet is claimed early, so its one start overlaps the other lanes' work; fresh items, the longest, are the filler
+// every lane takes, longest first, once its own kind is done; a lane starts a second worker of a kind another lane
+// runs only when what is left of it outweighs a start. Results are put back in plan order by the pool.
+import type { PlanItem } from '../plan.js';
+
+export type ReusedKind = 'jit' | 'jitless';
+export type WorkKind = 'fresh' | ReusedKind;
+
+/** Longest first: the order in which unclaimed reused kinds are taken. */
+const REUSED: readonly ReusedKind[] = ['jitless', 'jit'];
+
+/** Rough costs in ms on this machine kind; only their proportions steer the schedule. */
+const START_MS = 150;
+const CASE_MS: Record<ReusedKind, number> = { jit: 2, jitless: 20 };
+
+export function kindOf(item: PlanItem): WorkKind {
+  if (item.isolated) return 'fresh';
+  return item.wholeProcess ? 'jitless' : 'jit';
+}
+
+/** A fresh item's cost beyond its start, relatively: a forked child to inspect, a program to exec. */
+const freshWeight = (item: PlanItem): number => (item.observe.exec ? 2 : 0) + (item.observe.child ? 1 : 0);
+
+export class LaneSchedule {
+  private readonly queues: Record<WorkKind, PlanItem[]>;
+  private readonly owners: Record<ReusedKind, Set<number>> = { jit: new Set(), jitless: new Set() };
+
+  constructor(items: readonly PlanItem[]) {
+    const of = (k: WorkKind): PlanItem[] => items.filter((i) => kindOf(i) === k);
+    // a stable sort: among equals, plan order
+    this.queues = { fresh: [...of('fresh')].sort((a, b) => freshWeight(b) - freshWeight(a)), jit: of('jit'), jitless: of('jitless') };
+  }
+
+  get remaining(): number {
+    return this.queues.fresh.length + this.queues.jit.length + this.queues.jitless.length;
+  }
+
+  /** The next item for `lane`, or undefined when it has nothing more to do (what is left belongs to other lanes). */
+  next(lane: number): PlanItem | undefined {
+    for (const k of REUSED) if (this.owners[k].has(lane) && this.queues[k].length > 0) return this.queues[k].shift();
+    for (const k of REUSED) {
+      if (this.owners[k].size === 0 && this.queues[k].length > 0) return this.claim(lane, k);
+    }
+    const fresh = this.queues.fresh.shift();
+    if (fresh !== undefined) return fresh;
+    for (const k of REUSED) {
+      if (this.queues[k].length * CASE_MS[k] > 2 * START_MS) return this.claim(lane, k);
+    }
+    return undefined;
+  }
+
+  /** The lane is done: the kinds it ran are free for another lane to claim. */
+  release(lane: number): void {
+    for (const k of REUSED) this.owners[k].delete(lane);
+  }
+
+  private claim(lane: number, k: ReusedKind): PlanItem | undefined {
+    this.owners[k].add(lane);
+    return this.queues[k].shift();
+  }
+}

@@ -1,0 +1,31 @@
+// How a worker process is started so that it pins little: a whole-process lock (mlockall) pins every accessible page
+// of the worker, and each thread's stack is one of them. Fewer V8 platform threads (--v8-pool-size=1), one libuv
+// thread (UV_THREADPOOL_SIZE=1: the worker does its file work synchronously) and 2 MiB thread stacks (RLIMIT_STACK,
+// which glibc and libuv take as the default thread stack size, set through prlimit(1) where it is installed) took a
+// worker from ~172 MiB to ~112 MiB lockable on this machine kind; bench/suite.ts measures it.
+import { existsSync } from 'node:fs';
+
+/** RLIMIT_STACK of a worker: room for V8's own JavaScript stack limit (984 KiB by default) on the main thread. */
+export const WORKER_STACK_BYTES = 2 * 1024 * 1024;
+
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'];
+
+export interface WorkerCommand {
+  /** what to exec instead of node (prlimit, which then execs node), or undefined for node itself */
+  execPath?: string;
+  execArgv: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Node's flags, a wrapper and the environment for a worker. `jitless`: for a worker whose whole address space may be
+ * locked: after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it compiles hot code,
+ * and aborts ("Check failed: 0 == ret"). `lean: false` gives Node's defaults (for the benchmark's before/after);
+ * `prlimit`: its path, null where there is none. */
+export function workerCommand(jitless: boolean, lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
+  // Never the parent's flags (a test runner's loaders, say).
+  const node = [...(jitless ? ['--jitless'] : []), ...(lean ? ['--v8-pool-size=1'] : [])];
+  const env = { ...process.env, NODE_OPTIONS: '', ...(lean ? { UV_THREADPOOL_SIZE: '1' } : {}) };
+  if (!lean || prlimit === null) return { execArgv: node, env };
+  // prlimit execs node in the same process (same pid, same process group, the IPC descriptor inherited)
+  return { execPath: prlimit, execArgv: [`--stack=${WORKER_STACK_BYTES}:`, '--', process.execPath, ...node], env };
+}

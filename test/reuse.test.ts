@@ -1,0 +1,212 @@
+// Reused workers (issue 13): which cases the plan keeps in a fresh process, contexts entered and left in one worker
+// against the REAL kernel, the baseline proof, the lane schedule (pure), and what the marginal case reads (FAKE runner).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Runner } from '../runners/types.js';
+import type { PlanItem } from '../src/plan.js';
+import { executeCase } from '../src/worker/execute.js';
+import { kindOf, LaneSchedule } from '../src/worker/lanes.js';
+import { runItems } from '../src/worker/pool.js';
+import { c, itemsFor } from './helpers.js';
+
+const isLinuxRoot = process.platform === 'linux' && process.geteuid?.() === 0;
+const unprivileged = (memlock: string | number) => ({ user: 'unprivileged' as const, memlock });
+
+describe('plan: which cases keep a fresh process', () => {
+  const [plain, wholeProcess, execProbe, starving, unlimitedAll, unprivPlain, unprivUnlock] = itemsFor('mlockall', [
+    c('mlockall.p-plain', 'mlock(buf, 1p)'),
+    c('mlockall.p-whole', 'mlockall(MCL_CURRENT | MCL_FUTURE)', { before: ['munlockall()'] }),
+    c('mlockall.p-exec', 'mlock(buf, 1p)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
+    c('mlockall.p-starving', 'mlockall(MCL_FUTURE)', { as: unprivileged('16p') }),
+    c('mlockall.p-unlimited', 'mlockall(MCL_FUTURE)', { as: unprivileged('unlimited') }),
+    c('mlockall.p-unpriv', 'mlock(buf, 1p)', { as: unprivileged('2p') }),
+    c('mlockall.p-unpriv-munlockall', 'munlockall()', { as: unprivileged(0) }),
+  ]).map((i) => i as PlanItem);
+
+  it('ordinary, whole-process and unprivileged cases run in reused workers', () => {
+    expect([plain, wholeProcess, unprivPlain, unprivUnlock].map((i) => [i?.isolated, i?.freshReason])).toEqual(Array.from({ length: 4 }, () => [false, undefined]));
+    expect([plain, wholeProcess, unprivPlain, unprivUnlock].map((i) => i && kindOf(i))).toEqual(['jit', 'jitless', 'jit', 'jitless']);
+  });
+
+  it('an exec probe and mlockall under a finite limit without privilege keep a fresh process, and say why', () => {
+    expect(execProbe?.freshReason).toBe('the exec probe replaces the process');
+    expect(starving?.freshReason).toBe('mlockall under a finite RLIMIT_MEMLOCK (16p) may starve the worker');
+    expect(unlimitedAll?.isolated).toBe(false); // no limit, nothing to starve on: the worker decides (a hard limit)
+  });
+});
+
+describe('lane schedule (pure)', () => {
+  const items = itemsFor('mlock', [
+    ...Array.from({ length: 40 }, (_, k) => c(`mlock.j${k}`, 'mlock(buf, 1p)')),
+    ...Array.from({ length: 30 }, (_, k) => c(`mlock.w${k}`, 'mlockall(MCL_CURRENT)')),
+    c('mlock.f-plain', 'mlockall(MCL_CURRENT)', { as: unprivileged(0) }),
+    c('mlock.f-exec', 'mlock(buf, 1p)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
+  ]);
+
+  it('each lane keeps to one reused kind, fresh items (longest first) fill in, every item is handed out once', () => {
+    const s = new LaneSchedule(items);
+    const taken: [number, string][] = [];
+    const take = (lane: number): string | undefined => {
+      const i = s.next(lane);
+      if (i !== undefined) taken.push([lane, i.case.id]);
+      return i?.case.id;
+    };
+    expect(take(0)).toBe('mlock.w0'); // the costlier reused kind is claimed first
+    expect(take(1)).toBe('mlock.j0'); // the other lane claims the other kind: two worker starts in all
+    for (let k = 1; k < 40; k++) expect(take(1)).toBe(`mlock.j${k}`);
+    // lane 1 is done with its kind: the fresh items next, the one with an exec probe first
+    expect(take(1)).toBe('mlock.f-exec');
+    expect(take(1)).toBe('mlock.f-plain');
+    // then a second whole-process worker pays off while 29 × ~20 ms of that kind are left
+    expect(take(1)).toBe('mlock.w1');
+    while (take(0) !== undefined || take(1) !== undefined);
+    expect(taken.map(([, id]) => id).sort()).toEqual(items.map((i) => i.case.id).sort());
+    expect(s.remaining).toBe(0);
+  });
+
+  it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
+    const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
+    expect(s.next(0)?.case.id).toBe('mlock.w0');
+    expect(s.next(1)).toBeUndefined();
+    expect(s.next(0)?.case.id).toBe('mlock.w1');
+  });
+});
+
+describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
+  it('one worker enters unprivileged contexts and leaves them: soft limit only, capabilities gone and back', async () => {
+    const items = itemsFor('mlock', [
+      c('mlock.r1-unpriv', 'mlock(buf, 3p)', { memory: { buf: { pages: 3 } }, as: unprivileged('2p') }),
+      c('mlock.r2-priv', 'mlock(buf, 3p)', { memory: { buf: { pages: 3 } } }),
+      c('mlock.r3-unpriv-zero', 'mlock(buf, 1p)', { as: unprivileged(0) }),
+      c('mlock.r4-priv', 'mlock(buf, 2p)'),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    const [unpriv, priv, zero, again] = result.reports;
+    expect(result.reports.map((r) => [r.process, r.outcome.status, r.outcome.warnings])).toEqual(Array.from({ length: 4 }, () => ['reused', 'ran', undefined]));
+    // the limit holds in the context: three pages over a two-page limit fail, and nothing was locked
+    expect(unpriv?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+    expect(unpriv?.context.credentials).toMatchObject({ uid: 65534, euid: 65534, gid: 65534, canLockMemory: false, memlock: { soft: '8192' } });
+    // the hard limit was never touched: only a fresh process may lower it for good
+    const hard = unpriv?.context.credentials?.memlock.hard;
+    expect(priv?.context.credentials?.memlock.hard).toBe(hard);
+    // back to root with CAP_IPC_LOCK: the privileged case beyond any limit locks
+    expect(priv?.context.credentials).toMatchObject({ uid: 0, euid: 0, gid: 0, canLockMemory: true });
+    expect(priv?.outcome.observed?.effects.mappings.buf?.locked).toBe('LLL');
+    expect(zero?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'EPERM' });
+    expect(again?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+  });
+
+  it('a whole-process lock in a reused worker is undone: the next case\'s fresh mappings are not locked', async () => {
+    const items = itemsFor('mlockall', [
+      c('mlockall.r1-future', 'mlockall(MCL_CURRENT | MCL_FUTURE)', { memory: { buf: { pages: 2 }, later: { pages: 2, after_call: true } } }),
+      c('mlockall.r2-after', 'munlock(buf, 2p)', { memory: { buf: { pages: 2 }, later: { pages: 1, after_call: true } } }),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    const [future, after] = result.reports;
+    expect(future?.process).toBe('reused');
+    expect(future?.outcome.observed?.effects.mappings.later?.locked).toBe('LL');
+    expect(future?.outcome.warnings).toBeUndefined(); // back at its baseline: not retired
+    expect(after?.outcome.observed?.effects.mappings).toMatchObject({ buf: { locked: 'UU' }, later: { locked: 'U' } });
+    expect(after?.outcome.observed?.effects.lockedBytes).toBe(0);
+  });
+
+  it('a context whose soft limit is above the hard one gets a fresh process, and says why', async () => {
+    const hardKiB = /^Max locked memory\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    if (hardKiB === 'unlimited') return; // nothing is above an unlimited hard limit here
+    const [item] = itemsFor('mlock', [c('mlock.r-unlimited', 'mlock(buf, 1p)', { as: unprivileged('unlimited') })]);
+    const result = await runItems(item ? [item] : [], { jobs: 1 });
+    const [r] = result.reports;
+    expect(r?.process).toBe('fresh');
+    expect(r?.item.freshReason).toMatch(/^RLIMIT_MEMLOCK unlimited is above the hard limit \d+, which only a fresh process may raise$/);
+  });
+});
+
+describe.runIf(isLinuxRoot)('the baseline proof (a real worker-like process)', () => {
+  it('names what a case left: locks, MCL_FUTURE, a changed limit; and is empty once they are undone', () => {
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    // --jitless: this process locks its whole address space with MCL_FUTURE, as a reused worker may
+    const script = `const { createRunner } = await import(${JSON.stringify(`${dist}runners/index.js`)});
+const { takeBaseline, departuresFrom } = await import(${JSON.stringify(`${dist}src/worker/baseline.js`)});
+const runner = createRunner();
+const baseline = takeBaseline(runner);
+const out = { clean: departuresFrom(runner, baseline) };
+runner.call('mlockall', [runner.constants.MCL_FUTURE]);
+out.future = departuresFrom(runner, baseline);
+runner.call('munlockall', []);
+runner.setMemlockSoftLimit(4096n);
+out.limit = departuresFrom(runner, baseline);
+runner.setMemlockSoftLimit(BigInt(baseline.credentials.memlock.soft));
+out.restored = departuresFrom(runner, baseline);
+process.stdout.write(JSON.stringify(out));
+runner.exitNow(0);`;
+    const r = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, string[]>;
+    expect(out.clean).toEqual([]);
+    expect(out.future).toContain('MCL_FUTURE in force (a fresh mapping is locked)');
+    expect(out.limit?.join()).toMatch(/^credentials .*"soft":"4096".* \(was .*\)$/);
+    expect(out.restored).toEqual([]);
+  });
+});
+
+describe('the marginal case reads VmLck, not smaps_rollup, while nothing nears the budget (FAKE runner: counts readings)', () => {
+  function countingRunner(lockAdds: number, pinnedShare = 1): { runner: Runner; readings: { charged: number; pinned: number } } {
+    let next = 0x7f0000000000n;
+    let charged = 0;
+    const readings = { charged: 0, pinned: 0 };
+    const blind = { available: false, method: 'fake' };
+    const runner = {
+      facts: {},
+      pageSize: 4096,
+      addressSpace: { wordBits: 64, nullEnd: 0x10000n, userEnd: 1n << 47n },
+      constants: {},
+      errnoName: (n: number) => `E${n}`,
+      has: () => true,
+      call(fn: string) {
+        if (fn === 'mlock') charged += lockAdds;
+        if (fn === 'munlockall') charged = 0;
+        return { ret: 0, errno: null };
+      },
+      memory: {
+        reserve(pages: number) {
+          const at = next;
+          next += BigInt(pages + 16) * 4096n;
+          return at;
+        },
+        protect: () => true,
+        unmap: () => true,
+        touch: () => undefined,
+        isMapped: () => false,
+      },
+      probes: {
+        lockState: blind, residency: blind, lockedTotal: blind, forkChild: blind, execChild: blind,
+        pageLocks: () => null,
+        pageResidency: () => null,
+        lockedBytes: () => (readings.charged++, charged),
+        pinnedBytes: () => (readings.pinned++, Math.floor(charged * pinnedShare)),
+        lockableBytes: () => 0,
+        inspectForkedChild: () => null,
+        execSelf: () => '',
+      },
+    } as unknown as Runner;
+    return { runner, readings };
+  }
+  const [item] = itemsFor('mlock', [c('mlock.t', 'mlock(buf, 2p)', { before: ['mlock(buf, 1p)'] })]);
+
+  it('within the budget: no smaps_rollup reading at all', () => {
+    if (item === undefined) throw new Error('planned');
+    const { runner, readings } = countingRunner(8192);
+    expect(executeCase(runner, item).status).toBe('ran');
+    expect(readings.pinned).toBe(0);
+    expect(readings.charged).toBeGreaterThan(0);
+  });
+
+  it('charged over the budget: what is pinned decides (here half of it, within: the case runs)', () => {
+    if (item === undefined) throw new Error('planned');
+    const { runner, readings } = countingRunner(item.budgetBytes / 2 + 4096, 0.5);
+    expect(executeCase(runner, item).status).toBe('ran');
+    expect(readings.pinned).toBeGreaterThan(0);
+  });
+});

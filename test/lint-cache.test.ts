@@ -1,5 +1,5 @@
-// The lint cache (src/spec/catalog-cache.ts, src/commands/lint.ts): a warm lint says byte for byte what a cold one
-// says, for every spec-error fixture; an entry is used only for exactly the inputs (and the build) it was made from;
+// The lint cache (src/spec/catalog-cache.ts, src/commands/lint.ts) and the catalog cache a run plans from
+// (src/spec/cached-catalog.ts): a warm lint says byte for byte what a cold one says, for every spec-error fixture; an entry is used only for exactly the inputs (and the build) it was made from;
 // a corrupt or foreign entry is a miss, replaced; --no-cache neither reads nor writes. Runs the command in-process
 // (main of src/cli.ts), with XDG_CACHE_HOME pointing at a fresh directory per test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { main } from '../src/cli.js';
+import { loadCatalogCached } from '../src/spec/cached-catalog.js';
 import { CacheStore, cacheDir, codeDigest } from '../src/spec/catalog-cache.js';
+import { InputError } from '../src/spec/diagnostics.js';
+import { loadCatalog } from '../src/spec/lint.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/spec-errors/', import.meta.url));
 const BASE = join(FIXTURES, 'base');
@@ -230,5 +233,76 @@ describe('cacheDir', () => {
     expect(cacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/semconf');
     expect(cacheDir({ XDG_CACHE_HOME: 'relative' })).toMatch(/\/\.cache\/semconf$/);
     expect(cacheDir({})).toMatch(/\/\.cache\/semconf$/);
+  });
+});
+
+describe('the catalog a run plans from, from the cache', () => {
+  const store = (): CacheStore => new CacheStore(cacheDir());
+  const catalogEntries = (): string[] => (existsSync(cacheDir()) ? readdirSync(cacheDir()).filter((f) => f.startsWith('catalog-')) : []);
+
+  test('warm: the same values, digest and positions as a cold load, from the entry', () => {
+    const dir = fixtureDir();
+    const cold = loadCatalog(dir);
+    const first = loadCatalogCached(dir, store());
+    expect(catalogEntries()).toHaveLength(1);
+    const warm = loadCatalogCached(dir, store());
+    for (const c of [first, warm]) {
+      expect(c.digest).toBe(cold.digest);
+      expect(c.specs.map((s) => [s.file, s.value])).toEqual(cold.specs.map((s) => [s.file, s.value]));
+      expect(c.profiles.map((p) => [p.file, p.value])).toEqual(cold.profiles.map((p) => [p.file, p.value]));
+    }
+    // positions, recomputed from the texts only when asked: the same file:line:col as the cold load's
+    for (const [i, s] of cold.specs.entries()) {
+      for (const [path, key] of [[['cases', 0, 'id']], [['cases', 1, 'expect'], 'alpha'], [['function']], [['no', 'such', 'path']]] as const) {
+        expect(warm.specs[i]?.source.at(path, 'm', key)).toEqual(s.source.at(path, 'm', key));
+      }
+    }
+    expect(warm.profiles[0]?.source.at(['clauses', 1, 'quote'], 'm')).toEqual(cold.profiles[0]?.source.at(['clauses', 1, 'quote'], 'm'));
+    // from the entry, not loaded again: an intact entry with another value is what comes back
+    const [name] = catalogEntries();
+    const key = (name as string).slice('catalog-'.length, -'.json'.length);
+    const entry = store().get('catalog', key) as { specs: { file: string; value: { function: string } }[]; profiles: unknown[] };
+    store().put('catalog', key, { ...entry, specs: entry.specs.map((s) => ({ ...s, value: { ...s.value, function: 'FROM THE CACHE' } })) });
+    expect(loadCatalogCached(dir, store()).specs[0]?.value.function).toBe('FROM THE CACHE');
+    expect(loadCatalogCached(dir, undefined).specs[0]?.value.function).toBe('mlock');
+  });
+
+  test('a corrupt entry, or one listing other files, is a miss and is replaced', () => {
+    const dir = fixtureDir();
+    const cold = loadCatalog(dir);
+    loadCatalogCached(dir, store());
+    const [name] = catalogEntries();
+    const file = join(cacheDir(), name as string);
+    const intact = readFileSync(file, 'utf8');
+    const key = (name as string).slice('catalog-'.length, -'.json'.length);
+    const entry = store().get('catalog', key) as { specs: { file: string }[]; profiles: unknown[] };
+    for (const bad of [
+      () => writeFileSync(file, intact.slice(0, 100)),
+      () => store().put('catalog', key, { ...entry, specs: entry.specs.map((s) => ({ ...s, file: `${s.file}.other` })) }),
+      () => store().put('catalog', key, { ...entry, profiles: entry.profiles.slice(1) }),
+      () => store().put('catalog', key, { specs: 'no' }),
+    ]) {
+      bad();
+      const c = loadCatalogCached(dir, store());
+      expect(c.specs.map((s) => s.value)).toEqual(cold.specs.map((s) => s.value));
+      expect(readFileSync(file, 'utf8')).toBe(intact);
+    }
+  });
+
+  test('a catalog with problems is never cached, and says exactly what a cold load says', () => {
+    const dir = fixtureDir('unknown-function');
+    const problems = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof InputError ? e.message : `not an InputError: ${String(e)}`;
+      }
+      return 'loaded';
+    };
+    const cold = problems(() => loadCatalog(dir));
+    expect(cold).toContain('mlok');
+    expect(problems(() => loadCatalogCached(dir, store()))).toBe(cold);
+    expect(problems(() => loadCatalogCached(dir, store()))).toBe(cold);
+    expect(catalogEntries()).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { renderTerminal } from '../report/terminal.js';
 import { OutputError, type Results, writeResults } from '../results.js';
 import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
-import { loadCatalog } from '../spec/lint.js';
+import { loadCatalogCached } from '../spec/cached-catalog.js';
+import { openCache } from '../spec/catalog-cache.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
 import { progressLine } from '../progress.js';
@@ -42,6 +43,7 @@ export const runCommand: Command = {
                     <release> beside it, else /lib/modules/<release>) or a DIR with an unpacked kernel package
                     (default: the kernel ci/fetch-kernel.sh put in ~/.cache/semconf/kernels/current)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
+  --no-cache        load the specs from scratch, not from the cache semconf lint shares ($XDG_CACHE_HOME/semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
 ${SELECTION_USAGE}
   --out FILE        results file (default: $XDG_STATE_HOME/semconf/results/<target-id>.json, XDG_STATE_HOME
@@ -55,6 +57,7 @@ ${SELECTION_USAGE}
   --allow-skipped   exit 0 although no case could run or a required context could not be established (exit 3)`,
   options: {
     specs: { type: 'string' },
+    'no-cache': { type: 'boolean' },
     profile: { type: 'string', multiple: true },
     ...SELECTION_OPTIONS,
     'allow-skipped': { type: 'boolean' },
@@ -75,7 +78,7 @@ ${SELECTION_USAGE}
     const unavailable = targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
     const specs = str(values.specs) ?? DEFAULT_SPECS;
-    const catalog = loadCatalog(specs);
+    const catalog = loadCatalogCached(specs, openCache(values['no-cache'] === true));
     const profiles = values.profile as string[] | undefined;
     const known = catalog.profiles.map((p) => p.value.id);
     for (const p of profiles ?? []) {

@@ -2,14 +2,14 @@
 // (src/spec/cached-catalog.ts): a warm lint says byte for byte what a cold one says, for every spec-error fixture; an entry is used only for exactly the inputs (and the build) it was made from;
 // a corrupt or foreign entry is a miss, replaced; --no-cache neither reads nor writes. Runs the command in-process
 // (main of src/cli.ts), with XDG_CACHE_HOME pointing at a fresh directory per test.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { loadCatalogCached } from '../src/spec/cached-catalog.js';
-import { CacheStore, cacheDir, codeDigest } from '../src/spec/catalog-cache.js';
+import { CacheStore, cacheDir, codeDigest, MAX_ENTRIES_PER_KIND } from '../src/spec/catalog-cache.js';
 import { InputError } from '../src/spec/diagnostics.js';
 import { loadCatalog } from '../src/spec/lint.js';
 
@@ -225,6 +225,25 @@ describe('the build digest', () => {
     writeFileSync(join(root, 'spec', 'schema.js'), 'b');
     writeFileSync(join(root, 'spec', 'rule.js'), 'c');
     expect(codeDigest(root)).not.toBe(before);
+  });
+});
+
+describe('CacheStore', () => {
+  test(`keeps the newest ${MAX_ENTRIES_PER_KIND} entries of each kind, removing the oldest`, () => {
+    const store = new CacheStore(join(cacheHome, 'prune'));
+    store.put('other', 'k', 'kept');
+    for (let i = 0; i < MAX_ENTRIES_PER_KIND + 5; i += 1) {
+      store.put('lint', `k${i}`, i);
+      // mtimes a millisecond apart are not guaranteed: set them, so "oldest" is well defined
+      utimesSync(join(store.dir, `lint-k${i}.json`), 1000 + i, 1000 + i);
+    }
+    store.put('lint', 'last', 'x');
+    const left = readdirSync(store.dir).filter((f) => f.startsWith('lint-'));
+    expect(left).toHaveLength(MAX_ENTRIES_PER_KIND);
+    expect(store.get('lint', 'last')).toBe('x');
+    expect(store.get('lint', 'k0')).toBeUndefined();
+    expect(store.get('lint', `k${MAX_ENTRIES_PER_KIND + 4}`)).toBe(MAX_ENTRIES_PER_KIND + 4);
+    expect(store.get('other', 'k')).toBe('kept');
   });
 });
 

@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 const ENTRY_FORMAT = 'semconf-cache/1';
 /** Largest entry read back: a lint outcome of the shipped specs is a few KiB, a catalog under 1 MiB. */
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/** Entries kept of each kind: one per spec tree linted or run (each key names a directory and its contents), so the
+ * cache of a machine that lints many temporary trees (tests, CI) stays small; the oldest go first. */
+export const MAX_ENTRIES_PER_KIND = 32;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -158,6 +161,14 @@ export class CacheStore {
     }
   }
 
+  /** Remove the oldest entries of `kind` beyond MAX_ENTRIES_PER_KIND (temporary files of writers are not entries). */
+  private prune(kind: string): void {
+    const entries = readdirSync(this.dir).filter((f) => f.startsWith(`${kind}-`) && f.endsWith('.json'));
+    if (entries.length <= MAX_ENTRIES_PER_KIND) return;
+    const byAge = entries.map((f) => ({ f, t: mtimeOf(join(this.dir, f)) })).sort((a, b) => a.t - b.t);
+    for (const { f } of byAge.slice(0, entries.length - MAX_ENTRIES_PER_KIND)) rmSync(join(this.dir, f), { force: true });
+  }
+
   /** Store `payload` under `key`, atomically (a reader sees the old entry or the new one, never half of one). */
   put(kind: string, key: string, payload: unknown): void {
     const file = this.fileOf(kind, key);
@@ -167,6 +178,7 @@ export class CacheStore {
       const text = JSON.stringify(payload);
       writeFileSync(temp, JSON.stringify({ format: ENTRY_FORMAT, kind, key, sha256: sha256(text), payload: text }), { mode: 0o600 });
       renameSync(temp, file);
+      this.prune(kind);
     } catch {
       try {
         rmSync(temp, { force: true });
@@ -174,6 +186,15 @@ export class CacheStore {
         // nothing was written there either (the cache's place is not a directory)
       }
     }
+  }
+}
+
+/** A directory entry's modification time, or 0 when it is gone (another process pruned it first). */
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { END, EXIT_END, EXIT_START, generate, generateExitCodes, START, withSection } from '../scripts/readme.js';
+import { END, EXIT_END, EXIT_START, generate, generateExitCodes, generateSpeed, SPEED_END, SPEED_START, START, withSection } from '../scripts/readme.js';
 import { EXIT_CODES } from '../src/commands/command.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -21,6 +21,13 @@ describe('README generated sections', () => {
     expect(section, 'README is stale: run npm run readme').toBe(generateExitCodes());
     for (const e of Object.values(EXIT_CODES)) expect(section).toContain(`| ${e.code} | `);
     expect(readme, 'the hand-written exit-code sentence is gone').not.toContain('Exit codes: 0 completed');
+  });
+
+  it('shows the speed figures of bench/results.json, as generated (npm run bench, then npm run readme)', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf(SPEED_START), readme.indexOf(SPEED_END) + SPEED_END.length);
+    expect(section, 'README is stale: run npm run readme').toBe(generateSpeed());
+    for (const id of ['--help', '--version', 'lint', 'merge', 'whole native suite']) expect(section).toContain(id);
   });
 
   it('replaces only the text between its markers', () => {

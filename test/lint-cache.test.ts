@@ -262,9 +262,12 @@ describe('the catalog a run plans from, from the cache', () => {
   test('warm: the same values, digest and positions as a cold load, from the entry', () => {
     const dir = fixtureDir();
     const cold = loadCatalog(dir);
-    const first = loadCatalogCached(dir, store());
+    const loaded = loadCatalogCached(dir, store());
+    expect(catalogEntries()).toEqual([]); // stored only when the caller keeps it
+    loaded.keep();
+    const first = loaded.catalog;
     expect(catalogEntries()).toHaveLength(1);
-    const warm = loadCatalogCached(dir, store());
+    const warm = loadCatalogCached(dir, store()).catalog;
     for (const c of [first, warm]) {
       expect(c.digest).toBe(cold.digest);
       expect(c.specs.map((s) => [s.file, s.value])).toEqual(cold.specs.map((s) => [s.file, s.value]));
@@ -282,14 +285,14 @@ describe('the catalog a run plans from, from the cache', () => {
     const key = (name as string).slice('catalog-'.length, -'.json'.length);
     const entry = store().get('catalog', key) as { specs: { file: string; value: { function: string } }[]; profiles: unknown[] };
     store().put('catalog', key, { ...entry, specs: entry.specs.map((s) => ({ ...s, value: { ...s.value, function: 'FROM THE CACHE' } })) });
-    expect(loadCatalogCached(dir, store()).specs[0]?.value.function).toBe('FROM THE CACHE');
-    expect(loadCatalogCached(dir, undefined).specs[0]?.value.function).toBe('mlock');
+    expect(loadCatalogCached(dir, store()).catalog.specs[0]?.value.function).toBe('FROM THE CACHE');
+    expect(loadCatalogCached(dir, undefined).catalog.specs[0]?.value.function).toBe('mlock');
   });
 
   test('a corrupt entry, or one listing other files, is a miss and is replaced', () => {
     const dir = fixtureDir();
     const cold = loadCatalog(dir);
-    loadCatalogCached(dir, store());
+    loadCatalogCached(dir, store()).keep();
     const [name] = catalogEntries();
     const file = join(cacheDir(), name as string);
     const intact = readFileSync(file, 'utf8');
@@ -302,7 +305,8 @@ describe('the catalog a run plans from, from the cache', () => {
       () => store().put('catalog', key, { specs: 'no' }),
     ]) {
       bad();
-      const c = loadCatalogCached(dir, store());
+      const { catalog: c, keep } = loadCatalogCached(dir, store());
+      keep();
       expect(c.specs.map((s) => s.value)).toEqual(cold.specs.map((s) => s.value));
       expect(readFileSync(file, 'utf8')).toBe(intact);
     }
@@ -320,8 +324,8 @@ describe('the catalog a run plans from, from the cache', () => {
     };
     const cold = problems(() => loadCatalog(dir));
     expect(cold).toContain('mlok');
-    expect(problems(() => loadCatalogCached(dir, store()))).toBe(cold);
-    expect(problems(() => loadCatalogCached(dir, store()))).toBe(cold);
+    expect(problems(() => loadCatalogCached(dir, store()).keep())).toBe(cold);
+    expect(problems(() => loadCatalogCached(dir, store()).keep())).toBe(cold);
     expect(catalogEntries()).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ ${SELECTION_USAGE}
     const unavailable = targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
     const specs = str(values.specs) ?? DEFAULT_SPECS;
-    const catalog = loadCatalogCached(specs, openCache(values['no-cache'] === true));
+    const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
     const profiles = values.profile as string[] | undefined;
     const known = catalog.profiles.map((p) => p.value.id);
     for (const p of profiles ?? []) {
@@ -89,6 +89,7 @@ ${SELECTION_USAGE}
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
     const repeat = Number(str(values.repeat) ?? 1);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
+    keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
     // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
     // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
     // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).

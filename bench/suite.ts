@@ -2,11 +2,12 @@
 // assertion in a test. Figures: the full native suite against a bare node start-up; the marginal cost of one case in
 // a shared worker (the slope between running N and 2N cases); the gVisor run; `semconf merge` of 1,000 synthetic
 // results files of 100 cases each (time and peak memory); the HTML report of a 1,000-target matrix (time, size, peak
-// memory) against 250 targets; and how each figure grows when the work grows. `--only merge`: the merge figures alone.
+// memory) against 250 targets; `semconf --help`, `--version` and `lint` cold and warm (bench/startup.ts); and how each
+// figure grows when the work grows; what exploration costs per target (sequences per second). The full bench writes
+// its figures to bench/results.json (bench/results-file.ts), which `npm run readme` copies into README's speed table. `--only merge`: the merge figures alone, printed only.
 // Issue 13's figures: the suite with reused workers against every case fresh (run --fresh-processes), both in this
 // invocation; what one lean worker pins and what mlockall costs in it against a worker with Node's defaults
 // (src/worker/lean.ts); `--only suite`: those and the suite figures alone.
-import { TARGETS, targetProblem } from '../src/target.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,12 +16,18 @@ import { fileURLToPath } from 'node:url';
 import { plan, type PlanItem } from '../src/plan.js';
 import { readResults, type Results, writeResults } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
+import { explore } from '../src/explore/explore.js';
+import { runOnTarget, TARGETS, targetProblem } from '../src/target.js';
 import { workerCommand } from '../src/worker/lean.js';
 import { runItems } from '../src/worker/pool.js';
+import { BENCH_SCHEMA, type Figure, writeBenchResults } from './results-file.js';
+import { figureLine, nodeStartMs, startupFigures } from './startup.js';
 import { syntheticCases, syntheticResults } from './synthetic.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
+/** The figures of the last full bench, committed: README's speed table is generated from them. */
+const RESULTS_FILE = join(ROOT, 'bench/results.json');
 
 /** Wall time of a command. `semconf run` exits 1 when a case broke on the target (gVisor breaks one): that run still
  * completed and is timed; anything else (bad usage 2, a crash) stops the benchmark. */
@@ -118,15 +125,51 @@ process.stdout.write(JSON.stringify({ code, maxRss: process.resourceUsage().maxR
   return { ms, maxRssMiB: last.maxRss / 1024 };
 }
 
-/** `semconf merge` of 500 and 1,000 synthetic results files: wall time and peak memory, each in its own process. */
-function mergeFigures(dir: string, template: Results, nodeStart: number): string[] {
+/** `semconf merge` of 500 and 1,000 synthetic results files: wall time and peak memory, each in its own process; the
+ * lines printed, and the 1,000-file figure for bench/results.json. */
+function mergeFigures(dir: string, template: Results, nodeStart: number): { lines: string[]; figure: Figure } {
   const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
   const half = timeMerge(many.slice(0, 500), join(dir, 'm500.json'));
   const all = timeMerge(many, join(dir, 'm1000.json'));
+  const figure: Figure = {
+    id: 'merge',
+    what: '`semconf merge` of 1,000 synthetic results files × 100 cases',
+    measured: `${(all.ms / 1000).toFixed(2)} s, ${all.maxRssMiB.toFixed(0)} MiB peak (500 files: ${(half.ms / 1000).toFixed(2)} s, ${half.maxRssMiB.toFixed(0)} MiB)`,
+    ratio: all.ms / nodeStart,
+    target: '2 s and 300 MiB',
+    met: all.ms <= 2000 && all.maxRssMiB <= 300,
+  };
+  return {
+    lines: [
+      `merge     500 vs 1,000 synthetic results x 100 cases:  ${half.ms.toFixed(1)} ms vs ${all.ms.toFixed(1)} ms  = ${(all.ms / nodeStart).toFixed(1)} x node start-up; growth x${(all.ms / half.ms).toFixed(2)} for x2 work  (target: under 2000 ms)`,
+      `merge     peak memory, 500 vs 1,000 files:             ${half.maxRssMiB.toFixed(0)} MiB vs ${all.maxRssMiB.toFixed(0)} MiB  growth x${(all.maxRssMiB / half.maxRssMiB).toFixed(2)} for x2 work  (target: under 300 MiB)`,
+    ],
+    figure,
+  };
+}
+
+/** The figures of the whole native suite and of the targets launched elsewhere, for bench/results.json. */
+function suiteFigures(cases: number, suite: number, nodeStart: number, elsewhere: readonly { target: string; problem: string | null; wall: number }[]): Figure[] {
   return [
-    `merge     500 vs 1,000 synthetic results x 100 cases:  ${half.ms.toFixed(1)} ms vs ${all.ms.toFixed(1)} ms  = ${(all.ms / nodeStart).toFixed(1)} x node start-up; growth x${(all.ms / half.ms).toFixed(2)} for x2 work  (target: under 3000 ms)`,
-    `merge     peak memory, 500 vs 1,000 files:             ${half.maxRssMiB.toFixed(0)} MiB vs ${all.maxRssMiB.toFixed(0)} MiB  growth x${(all.maxRssMiB / half.maxRssMiB).toFixed(2)} for x2 work  (target: under 512 MiB)`,
+    { id: 'suite', what: `whole native suite, \`semconf run\` of ${cases} cases (median of 3)`, measured: `${(suite / 1000).toFixed(2)} s`, ratio: suite / nodeStart, target: '1.0 s', met: suite <= 1000 },
+    ...elsewhere.map((e): Figure =>
+      e.problem === null
+        ? { id: `suite-${e.target}`, what: `\`semconf run --target ${e.target}\`, ${cases} cases`, measured: `${(e.wall / 1000).toFixed(2)} s = ${(e.wall / suite).toFixed(1)} × the native suite`, ratio: e.wall / nodeStart, ...(e.target === 'gvisor' ? { target: '2.5 s', met: e.wall <= 2500 } : {}) }
+        : { id: `suite-${e.target}`, what: `\`semconf run --target ${e.target}\``, measured: 'not measured', note: e.problem },
+    ),
   ];
+}
+
+/** The HTML report of 250 vs 1,000 synthetic targets, for bench/results.json. */
+function htmlFigure(quarter: { ms: number; bytes: number; maxRssMiB: number }, all: { ms: number; bytes: number; maxRssMiB: number }, nodeStart: number): Figure {
+  return {
+    id: 'html',
+    what: 'HTML report of 1,000 synthetic targets × 100 cases',
+    measured: `${(all.ms / 1000).toFixed(2)} s, ${(all.bytes / 1e6).toFixed(1)} MB, ${all.maxRssMiB.toFixed(0)} MiB peak (250 targets: ${(quarter.ms / 1000).toFixed(2)} s, ${(quarter.bytes / 1e6).toFixed(1)} MB, ${quarter.maxRssMiB.toFixed(0)} MiB)`,
+    ratio: all.ms / nodeStart,
+    target: 'under 150 MB, linear',
+    met: all.bytes <= 150e6,
+  };
 }
 
 async function main(): Promise<void> {
@@ -136,7 +179,7 @@ async function main(): Promise<void> {
     if (process.argv.slice(2).join(' ') === '--only merge') {
       const nodeStart = repeat(5, () => timeCommand(['-e', '0']));
       timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]);
-      for (const line of mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart)) console.log(line);
+      for (const line of mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart).lines) console.log(line);
       return;
     }
     const only = process.argv.slice(2).join(' ') === '--only suite';
@@ -148,7 +191,8 @@ async function main(): Promise<void> {
     const shared = tried.reports.filter((r) => r.process === 'reused').map((r) => r.item);
     const planned = plan(catalog);
     const cases = planned.length;
-    const nodeStart = repeat(5, () => timeCommand(['-e', '0']));
+    const nodeStart = nodeStartMs();
+    const startup = startupFigures(CLI, nodeStart);
     const suite = repeat(3, () => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]));
     const reusedResults = readResults(join(dir, 'r.json'));
     const reusedCount = reusedResults.cases.filter((c) => c.process === 'reused').length;
@@ -167,7 +211,7 @@ async function main(): Promise<void> {
     const ms = (x: number): string => `${x.toFixed(1)} ms`;
     const suiteLines = [
       `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
-      `baseline  bare node start-up (median of 5):           ${ms(nodeStart)}`,
+      `baseline  bare node start-up:                          ${ms(nodeStart)}`,
       `suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: whole suite within 1000 ms)`,
       `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / nodeStart).toFixed(1)} x node start-up; reused workers ${(suite / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused)`,
       `worker    lean vs Node's defaults, start to runner:    ${ms(leanWorker.startMs)} vs ${ms(plainWorker.startMs)}  = ${(leanWorker.startMs / plainWorker.startMs).toFixed(2)} x`,
@@ -198,10 +242,48 @@ async function main(): Promise<void> {
     const htmlQuarter = timeHtml(join(dir, 'r.json'), 250, join(dir, 'h250.html'));
     const htmlAll = timeHtml(join(dir, 'r.json'), 1000, join(dir, 'h1000.html'));
 
-    for (const line of merged) console.log(line);
+    for (const f of startup) console.log(figureLine(f));
+    for (const line of merged.lines) console.log(line);
     const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
     console.log(`html      250 vs 1,000 synthetic targets x 100 cases:  ${ms(htmlQuarter.ms)} vs ${ms(htmlAll.ms)}  = ${(htmlAll.ms / nodeStart).toFixed(1)} x node start-up; growth x${(htmlAll.ms / htmlQuarter.ms).toFixed(2)} for x4 work`);
     console.log(`html      size and peak memory, 250 vs 1,000 targets:  ${mb(htmlQuarter.bytes)} vs ${mb(htmlAll.bytes)} (x${(htmlAll.bytes / htmlQuarter.bytes).toFixed(2)}), ${htmlQuarter.maxRssMiB.toFixed(0)} MiB vs ${htmlAll.maxRssMiB.toFixed(0)} MiB  (bound: under 150 MB, linear)`);
+    // Exploration: 20 generated sequences on native (and gVisor where it runs), generation and comparison only (no
+    // shrinking), as sequences per second per target.
+    const exploreTargets = ['native', ...(targetProblem('gvisor') === null ? ['gvisor'] : [])];
+    const explored = await explore({
+      targets: exploreTargets.length > 1 ? exploreTargets : ['native', 'native-again'],
+      seed: 1,
+      runs: 20,
+      batchSize: 20,
+      specs: join(ROOT, 'specs'),
+      profiles: catalog.profiles.map((p) => p.value.id),
+      run: (target, c, d) => runOnTarget(target === 'native-again' ? 'native' : target, c, d, { jobs: 2, profiles: ['linux'] }),
+      shrink: { width: 1, maxSteps: 0 },
+      maxShrunk: 0,
+    });
+    const exploreFigures = explored.costs.map((c): Figure => ({
+      id: `explore-${c.target}`,
+      what: `\`semconf explore\` on ${c.target}: ${c.sequences} generated sequences, run and compared (no shrinking)`,
+      measured: `${((c.sequences * 1000) / c.ms).toFixed(1)} sequences/s`,
+      ratio: c.ms / c.sequences / nodeStart,
+      note: 'ratio: one sequence\'s share of the run against node start-up',
+    }));
+    for (const f of exploreFigures) console.log(figureLine(f));
+    const reuseFigure: Figure = {
+      id: 'reuse',
+      what: `whole native suite with every case in a fresh process (\`run --fresh-processes\`)`,
+      measured: `${(freshSuite / 1000).toFixed(2)} s; reused workers take ${(suite / freshSuite).toFixed(2)} × of it (${reusedCount} of ${reusedResults.cases.length} cases reused)`,
+      ratio: freshSuite / nodeStart,
+    };
+    const marginal: Figure = { id: 'marginal', what: 'one more case in a reused worker', measured: ms(perCase), ratio: perCase / nodeStart, target: '1 ms', met: perCase <= 1 };
+    writeBenchResults(RESULTS_FILE, {
+      schema: BENCH_SCHEMA,
+      measuredAt: new Date().toISOString(),
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
+      baselineMs: nodeStart,
+      figures: [...startup, ...suiteFigures(cases, suite, nodeStart, elsewhere), reuseFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
+    });
+    console.log(`figures written to ${RESULTS_FILE} (npm run readme copies them into README)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

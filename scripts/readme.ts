@@ -4,11 +4,13 @@
 //
 // What it writes: for every committed results file, what it ran on and its verdict counts; the divergences each
 // target shows against each live profile; and, for each comparison in COMPARISONS, the behaviour changes `semconf
-// diff` finds, each with the explanation written in results/explanations.yaml, or marked unexplained.
+// diff` finds, each with the explanation written in results/explanations.yaml, or marked unexplained. The speed table
+// between the speed markers is copied from bench/results.json, the figures of the last `npm run bench`.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import * as z from 'zod';
+import { readBenchResults } from '../bench/results-file.js';
 import { EXIT_CODES } from '../src/commands/command.js';
 import { diffResults } from '../src/diff.js';
 import { PACKAGE_ROOT } from '../src/package-info.js';
@@ -20,6 +22,9 @@ export const END = '<!-- results-summary:end -->';
 /** README's exit-code list, generated from EXIT_CODES (the table the code and `semconf --help` use). */
 export const EXIT_START = '<!-- exit-codes:start -->';
 export const EXIT_END = '<!-- exit-codes:end -->';
+/** README's speed table, generated from bench/results.json (written by `npm run bench`). */
+export const SPEED_START = '<!-- speed:start -->';
+export const SPEED_END = '<!-- speed:end -->';
 
 /** The regression reports README shows: old → new, by target id, with the question each answers. */
 export const COMPARISONS: { old: string; new: string; title: string }[] = [
@@ -136,6 +141,25 @@ export function generateExplore(root = PACKAGE_ROOT): string {
   ].join('\n');
 }
 
+/** The speed section, markers included: every figure of bench/results.json, as measured and as a ratio. */
+export function generateSpeed(root = PACKAGE_ROOT): string {
+  const b = readBenchResults(join(root, 'bench', 'results.json'));
+  const rows = b.figures.map((f) => {
+    const ratio = f.ratio === undefined ? '' : `${f.ratio.toFixed(2)} ×`;
+    const met = f.met === undefined ? '' : f.met ? 'met' : '**not met**';
+    return `| ${f.what.replaceAll('|', '\\|')} | ${mdText(f.measured)} | ${ratio} | ${mdText(f.target ?? '')} | ${met}${f.note !== undefined ? ` (${mdText(f.note)})` : ''} |`;
+  });
+  return [
+    SPEED_START,
+    `Generated from bench/results.json (\`npm run bench\`, then \`npm run readme\`): measured ${b.measuredAt.slice(0, 10)} on ${b.machine.cores} cores (${mdText(b.machine.cpu)}), Node ${b.machine.node}; every ratio is against a bare \`node -e 0\` timed in the same invocation: ${b.baselineMs.toFixed(1)} ms.`,
+    '',
+    '| figure | measured | × node start-up | target | |',
+    '|---|---|---:|---|---|',
+    ...rows,
+    SPEED_END,
+  ].join('\n');
+}
+
 /** README with the section between `start` and `end` replaced (the results section unless told otherwise). */
 export function withSection(readme: string, section: string, start = START, end = END): string {
   const a = readme.indexOf(start);
@@ -148,6 +172,6 @@ if (process.argv[1]?.endsWith('readme.js')) {
   const file = join(PACKAGE_ROOT, 'README.md');
   let readme = withSection(withSection(readFileSync(file, 'utf8'), generate()), generateExitCodes(), EXIT_START, EXIT_END);
   readme = withSection(readme, generateExplore(), EXPLORE_START, EXPLORE_END);
-  writeFileSync(file, readme);
-  process.stdout.write('README.md: results, exit-code and exploration sections regenerated\n');
+  writeFileSync(file, withSection(readme, generateSpeed(), SPEED_START, SPEED_END));
+  process.stdout.write('README.md: results, exit-code, exploration and speed sections regenerated\n');
 }

@@ -2,6 +2,7 @@
 // every report can read a target exactly as it reads a results file), with what the merge found about it: whether
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
 import * as z from 'zod';
+import { fastValidator } from './fast-validate.js';
 import { LongText, ShortText } from './spec/schema.js';
 import { readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
 
@@ -82,16 +83,24 @@ export type Matrix = z.infer<typeof Matrix>;
 /** What a report reads: one results file, or a matrix of many. */
 export type ReportInput = { kind: 'results'; results: Results } | { kind: 'matrix'; matrix: Matrix };
 
+/** `data` validated by `schema`: through the fast path when it accepts (src/fast-validate.ts: the parsed value is then
+ * the input itself, as zod's would be), else by zod, which judges and words the message for every input the fast path
+ * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms). */
+function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
+  const fast = fastValidator(schema);
+  return fast !== undefined && fast(data) ? data : validateFile(file, name, schema, data);
+}
+
 /** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
 export function readReportInput(file: string): ReportInput {
   const data = readJsonFile(file);
   const schema = typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
-  if (schema === MATRIX_SCHEMA) return { kind: 'matrix', matrix: validateFile(file, MATRIX_SCHEMA, Matrix, data) };
+  if (schema === MATRIX_SCHEMA) return { kind: 'matrix', matrix: judged(file, MATRIX_SCHEMA, Matrix, data) };
   if (schema !== RESULTS_SCHEMA) {
     const got = typeof schema === 'string' ? `"${schema}"` : 'no schema field';
     throw new ResultsFileError(`${file}: not a semconf file: ${got}; expected "${RESULTS_SCHEMA}" or "${MATRIX_SCHEMA}"`);
   }
-  return { kind: 'results', results: validateFile(file, RESULTS_SCHEMA, Results, data) };
+  return { kind: 'results', results: judged(file, RESULTS_SCHEMA, Results, data) };
 }
 
 /** Read a matrix and nothing else. */

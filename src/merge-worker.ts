@@ -1,6 +1,7 @@
 // A merge worker thread: reads and validates the files it is sent, one at a time (src/merge-read.ts), and answers
-// with their entries or the error that names the bad one. Reading is most of a merge's time (JSON.parse, then zod),
-// and files are independent, so merge spreads them over a few of these (src/merge-files.ts).
+// with their entries or the error that names the bad one. Reading is most of a merge's time (JSON.parse, validation
+// through src/fast-validate.ts or zod, JSON.stringify), and files are independent, so merge spreads them over a few of
+// these (src/merge-files.ts).
 import { parentPort } from 'node:worker_threads';
 import { readEntries } from './merge-read.js';
 import { ResultsFileError } from './results.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { END, EXIT_END, EXIT_START, EXPLORE_END, EXPLORE_START, generate, generateExitCodes, generateExplore, START, withSection } from '../scripts/readme.js';
+import { END, EXIT_END, EXIT_START, EXPLORE_END, EXPLORE_START, generate, generateExitCodes, generateExplore, generateSpeed, SPEED_END, SPEED_START, START, withSection } from '../scripts/readme.js';
 import { EXIT_CODES } from '../src/commands/command.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -28,6 +28,13 @@ describe('README generated sections', () => {
     const section = readme.slice(readme.indexOf(EXPLORE_START), readme.indexOf(EXPLORE_END) + EXPLORE_END.length);
     expect(section, 'README is stale: run npm run readme').toBe(generateExplore());
     expect(section).toContain('| native/gvisor |');
+  });
+
+  it('shows the speed figures of bench/results.json, as generated (npm run bench, then npm run readme)', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf(SPEED_START), readme.indexOf(SPEED_END) + SPEED_END.length);
+    expect(section, 'README is stale: run npm run readme').toBe(generateSpeed());
+    for (const id of ['--help', '--version', 'lint', 'merge', 'whole native suite']) expect(section).toContain(id);
   });
 
   it('replaces only the text between its markers', () => {

@@ -5,7 +5,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { renderTerminal } from '../report/terminal.js';
 import { OutputError, type Results, writeResults } from '../results.js';
 import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
-import { loadCatalog } from '../spec/lint.js';
+import { loadCatalogCached } from '../spec/cached-catalog.js';
+import { openCache } from '../spec/catalog-cache.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
 import { progressLine } from '../progress.js';
@@ -42,6 +43,7 @@ export const runCommand: Command = {
                     <release> beside it, else /lib/modules/<release>) or a DIR with an unpacked kernel package
                     (default: the kernel ci/fetch-kernel.sh put in ~/.cache/semconf/kernels/current)
   --specs DIR       spec directory (default: the specs/ shipped with semconf)
+  --no-cache        load the specs from scratch, not from the cache semconf lint shares ($XDG_CACHE_HOME/semconf)
   --profile P       judge against profile P only; repeatable (default: every profile)
 ${SELECTION_USAGE}
   --out FILE        results file (default: $XDG_STATE_HOME/semconf/results/<target-id>.json, XDG_STATE_HOME
@@ -57,6 +59,7 @@ ${SELECTION_USAGE}
                     reference the reuse-equivalence test compares the default against)`,
   options: {
     specs: { type: 'string' },
+    'no-cache': { type: 'boolean' },
     profile: { type: 'string', multiple: true },
     ...SELECTION_OPTIONS,
     'allow-skipped': { type: 'boolean' },
@@ -80,7 +83,7 @@ ${SELECTION_USAGE}
     const unavailable = targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
     const specs = str(values.specs) ?? DEFAULT_SPECS;
-    const catalog = loadCatalog(specs);
+    const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
     const profiles = values.profile as string[] | undefined;
     const known = catalog.profiles.map((p) => p.value.id);
     for (const p of profiles ?? []) {
@@ -91,6 +94,7 @@ ${SELECTION_USAGE}
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
     const repeat = Number(str(values.repeat) ?? 1);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
+    keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
     // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
     // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
     // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).

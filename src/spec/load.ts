@@ -9,11 +9,17 @@ import { readInputFile } from './read.js';
 import { Profile, SpecFile } from './schema.js';
 import { checkStructure, MAX_ALIAS_NODES } from './structure.js';
 
+/** Where a loaded file's keys are: a SourceMap, or one made only when first asked (a catalog from the cache). */
+export type SourceLocator = Pick<SourceMap, 'file' | 'at' | 'atNode'>;
+
 export interface Loaded<T> {
   file: string;
   value: T;
-  source: SourceMap;
+  source: SourceLocator;
 }
+
+/** How spec YAML is parsed, for the loader and for positions recomputed later (src/spec/cached-catalog.ts). */
+export const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false, strict: true } as const;
 
 /** Parse YAML and validate it with `schema`; throws InputError with every problem's position. */
 export function loadYaml<S extends z.ZodType>(file: string, text: string, schema: S): Loaded<z.infer<S>> {
@@ -24,7 +30,7 @@ export function loadYaml<S extends z.ZodType>(file: string, text: string, schema
   let doc;
   try {
     // Duplicate keys are checked by checkStructure (linearly); yaml's own uniqueKeys compares every pair.
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true });
+    doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter: lines });
   } catch (e) {
     // The parser recurses per nesting level: a file of 100,000 '[' exhausts the stack before any check can run.
     return fail([{ file, line: 1, col: 1, path: '', message: `YAML syntax: the document cannot be parsed (${(e as Error).message}); expected a spec nested a few levels deep` }]);

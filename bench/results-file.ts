@@ -1,0 +1,44 @@
+// bench/results.json, `semconf-bench/1`: the figures of the last `npm run bench`, as measured, each with its ratio to
+// the baseline taken in the same invocation (a bare `node -e 0`). Written by bench/suite.ts, read by
+// scripts/readme.ts, which copies it into README's speed table (test/readme.test.ts checks that table is current).
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as z from 'zod';
+
+export const BENCH_SCHEMA = 'semconf-bench/1';
+
+export const Figure = z.strictObject({
+  /** stable name of the figure (README rows are ordered as the bench measured them) */
+  id: z.string().min(1),
+  /** what was measured, in words: Markdown written by the bench (inline code spans), copied into README as is */
+  what: z.string().min(1),
+  /** the figure as measured, in words (e.g. "412.3 ms", "1.9 s and 212 MiB peak") */
+  measured: z.string().min(1),
+  /** measured time / the baseline's, when the figure is a time (a slope, such as the marginal case, may come out
+   * below zero when the load of the machine varies more than the work) */
+  ratio: z.number().optional(),
+  /** the issue's target, in words; absent where the issue sets none */
+  target: z.string().min(1).optional(),
+  /** whether the target was met; absent where there is none, or it could not be measured */
+  met: z.boolean().optional(),
+  /** anything a reader needs to read the figure right (what it includes, why it cannot be measured here) */
+  note: z.string().min(1).optional(),
+});
+export type Figure = z.infer<typeof Figure>;
+
+export const BenchResults = z.strictObject({
+  schema: z.literal(BENCH_SCHEMA),
+  measuredAt: z.iso.datetime(),
+  machine: z.strictObject({ cores: z.int().positive(), cpu: z.string(), node: z.string() }),
+  /** median wall time of a bare `node -e 0`, the baseline of every ratio */
+  baselineMs: z.number().positive(),
+  figures: z.array(Figure),
+});
+export type BenchResults = z.infer<typeof BenchResults>;
+
+export function readBenchResults(file: string): BenchResults {
+  return BenchResults.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export function writeBenchResults(file: string, results: BenchResults): void {
+  writeFileSync(file, `${JSON.stringify(BenchResults.parse(results), null, 2)}\n`);
+}

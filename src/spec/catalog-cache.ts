@@ -1,0 +1,227 @@
+// The cache of spec-tree work (lint outcomes, catalogs), keyed by content digest: an unchanged spec tree is not
+// parsed again. An entry is keyed on the text of every input file AND on the semconf build that made it (a digest of
+// its own code and of its libraries' versions), so a changed schema, rule or message can never be answered from an
+// entry an older build wrote. Nothing here knows what a spec contains. Deliberately light (no yaml parse, no zod):
+// a warm `semconf lint` loads this module and little else (not even read.ts, whose diagnostics load the yaml library).
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The envelope of every entry; a file without it (another program's, an older layout) is not ours. */
+const ENTRY_FORMAT = 'semconf-cache/1';
+/** Largest entry read back: a lint outcome of the shipped specs is a few KiB, a catalog under 1 MiB. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/** Entries kept of each kind: one per spec tree linted or run (each key names a directory and its contents), so the
+ * cache of a machine that lints many temporary trees (tests, CI) stays small; the oldest go first. */
+export const MAX_ENTRIES_PER_KIND = 32;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Where the cache lives: $XDG_CACHE_HOME/semconf, else ~/.cache/semconf (a relative XDG_CACHE_HOME is ignored, as
+ * the XDG base directory specification says). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(env.HOME ?? homedir(), '.cache'), 'semconf');
+}
+
+/** Every code file under `dir` (the compiled .js of dist/src, or the .ts sources when tests run them), sorted. */
+function codeFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) return codeFiles(path);
+      return /\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+/** A digest of the code under `root`: every module's path and text. */
+export function codeDigest(root: string): string {
+  const hash = createHash('sha256');
+  for (const file of codeFiles(root)) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  return `sha256:${hash.digest('hex')}`;
+}
+
+let buildDigestMemo: string | undefined;
+
+/** A digest of this semconf build: the text of every module of it, and the version of every library it depends on.
+ * Any change to the schema, a rule or a message changes it, so entries of another build are never used. */
+export function buildDigest(): string {
+  if (buildDigestMemo !== undefined) return buildDigestMemo;
+  const here = fileURLToPath(import.meta.url);
+  const require = createRequire(here);
+  const versions = ['yaml', 'zod', 'fastest-levenshtein', 'picomatch'].map((name) => {
+    try {
+      return `${name}@${String((JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: unknown }).version)}`;
+    } catch (e) {
+      return `${name}@unresolved (${(e as Error).message})`;
+    }
+  });
+  // dist/src (or src/ under the tests): this file is in its spec/
+  buildDigestMemo = sha256(JSON.stringify([codeDigest(dirname(dirname(here))), versions]));
+  return buildDigestMemo;
+}
+
+/** One input file of a spec tree: its path (as the loader names it) and text. */
+export interface InputText {
+  file: string;
+  text: string;
+}
+
+/** The files of a spec tree, read exactly as readCatalog reads them, with the catalog's own digest over them. */
+export interface SpecInputs {
+  profiles: InputText[];
+  specs: InputText[];
+  /** the same digest readCatalog computes (profiles first, then specs): results may cite it */
+  digest: string;
+}
+
+const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
+
+/** The text of `file` when it is plainly readable inside `root`: a regular file, reached from `root` through no
+ * symlink and no `..`, of at most MAX_ENTRY_BYTES. Anything else (a symlink on the way, a FIFO, a device, a huge
+ * file) is undefined: whether and how read.ts refuses it depends on more than its text, so a tree holding one is never
+ * answered from the cache, and a cold run says what is wrong. */
+function plainText(file: string, root: string): string | undefined {
+  try {
+    const below = relative(resolve(root), resolve(file));
+    if (below === '' || below.startsWith('..') || isAbsolute(below)) return undefined;
+    if (realpathSync(file) !== join(realpathSync(root), below) || !lstatSync(file).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return readSmallFile(file);
+}
+
+/** The spec tree at `dir` as readCatalog would read it, or undefined when reading it would itself be a problem (no
+ * such directory, a file that is not plainly readable): that outcome is left to a cold run. */
+export function readSpecInputs(dir: string): SpecInputs | undefined {
+  try {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+    const profileDir = join(dir, 'profiles');
+    const list = (d: string): string[] => readdirSync(d).filter(isYaml).sort().map((f) => join(d, f));
+    const profileFiles = existsSync(profileDir) ? list(profileDir) : [];
+    const hash = createHash('sha256');
+    let plain = true;
+    const read = (files: string[]): InputText[] =>
+      files.map((file) => {
+        const text = plainText(file, dir);
+        if (text === undefined) plain = false;
+        hash.update(`${relative(dir, file)}\0${text ?? ''}\0`);
+        return { file, text: text ?? '' };
+      });
+    const profiles = read(profileFiles);
+    const specs = read(list(dir));
+    return plain ? { profiles, specs, digest: `sha256:${hash.digest('hex')}` } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a document copy looks like to the quote check (src/spec/sources.ts): absent, or its text's digest; undefined
+ * when it is not plainly readable (see plainText). A lint outcome that read copies holds each one's state, and is
+ * used only while every state is as it was. */
+export function copyState(file: string, root: string): string | undefined {
+  if (!existsSync(file)) return 'absent';
+  const text = plainText(file, root);
+  return text === undefined ? undefined : `sha256:${sha256(text)}`;
+}
+
+/** The key of an entry: what it was made from (its kind, the build, and the caller's parts), as one digest. */
+export function cacheKey(kind: string, parts: readonly unknown[]): string {
+  return sha256(JSON.stringify([ENTRY_FORMAT, kind, buildDigest(), ...parts]));
+}
+
+/** A directory of entries, each one JSON file named by its key. Reads never fail (a missing, corrupt or foreign entry
+ * is a miss) and writes never fail the command (a cache that cannot be written is simply not written): the cache can
+ * only save work, never change an outcome. */
+export class CacheStore {
+  constructor(readonly dir: string) {}
+
+  private fileOf(kind: string, key: string): string {
+    return join(this.dir, `${kind}-${key}.json`);
+  }
+
+  /** The payload stored under `key`, if there is an intact entry of ours for exactly that key; else undefined. */
+  get(kind: string, key: string): unknown {
+    const text = readSmallFile(this.fileOf(kind, key));
+    if (text === undefined) return undefined;
+    try {
+      const entry = JSON.parse(text) as unknown;
+      if (typeof entry !== 'object' || entry === null) return undefined;
+      const e = entry as Record<string, unknown>;
+      // A checksum over the payload text: a truncated or hand-edited entry is a miss, not a wrong answer.
+      if (e.format !== ENTRY_FORMAT || e.kind !== kind || e.key !== key || typeof e.payload !== 'string' || e.sha256 !== sha256(e.payload)) return undefined;
+      return JSON.parse(e.payload) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Remove the oldest entries of `kind` beyond MAX_ENTRIES_PER_KIND (temporary files of writers are not entries). */
+  private prune(kind: string): void {
+    const entries = readdirSync(this.dir).filter((f) => f.startsWith(`${kind}-`) && f.endsWith('.json'));
+    if (entries.length <= MAX_ENTRIES_PER_KIND) return;
+    const byAge = entries.map((f) => ({ f, t: mtimeOf(join(this.dir, f)) })).sort((a, b) => a.t - b.t);
+    for (const { f } of byAge.slice(0, entries.length - MAX_ENTRIES_PER_KIND)) rmSync(join(this.dir, f), { force: true });
+  }
+
+  /** Store `payload` under `key`, atomically (a reader sees the old entry or the new one, never half of one). */
+  put(kind: string, key: string, payload: unknown): void {
+    const file = this.fileOf(kind, key);
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const text = JSON.stringify(payload);
+      writeFileSync(temp, JSON.stringify({ format: ENTRY_FORMAT, kind, key, sha256: sha256(text), payload: text }), { mode: 0o600 });
+      renameSync(temp, file);
+      this.prune(kind);
+    } catch {
+      try {
+        rmSync(temp, { force: true });
+      } catch {
+        // nothing was written there either (the cache's place is not a directory)
+      }
+    }
+  }
+}
+
+/** A directory entry's modification time, or 0 when it is gone (another process pruned it first). */
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** The text of a regular file of at most MAX_ENTRY_BYTES, or undefined (missing, a FIFO or device, too big). */
+function readSmallFile(file: string): string | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO put where an entry should be cannot block the open
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_ENTRY_BYTES) return undefined;
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The store to use: none with --no-cache. */
+export function openCache(noCache: boolean, env: NodeJS.ProcessEnv = process.env): CacheStore | undefined {
+  return noCache ? undefined : new CacheStore(cacheDir(env));
+}

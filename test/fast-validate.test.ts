@@ -1,0 +1,161 @@
+// The fast path of validation (src/fast-validate.ts) never accepts what zod refuses, and where it accepts, zod's
+// output is the input itself (so merge and the reports may use the input as the parsed value). Checked on thousands
+// of malformed results files and matrices made from the committed results by one mutation each; and it must
+// actually compile the schemas merge reads, or the speed is silently gone.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import * as z from 'zod';
+import { describe, expect, test } from 'vitest';
+import { fastValidator } from '../src/fast-validate.js';
+import { Matrix } from '../src/matrix.js';
+import { merge } from '../src/merge.js';
+import { Results, summarise } from '../src/results.js';
+
+const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+const committed = readdirSync(RESULTS)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as Results);
+
+/** A small valid results file: the first `n` cases of a committed one, with the summary they add up to. */
+function small(r: Results, n: number): Results {
+  const cases = r.cases.slice(0, n);
+  return { ...r, cases, summary: summarise(cases, r.profiles.map((p) => p.id)) };
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Path = (string | number)[];
+
+/** Every path in a JSON value, the root included. */
+function paths(v: Json, at: Path = []): Path[] {
+  if (Array.isArray(v)) return [at, ...v.flatMap((x, i) => paths(x, [...at, i]))];
+  if (v !== null && typeof v === 'object') return [at, ...Object.entries(v).flatMap(([k, x]) => paths(x, [...at, k]))];
+  return [at];
+}
+
+const clone = (v: Json): Json => JSON.parse(JSON.stringify(v)) as Json;
+
+/** One change at `path` of a copy of `root`: replace the value, drop it, add a key beside it, reorder the keys of the
+ * object there, or give it a key zod strips (`__proto__`, made as JSON.parse makes it). */
+type Mutation = { kind: 'replace'; value: Json } | { kind: 'drop' } | { kind: 'add'; key: string; value: Json } | { kind: 'reverse' } | { kind: 'proto' };
+
+function mutate(root: Json, path: Path, m: Mutation): unknown {
+  const copy = clone(root);
+  if (path.length === 0) return m.kind === 'replace' ? m.value : copy;
+  const parent = path.slice(0, -1).reduce<Json>((v, k) => (v as Record<string | number, Json>)[k] as Json, copy) as Record<string | number, Json>;
+  const key = path[path.length - 1] as string | number;
+  const here = parent[key] as Json;
+  switch (m.kind) {
+    case 'replace':
+      parent[key] = m.value;
+      break;
+    case 'drop':
+      if (Array.isArray(parent)) parent.splice(Number(key), 1);
+      else delete parent[key];
+      break;
+    case 'add':
+      if (here !== null && typeof here === 'object' && !Array.isArray(here)) here[m.key] = m.value;
+      else if (Array.isArray(here)) here.push(m.value);
+      break;
+    case 'reverse':
+      if (here !== null && typeof here === 'object' && !Array.isArray(here)) parent[key] = Object.fromEntries(Object.entries(here).reverse());
+      break;
+    case 'proto':
+      if (here !== null && typeof here === 'object' && !Array.isArray(here)) parent[key] = JSON.parse(JSON.stringify(here).replace(/^\{/, '{"__proto__":1,')) as Json;
+      break;
+  }
+  return copy;
+}
+
+const scalar: fc.Arbitrary<Json> = fc.oneof(
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, 4096, 1e300, -0, '', 'x', 'conforms', 'diverges', 'EINVAL', 'linux', '2026-01-01T00:00:00.000Z', 'not a date', 'x'.repeat(5000), 'semconf', 'semconf-results/1'),
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+);
+const value: fc.Arbitrary<Json> = fc.oneof(scalar, fc.constant<Json>([]), fc.constant<Json>({}), fc.array(scalar, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), scalar, { maxKeys: 2 }));
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('replace' as const), value }),
+  fc.constant({ kind: 'drop' as const }),
+  fc.record({ kind: fc.constant('add' as const), key: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('id', 'verdict', 'extra', 'locked')), value }),
+  fc.constant({ kind: 'reverse' as const }),
+  fc.constant({ kind: 'proto' as const }),
+);
+
+/** The property: the fast path accepts only what zod accepts, and then zod's output is the input, key for key. */
+function agreesWithZod<S extends z.ZodType>(schema: S, input: unknown): void {
+  const fast = fastValidator(schema);
+  if (fast === undefined) throw new Error('not compiled');
+  if (!fast(input)) return;
+  const judged = schema.safeParse(input);
+  expect(judged.success, 'the fast path accepted what zod refuses').toBe(true);
+  expect(JSON.stringify(judged.data), "zod's output differs from the input the fast path passed as it").toBe(JSON.stringify(input));
+}
+
+describe('the fast path of validation', () => {
+  test('compiles the schemas merge and the reports read (or every file would go the slow way)', () => {
+    expect(fastValidator(Results)).toBeDefined();
+    expect(fastValidator(Matrix)).toBeDefined();
+  });
+
+  test('accepts every committed results file, and zod gives back the same value', () => {
+    expect(committed.length).toBeGreaterThan(0);
+    for (const r of committed) {
+      expect(fastValidator(Results)?.(r)).toBe(true);
+      agreesWithZod(Results, r);
+    }
+  });
+
+  test('never accepts a malformed results file zod refuses (one mutation anywhere in a valid file)', () => {
+    const base = small(committed[0] as Results, 4) as unknown as Json;
+    const all = paths(base);
+    let refusedByZod = 0;
+    fc.assert(
+      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
+        const input = mutate(base, all[i] as Path, m);
+        if (!Results.safeParse(input).success) refusedByZod += 1;
+        agreesWithZod(Results, input);
+      }),
+      { numRuns: 2000, seed: 13 },
+    );
+    // the mutations are mostly malformed: the property was tested on refusals, not only on valid files
+    expect(refusedByZod).toBeGreaterThan(800);
+  });
+
+  test('never accepts a malformed matrix zod refuses', () => {
+    const matrix = merge(
+      committed.slice(0, 2).map((r, k) => ({ source: `r${k}.json`, path: `/r${k}.json`, results: small(r, 2) })),
+      { createdAt: '2026-01-01T00:00:00.000Z', toolVersion: '0.0.0' },
+    ) as unknown as Json;
+    agreesWithZod(Matrix, matrix);
+    expect(fastValidator(Matrix)?.(matrix)).toBe(true);
+    const all = paths(matrix);
+    fc.assert(
+      fc.property(fc.nat(all.length - 1), mutation, (i, m) => agreesWithZod(Matrix, mutate(matrix, all[i] as Path, m))),
+      { numRuns: 1000, seed: 13 },
+    );
+  });
+
+  test('refuses a file whose keys are out of the schema order, which zod would reorder (zod then judges it)', () => {
+    const { cases, ...rest } = small(committed[0] as Results, 1);
+    const reordered = { cases, ...rest };
+    expect(Results.safeParse(reordered).success).toBe(true);
+    expect(fastValidator(Results)?.(reordered)).toBe(false);
+  });
+
+  test('leaves to zod every schema with a construct it does not know', () => {
+    for (const schema of [
+      z.string().transform((s) => s.length),
+      z.object({ a: z.string() }), // strips unknown keys: the output is not the input
+      z.looseObject({ a: z.string() }),
+      z.strictObject({ a: z.string().default('x') }),
+      z.string().trim(),
+      z.number().multipleOf(3),
+      z.url(),
+      z.strictObject({ a: z.array(z.lazy(() => z.string())) }),
+    ]) {
+      expect(fastValidator(schema)).toBeUndefined();
+    }
+  });
+});

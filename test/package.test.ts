@@ -76,7 +76,11 @@ describe('npm pack', () => {
   it("ships none of the repository's own tooling, tests or sources", () => {
     const unwanted = files.filter((f) => /^(test|bench|scripts|src|runners|results|\.ci|\.github|dist\/(test|bench|scripts))\//.test(f) || /\.(ts|map)$/.test(f));
     expect(unwanted).toEqual([]);
-    expect(files.length).toBeLessThan(150);
+    // Everything shipped is the compiled CLI and runners, the specs and their schemas, and the user's documents:
+    // nothing else (a stray directory, a results file, a local cache) gets in by a wide `files` pattern. ci/fetch-kernel.sh is the
+    // VM target's kernel fetcher, which it runs.
+    const outside = files.filter((f) => !/^(dist\/(src|runners)\/.*\.js|specs\/.*\.yaml|schema\/.*\.json|docs\/.*\.md|[A-Z]+(\.md)?|package\.json|ci\/fetch-kernel\.sh)$/.test(f));
+    expect(outside).toEqual([]);
   });
 
   it('may be published (no "private")', () => {

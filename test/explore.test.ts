@@ -60,7 +60,7 @@ describe('generation stays within the bounds', () => {
 
 describe('an emitted case', () => {
   it('round-trips through the loader, passes semconf lint, and carries what each target did', () => {
-    const seq: Sequence = { layout: ['rw', 'hole'], touch: false, late: false, limit: null, steps: [], call: { fn: 'mlock', addr: { at: 'buf', page: 0, offset: 0 }, len: { pages: 2 } } };
+    const seq: Sequence = { layout: ['rw', 'hole'], backing: 'file-shared', touch: false, late: false, limit: null, steps: [], call: { fn: 'mlock', addr: { at: 'buf', page: 0, offset: 0 }, len: { pages: 2 } } };
     const out = join(temp(), 'out');
     const id = sequenceId(seq);
     const finding = { id, sequence: seq, original: seq, differences: [{ pair: 'native/other', changes: [{ part: 'effect' as const, what: 'buf locked', old: 'L-', new: 'U-' }] }], results: new Map(), shrinkSteps: 0 };
@@ -69,6 +69,7 @@ describe('an emitted case', () => {
     const text = readFileSync(join(out, 'explore-mlock.yaml'), 'utf8');
     expect(text).toContain('# differs native/other: buf locked: L- -> U-');
     expect(text).toContain('layout: [ rw, hole ]');
+    expect(text).toContain('backing: file-shared');
     const loaded = loadCatalog(out).specs.find((s) => s.file.endsWith('explore-mlock.yaml'))?.value.cases[0];
     expect(loaded).toEqual(caseOf(seq, id, PROFILES, 'found by semconf explore; the expectation is still to be written from the documents'));
     const lint = spawnSync('node', [CLI, 'lint', '--specs', out], { encoding: 'utf8' });
@@ -115,7 +116,7 @@ describe('a difference injected through a constructed second target (FAKE: nativ
     const first = await explore(options);
     expect(first.differing).toBeGreaterThan(0);
     expect(first.findings.map((f) => f.sequence)).toEqual([
-      { layout: ['rw'], touch: false, late: false, limit: null, steps: [], call: { fn: 'munlockall' } },
+      { layout: ['rw'], backing: 'anon-private', touch: false, late: false, limit: null, steps: [], call: { fn: 'munlockall' } },
     ]);
     expect(first.findings[0]?.differences).toEqual([{ pair: 'native/fake', changes: [{ part: 'outcome', what: 'outcome', old: 'returns 0', new: 'fails EINVAL' }] }]);
     expect(summaryMarkdown(first)).toMatch(/\| native\/fake \| 16 \| \d+ \| 1 \|/);

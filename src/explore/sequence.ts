@@ -1,4 +1,5 @@
-// Generated call sequences, in the spec language itself. A Sequence is a small plain record (so fast-check can
+// Generated call sequences, in the spec language itself (mremap is not generated yet: its address must be a
+// mapping's first page and its flags at most MREMAP_MAYMOVE, which this generator does not model). A Sequence is a small plain record (so fast-check can
 // generate and shrink it); caseOf turns it into a Case that the loader, lint, the planner and every target take as
 // they take a hand-written one. Everything a generated case can do stays inside the suite's safety bounds by
 // construction: one or two fenced mappings of at most MAX_PAGES pages, arguments relative to them (or the named
@@ -18,16 +19,28 @@ export type Len = 0 | 1 | 'page-1' | 'page' | 'page+1' | { pages: number } | 'SI
 export type Prot = 'PROT_NONE' | 'PROT_READ' | 'PROT_READ | PROT_WRITE';
 export type McFlags = 'MCL_CURRENT' | 'MCL_FUTURE' | 'MCL_CURRENT | MCL_FUTURE' | 'MCL_CURRENT | MCL_ONFAULT' | '0' | '8';
 
+/** The third argument of the calls that interact with locks: an advice, msync flags, mlock2 flags. */
+export type Advice = 'MADV_DONTNEED' | 'MADV_WILLNEED' | 'MADV_FREE';
+export type SyncFlags = 'MS_ASYNC' | 'MS_SYNC' | 'MS_INVALIDATE';
+export type Mlock2Flags = '0' | 'MLOCK_ONFAULT';
+
 export type Call =
   | { fn: 'mlock' | 'munlock' | 'munmap'; addr: Addr; len: Len }
   | { fn: 'mprotect'; addr: Addr; len: Len; prot: Prot }
+  | { fn: 'madvise'; addr: Addr; len: Len; advice: Advice }
+  | { fn: 'msync'; addr: Addr; len: Len; flags: SyncFlags }
+  | { fn: 'mlock2'; addr: Addr; len: Len; flags: Mlock2Flags }
   | { fn: 'mlockall'; flags: McFlags }
   | { fn: 'munlockall' };
 
 export type Limit = 0 | '1p' | '4p' | 'default';
 
+export type Backing = 'anon-private' | 'anon-shared' | 'file-private' | 'file-shared';
+
 export interface Sequence {
   layout: PageKind[];
+  /** what backs the mapping: private or shared, anonymous or a temporary file of the case */
+  backing: Backing;
   touch: boolean;
   /** a one-page mapping made after the call under test: what MCL_FUTURE does to later mappings */
   late: boolean;
@@ -76,9 +89,9 @@ const confine = (pages: number) => (c: Call): Call => ('addr' in c ? { ...c, len
 /** How often each function is drawn: the lock calls more than the memory calls that only change what they see. */
 export type Weights = Partial<Record<Call['fn'], number>>;
 /** Setup steps: the allowlist's mlock family and the memory calls that change what the locks see. */
-export const STEP_WEIGHTS: Weights = { mlock: 3, mlockall: 2, munlock: 1, mprotect: 1, munmap: 1, munlockall: 1 };
+export const STEP_WEIGHTS: Weights = { mlock: 3, mlockall: 2, munlock: 1, mprotect: 1, munmap: 1, munlockall: 1, madvise: 1, msync: 1, mlock2: 1 };
 /** The call under test: the function of a spec file, so one of the mlock family. */
-export const CALL_WEIGHTS: Weights = { mlock: 3, munlock: 2, mlockall: 2, munlockall: 1 };
+export const CALL_WEIGHTS: Weights = { mlock: 3, munlock: 2, mlockall: 2, munlockall: 1, madvise: 1, msync: 1, mlock2: 1 };
 
 function callArb(pages: number, weights: Weights): fc.Arbitrary<Call> {
   const each: Record<Call['fn'], fc.Arbitrary<Call>> = {
@@ -96,6 +109,9 @@ function callArb(pages: number, weights: Weights): fc.Arbitrary<Call> {
       flags: fc.constantFrom<McFlags>('MCL_CURRENT', 'MCL_CURRENT | MCL_FUTURE', 'MCL_FUTURE', 'MCL_CURRENT', 'MCL_CURRENT | MCL_FUTURE', 'MCL_CURRENT | MCL_ONFAULT', '0', '8'),
     }),
     munlockall: fc.constant<Call>({ fn: 'munlockall' }),
+    madvise: fc.record({ fn: fc.constant('madvise' as const), addr: addrArb(pages), len: lenArb(pages), advice: fc.constantFrom<Advice>('MADV_DONTNEED', 'MADV_WILLNEED', 'MADV_FREE') }),
+    msync: fc.record({ fn: fc.constant('msync' as const), addr: addrArb(pages), len: lenArb(pages), flags: fc.constantFrom<SyncFlags>('MS_ASYNC', 'MS_SYNC', 'MS_INVALIDATE') }),
+    mlock2: fc.record({ fn: fc.constant('mlock2' as const), addr: addrArb(pages), len: lenArb(pages), flags: fc.constantFrom<Mlock2Flags>('0', 'MLOCK_ONFAULT') }),
   };
   const drawn = (Object.entries(weights) as [Call['fn'], number][]).map(([fn, weight]) => ({ weight, arbitrary: each[fn] }));
   return fc.oneof(...drawn).map(confine(pages));
@@ -116,6 +132,7 @@ export function sequenceArb(): fc.Arbitrary<Sequence> {
   return fc
     .record({
       layout: fc.array(pageKind, { minLength: 1, maxLength: MAX_PAGES }),
+      backing: fc.constantFrom<Backing>('anon-private', 'anon-shared', 'file-private', 'file-shared'),
       touch: fc.boolean(),
       late: fc.boolean(),
       limit: fc.option(fc.constantFrom<Limit>(0, '1p', '4p', 'default'), { nil: null, freq: 2 }),
@@ -147,6 +164,11 @@ export function callText(c: Call): string {
       return 'munlockall()';
     case 'mprotect':
       return `mprotect(${addrText(c.addr)}, ${lenText(confinedLen(c.addr, c.len))}, ${c.prot})`;
+    case 'madvise':
+      return `madvise(${addrText(c.addr)}, ${lenText(confinedLen(c.addr, c.len))}, ${c.advice})`;
+    case 'msync':
+    case 'mlock2':
+      return `${c.fn}(${addrText(c.addr)}, ${lenText(confinedLen(c.addr, c.len))}, ${c.flags})`;
     default:
       return `${c.fn}(${addrText(c.addr)}, ${lenText(confinedLen(c.addr, c.len))})`;
   }
@@ -165,7 +187,7 @@ export function caseOf(seq: Sequence, id: string, profiles: readonly string[], n
     id,
     title: `explored: ${[...seq.steps.map(callText), callText(seq.call)].join(' then ')}`,
     memory: {
-      buf: { layout: seq.layout, ...(seq.touch ? { touch: true } : {}) },
+      buf: { layout: seq.layout, ...(seq.backing !== 'anon-private' ? { backing: seq.backing } : {}), ...(seq.touch ? { touch: true } : {}) },
       ...(seq.late ? { late: { pages: 1, after_call: true } } : {}),
     },
     ...(before.length > 0 ? { before } : {}),

@@ -168,6 +168,25 @@ export function aiocbFor(buf: bigint, nbytes: bigint, sigevent: FilledSigevent['
 /** Control blocks of requests abandoned in flight: kept referenced so their memory is never reused. */
 const abandoned: unknown[] = [];
 
+/** A call's outcome: errno read only when it returned -1 (koffi keeps the last errno even after success). */
+function outcomeOf(r: number | bigint): { ret: number; errno: number | null } {
+  const ret = Number(r);
+  return { ret, errno: ret === -1 ? koffi.errno() : null };
+}
+
+/** How one submitted aiocb at `at` is followed, whichever call submitted it (aio_mlock, lio_listio): its status by
+ * aio_error, its result by aio_return. */
+function requestOf(aioError: (cb: bigint) => unknown, aioReturn: (cb: bigint) => unknown, at: bigint): Pick<AioDriver, 'einprogress' | 'status' | 'result'> {
+  return {
+    einprogress: FREEBSD_ERRNO.EINPROGRESS as number,
+    status: () => {
+      const value = Number(aioError(at));
+      return { value, errno: value === -1 ? koffi.errno() : null };
+    },
+    result: () => outcomeOf(aioReturn(at) as number | bigint),
+  };
+}
+
 /** aio_mlock(aio_buf, aio_nbytes, sigev_notify) of the allowlist; undefined where libc lacks it (FreeBSD < 10). */
 function aioMlock(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<Runner['call']>) | undefined {
   let f;
@@ -200,18 +219,9 @@ function aioMlock(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<R
     const cb = koffi.alloc(FREEBSD_AIOCB, 1);
     koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(args[0] ?? 0n, args[1] ?? 0n, sigevent.value));
     const at = koffi.address(cb);
-    const result = (r: number | bigint): { ret: number; errno: number | null } => {
-      const ret = Number(r);
-      return { ret, errno: ret === -1 ? koffi.errno() : null };
-    };
     const driver: AioDriver = {
-      einprogress: FREEBSD_ERRNO.EINPROGRESS as number,
-      submit: () => result(f.mlock(at)),
-      status: () => {
-        const value = Number(f.error(at));
-        return { value, errno: value === -1 ? koffi.errno() : null };
-      },
-      result: () => result(f.ret(at)),
+      ...requestOf(f.error, f.ret, at),
+      submit: () => outcomeOf(f.mlock(at)),
       release: () => {
         koffi.free(cb);
         closeKqueue();
@@ -243,18 +253,9 @@ function lioListio(ctx: PosixContext): ((args: readonly bigint[]) => ReturnType<
     const cb = koffi.alloc(FREEBSD_AIOCB, 1);
     koffi.encode(cb, FREEBSD_AIOCB, aiocbFor(args[1] ?? 0n, args[2] ?? 0n, none, LIO_MLOCK));
     const at = koffi.address(cb);
-    const result = (r: number | bigint): { ret: number; errno: number | null } => {
-      const ret = Number(r);
-      return { ret, errno: ret === -1 ? koffi.errno() : null };
-    };
     const driver: AioDriver = {
-      einprogress: FREEBSD_ERRNO.EINPROGRESS as number,
-      submit: () => result(f.listio(mode, [at], 1, 0n)),
-      status: () => {
-        const value = Number(f.error(at));
-        return { value, errno: value === -1 ? koffi.errno() : null };
-      },
-      result: () => result(f.ret(at)),
+      ...requestOf(f.error, f.ret, at),
+      submit: () => outcomeOf(f.listio(mode, [at], 1, 0n)),
       release: () => koffi.free(cb),
       abandon: () => void abandoned.push(cb),
     };

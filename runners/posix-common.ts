@@ -109,15 +109,20 @@ export function convertArgs(fn: CallableName, args: readonly bigint[], bits: Wor
 /** The synchronous calls every POSIX adapter binds the same way; aio_mlock, mlock2 and mremap are per OS. */
 export const SYNC_CALLABLES = ['mlock', 'munlock', 'mlockall', 'munlockall', 'munmap', 'mprotect', 'madvise', 'msync'] as const satisfies readonly CallableName[];
 
-/** An int-returning allowlisted call bound from `libc`, or null where the symbol is absent (its cases are then
- * unsupported, as mlock2 before glibc 2.27). */
-export function bindIntCall(libc: LibraryHandle, fn: CallableName, bits: WordBits): ((args: readonly bigint[]) => CallResult) | null {
-  let f: (...a: unknown[]) => unknown;
+/** The allowlisted function's symbol bound with its prototype, or null where libc lacks it. */
+function boundOrNull(libc: LibraryHandle, fn: CallableName): ((...a: unknown[]) => unknown) | null {
   try {
-    f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
+    return libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
   } catch {
     return null;
   }
+}
+
+/** An int-returning allowlisted call bound from `libc`, or null where the symbol is absent (its cases are then
+ * unsupported, as mlock2 before glibc 2.27). */
+export function bindIntCall(libc: LibraryHandle, fn: CallableName, bits: WordBits): ((args: readonly bigint[]) => CallResult) | null {
+  const f = boundOrNull(libc, fn);
+  if (f === null) return null;
   return (args) => {
     const ret = Number(f(...convertArgs(fn, args, bits)));
     // koffi keeps the last errno even after success: read it only when the call reported failure.
@@ -128,12 +133,8 @@ export function bindIntCall(libc: LibraryHandle, fn: CallableName, bits: WordBit
 /** A pointer-returning allowlisted call (mremap) bound from `libc`, or null where the symbol is absent (then its cases
  * are unsupported). Success is ret 0 with the address; MAP_FAILED ((void *) -1 at the width) is -1 with errno. */
 export function bindPointerCall(libc: LibraryHandle, fn: CallableName, bits: WordBits): ((args: readonly bigint[]) => CallResult) | null {
-  let f: (...a: unknown[]) => unknown;
-  try {
-    f = libc.func(prototypeOf(fn)) as (...a: unknown[]) => unknown;
-  } catch {
-    return null;
-  }
+  const f = boundOrNull(libc, fn);
+  if (f === null) return null;
   const failed = widthConstants(bits).UINTPTR_MAX;
   return (args) => {
     const address = BigInt.asUintN(bits, BigInt(f(...convertArgs(fn, args, bits)) as bigint | number));

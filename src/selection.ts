@@ -65,8 +65,9 @@ function anyOf(patterns: readonly string[], option: string, none: boolean): IdMa
   return matchers.length === 0 ? () => none : (id) => matchers.some((m) => m(id));
 }
 
-/** FNV-1a, 32 bits: a stable hash of the id, the same on every machine and Node version. */
-function fnv1a(text: string): number {
+/** FNV-1a, 32 bits, of the UTF-8 bytes: a stable hash of a text, the same on every machine and Node version (a case
+ * id's shard; an explored sequence's id). */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (const byte of Buffer.from(text, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   return h;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { CaseResult, Results } from '../results.js';
 import type { Catalog } from '../spec/catalog.js';
+import { fnv1a } from '../selection.js';
 import { loadCatalog } from '../spec/lint.js';
 import type { Case } from '../spec/schema.js';
 import { caseOf, type Sequence } from './sequence.js';
@@ -23,12 +24,7 @@ export interface Explored {
 
 /** A stable id from the sequence alone: the same sequence is the same case in every batch and every run. */
 export function sequenceId(seq: Sequence): string {
-  let h = 0x811c9dc5;
-  for (const ch of JSON.stringify(seq)) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return `${seq.call.fn}.explore-${h.toString(16).padStart(8, '0')}`;
+  return `${seq.call.fn}.explore-${fnv1a(JSON.stringify(seq)).toString(16).padStart(8, '0')}`;
 }
 
 /** The spec files of a batch, by file name: one per function under test, cases in the order given. */

@@ -105,9 +105,11 @@ describe('the shared launch mechanism (launcher.ts), with scripted fake runs', (
   });
 
   it('a process left behind that mentions the state directory is killed and reported', async () => {
-    // setsid: out of the command's process group, so only the search by state directory can find it.
+    // setsid: out of the command's process group, so only the search by state directory can find it. The command
+    // waits until the detached shell runs (setsid has then happened): otherwise the group kill at clean-up could
+    // still reach it, and nothing would be left behind to find.
     const run = await launch(
-      fake((dir) => `setsid sh -c 'sleep 600; :' '${dir}' </dev/null >/dev/null 2>&1 & printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`),
+      fake((dir) => `setsid sh -c 'touch "$0/detached"; sleep 600; :' '${dir}' </dev/null >/dev/null 2>&1 & while [ ! -e '${dir}/detached' ]; do sleep 0.01; done; printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`),
       options,
     );
     expect(run.cleanup.leftoverProcesses).toHaveLength(1);

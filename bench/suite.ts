@@ -222,14 +222,15 @@ async function main(): Promise<void> {
     ];
     // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
     // mechanism, so one loop; a target that cannot run here says why instead.
-    const elsewhere = TARGETS.filter((t) => t !== 'native').map((t) => {
+    const elsewhere: { target: string; problem: string | null; wall: number }[] = [];
+    for (const t of TARGETS.filter((name) => name !== 'native')) {
       const out = join(dir, `${t}.json`);
-      const problem = targetProblem(t);
+      const problem = await targetProblem(t);
       const wall = problem === null ? timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1]) : NaN;
       // exit 1 is also a run that wrote nothing (a launch that failed): its time is no figure
       const failed = problem === null && !existsSync(out) ? 'the run wrote no results file, so it failed (run it by hand to see why)' : null;
-      return { target: t, problem: problem ?? failed, wall };
-    });
+      elsewhere.push({ target: t, problem: problem ?? failed, wall });
+    }
     for (const line of suiteLines) console.log(line);
     for (const e of elsewhere) {
       console.log(e.problem === null
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
     console.log(`html      size and peak memory, 250 vs 1,000 targets:  ${mb(htmlQuarter.bytes)} vs ${mb(htmlAll.bytes)} (x${(htmlAll.bytes / htmlQuarter.bytes).toFixed(2)}), ${htmlQuarter.maxRssMiB.toFixed(0)} MiB vs ${htmlAll.maxRssMiB.toFixed(0)} MiB  (bound: under 150 MB, linear)`);
     // Exploration: 20 generated sequences on native (and gVisor where it runs), generation and comparison only (no
     // shrinking), as sequences per second per target.
-    const exploreTargets = ['native', ...(targetProblem('gvisor') === null ? ['gvisor'] : [])];
+    const exploreTargets = ['native', ...((await targetProblem('gvisor')) === null ? ['gvisor'] : [])];
     const explored = await explore({
       targets: exploreTargets.length > 1 ? exploreTargets : ['native', 'native-again'],
       seed: 1,

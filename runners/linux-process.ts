@@ -22,7 +22,7 @@ export interface ProcessProbes {
   forkChild: ProbeInfo;
   execChild: ProbeInfo;
   inspectForkedChild(ranges: readonly { addr: bigint; pages: number }[]): { locks: PageLock[][]; lockedBytes: number | null } | null;
-  execSelf(): string;
+  execSelf(fd?: number): string;
 }
 
 /** The program the worker execs into: cat(1) reading its own status file (no shell, present on every root the
@@ -86,11 +86,12 @@ export function createProcessProbes(libc: LibraryHandle, pageSize: bigint): Proc
         sys.munmap(stack, CHILD_STACK);
       }
     },
-    execSelf() {
+    execSelf(fd = 2) {
       if (program === undefined) return `${EXEC_FAILED}: ${execChild.method}`;
-      // The program's stdout is the worker's stderr (the pipe the pool reads); fd 0 and 1 of a worker lead nowhere.
-      sys.dup2(2, 1);
-      writeSync(2, `\n${EXEC_MARKER}\n`);
+      // The program's stdout is `fd`: the worker's stderr (the pipe the pool reads), or a forked copy's pipe to its
+      // worker; fd 0 and 1 of a worker lead nowhere. dup2 leaves the new fd 1 open across the exec.
+      sys.dup2(fd, 1);
+      writeSync(fd, `\n${EXEC_MARKER}\n`);
       const ret = sys.execve(program, [program, '/proc/self/status', null], [null]);
       return `${EXEC_FAILED}: execve(${program}) returned ${ret}, errno ${koffi.errno()}`;
     },

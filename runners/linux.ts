@@ -11,6 +11,7 @@ import os from 'node:os';
 import koffi from 'koffi';
 import { linuxMmapMinAddr } from './address-space.js';
 import { accessibleBytesIn, lockedBytesIn, mappedRangesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
+import { createForkCopy } from './linux-fork.js';
 import { createProcessProbes } from './linux-process.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import { bindIntCall, bindPointerCall, createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
@@ -83,6 +84,7 @@ export function createLinuxRunner(): Runner {
       const mremap = bindPointerCall(ctx.libc, 'mremap', ctx.wordBits);
       return { ...(mlock2 ? { mlock2 } : {}), ...(mremap ? { mremap } : {}) };
     },
+    forkCopy: (ctx) => createForkCopy(ctx.libc, ctx.wordBits),
     processProbes(ctx, lockedTotal) {
       const probes = createProcessProbes(ctx.libc, BigInt(ctx.pageSize));
       // Without VmLck (gVisor) a child's or exec'd program's locked total cannot be read: say so, never guess.
@@ -150,8 +152,15 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
   if (readSmaps() === null) {
     return { method: smapsMethod, pageLocks: () => null, calibrated: { available: false, method: '/proc/self/smaps has no VmFlags lines' } };
   }
-  const both = (a: bigint, n: number): [string, string] => [msyncPageLocks(a, n).join(''), pageLocksIn(readSmaps() ?? [], a, n, ps).join('')];
-  const viaMsync = new Set(BACKINGS.filter((b) => msyncAgreesWithSmaps(ctx, both, b)));
+  const viaMsync = msyncAgreesWithSmaps(
+    ctx,
+    BACKINGS,
+    (a, n) => msyncPageLocks(a, n).join(''),
+    () => {
+      const now = readSmaps() ?? [];
+      return (a, n) => pageLocksIn(now, a, n, ps).join('');
+    },
+  );
   const pageLocks = (addr: bigint, pages: number, backing: ProbeBacking = 'anon-private'): PageLock[] =>
     viaMsync.has(backing) ? msyncPageLocks(addr, pages) : smapsPageLocks(addr, pages);
   const method =
@@ -187,20 +196,32 @@ function calibrationMapping(ctx: PosixContext, backing: ProbeBacking): { addr: b
 }
 
 
-/** The msync probe must read pages as the kernel's smaps does, in the shapes cases produce: a page before, during
- * and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole locked). */
-function msyncAgreesWithSmaps(ctx: PosixContext, both: (addr: bigint, pages: number) => [string, string], backing: ProbeBacking): boolean {
+/** The backings on which the msync probe reads pages as the kernel's smaps does, in the shapes cases produce: a page
+ * before, during and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole
+ * locked). Every backing is calibrated on a mapping of its own, side by side, so that each of the three states costs
+ * one reading of smaps for all of them (a reading walks the whole worker: milliseconds, at every worker start). */
+function msyncAgreesWithSmaps(ctx: PosixContext, backings: readonly ProbeBacking[], msyncLocks: (addr: bigint, pages: number) => string, smapsLocks: () => (addr: bigint, pages: number) => string): Set<ProbeBacking> {
   const ps = BigInt(ctx.pageSize);
   const lock = (a: bigint): boolean => ctx.call('mlock', [a, ps]).ret === 0;
   const unlock = (a: bigint): boolean => ctx.call('munlock', [a, ps]).ret === 0;
-  const mapping = calibrationMapping(ctx, backing);
-  if (mapping === null) return false;
-  const { addr } = mapping;
+  const mappings = backings.map((backing) => ({ backing, mapping: calibrationMapping(ctx, backing) }));
   try {
-    if (!ctx.memory.unmap(addr + ps, 1)) return false;
-    const agree = (want: string): boolean => both(addr, 3).every((seen) => seen === want);
-    return agree('U-U') && lock(addr) && lock(addr + 2n * ps) && agree('L-L') && unlock(addr) && unlock(addr + 2n * ps) && agree('U-U');
+    let left = mappings.filter((m) => m.mapping !== null && ctx.memory.unmap(m.mapping.addr + ps, 1));
+    const addrOf = (m: (typeof left)[number]): bigint => m.mapping?.addr ?? 0n;
+    const agree = (want: string): void => {
+      const smaps = smapsLocks();
+      left = left.filter((m) => msyncLocks(addrOf(m), 3) === want && smaps(addrOf(m), 3) === want);
+    };
+    const each = (step: (a: bigint) => boolean): void => {
+      left = left.filter((m) => step(addrOf(m)) && step(addrOf(m) + 2n * ps));
+    };
+    agree('U-U');
+    each(lock);
+    agree('L-L');
+    each(unlock);
+    agree('U-U');
+    return new Set(left.map((m) => m.backing));
   } finally {
-    mapping.release();
+    for (const m of mappings) m.mapping?.release();
   }
 }

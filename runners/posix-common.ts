@@ -13,7 +13,7 @@ import { addressSpaceOf } from './address-space.js';
 import koffi, { type LibraryHandle } from 'koffi';
 import type { WordBits } from '../src/spec/call.js';
 import { CALLABLES, type CallableName, type ConstantName, POINTER_RETURNING, type ParamKind, type WidthConstant } from '../src/spec/functions.js';
-import type { CallResult, Credentials, MapHow, PageLock, PageResidency, ProbeBacking, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
+import type { CallResult, Credentials, ForkCopy, MapHow, PageLock, PageResidency, ProbeBacking, ProbeInfo, Probes, Runner, TargetFacts } from './types.js';
 
 /** Everything about one OS that is plain data, so it can be unit-tested on a machine that is not that OS. */
 export interface PosixPlatform {
@@ -320,6 +320,8 @@ export interface PosixHooks {
   runtime?(ctx: PosixContext): RuntimeVerdict;
   /** fork and exec probes (Linux); default: unavailable. `lockedTotal` is the calibrated locked-total probe */
   processProbes?(ctx: PosixContext, lockedTotal: ProbeInfo): ProcessProbes;
+  /** a copy of the worker that runs a case needing a process of its own (Linux); default: none (a fresh process) */
+  forkCopy?(ctx: PosixContext): ForkCopy;
 }
 
 export interface PosixContext {
@@ -462,6 +464,8 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     execSelf: () => 'no exec probe on this OS',
   };
 
+  const forkCopy = hooks.forkCopy?.(ctx);
+
   const rlimit = (): { cur: bigint; max: bigint } | null => {
     if (platform.rlimit === null) return null;
     const out: { cur?: bigint | number; max?: bigint | number } = {};
@@ -543,5 +547,6 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
       sys.exit(code);
       throw new Error('_exit returned');
     },
+    ...(forkCopy !== undefined ? { forkCopy } : {}),
   };
 }

@@ -56,9 +56,29 @@ export interface Probes {
   lockableBytes(): number | null;
   /** fork a child that runs nothing but a pre-bound libc call, read its lock state, kill and reap it */
   inspectForkedChild(ranges: readonly { addr: bigint; pages: number }[]): { locks: PageLock[][]; lockedBytes: number | null } | null;
-  /** replace this process (execve) with a program that prints its own /proc/self/status to stderr; returns only
-   * when execve failed, with the reason. Only an isolated worker that has sent its result may call it. */
-  execSelf(): string;
+  /** replace this process (execve) with a program that prints its own /proc/self/status to `fd` (default 2, the
+   * worker's stderr, which the pool reads); returns only when execve failed, with the reason. Only a process of the
+   * case's own that has sent its result may call it. */
+  execSelf(fd?: number): string;
+}
+
+/** A copy of the worker made by fork(2) that goes on running JavaScript (runners/linux-fork.ts): a process of a case's
+ * own, at the worker's baseline, without a Node start. src/worker/forked.ts runs a case in it. */
+export interface ForkCopy {
+  /** how the copy is made, for the docs and the results */
+  method: string;
+  /** fork a copy: in the copy `{ pid: 0, fd }` with fd the write end of a pipe to the worker (close-on-exec), in the
+   * worker `{ pid, fd }` with the read end; or why there is none (the worker then leaves the case to a fresh process) */
+  fork(): { pid: number; fd: number } | { problem: string };
+  /** in the copy: be killed when the worker dies; set again after a change of effective uid, which clears it */
+  dieWithParent(): void;
+  /** in the worker: what the copy writes, until its end of the pipe is closed (it exited, or exec'd a program that has);
+   * kills the copy when the worker's own parent is gone */
+  collect(pid: number, fd: number): Buffer;
+  /** in the worker: wait for the copy and say how it ended */
+  reap(pid: number): { code: number } | { signal: number } | { problem: string };
+  /** in the worker: SIGKILL the copy and reap it */
+  kill(pid: number): void;
 }
 
 /** How mapFixed maps: see Runner.memory. */
@@ -145,4 +165,7 @@ export interface Runner {
   setUserIds?(real: number, effective: number, saved: number): boolean;
   /** leave the process without running exit handlers (needed after mlockall(MCL_FUTURE)) */
   exitNow(code: number): never;
+  /** Where the OS file can make one: a copy of the worker for a case that needs a process of its own. Absent: such
+   * a case gets a fresh worker process (a Node start). */
+  readonly forkCopy?: ForkCopy;
 }

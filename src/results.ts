@@ -131,11 +131,12 @@ export const CaseResult = z.strictObject({
   status: CaseStatus,
   reason: LongText.optional(),
   durationMs: z.number().min(0),
-  /** whether the case had a process of its own (`fresh`: its context established at start, gone after the case) or
-   * ran in a worker that runs case after case (`reused`: entering the context and leaving it, proven back at its
-   * baseline after every case). Environment, like the duration: never a change in a diff. Absent in files written
-   * before the field existed */
-  process: z.enum(['fresh', 'reused']).optional(),
+  /** whether the case had a process of its own (`fresh`: a Node process started for it, its context established at
+   * start, gone after the case; `forked`: a fork(2) copy of a reused worker at its baseline, likewise establishing its
+   * context for good and gone after the case, src/worker/forked.ts) or ran in a worker that runs case after case
+   * (`reused`: entering the context and leaving it, proven back at its baseline after every case). Environment, like
+   * the duration: never a change in a diff. Absent in files written before the field existed */
+  process: z.enum(['fresh', 'forked', 'reused']).optional(),
   observed: Observation.optional(),
   warnings: z.array(LongText).optional(),
   flaky: Flaky.optional(),

@@ -7,7 +7,7 @@ import { type CaseResult, type Probes, type Results, RESULTS_SCHEMA, summarise }
 import { allCases, profileById, type Catalog } from './spec/catalog.js';
 import type { Clause } from './spec/schema.js';
 import { judge } from './verdict.js';
-import { runItems, type WorkerReport } from './worker/pool.js';
+import { runItems, type StartedWorkers, type WorkerReport } from './worker/pool.js';
 
 export interface RunOptions extends PlanOptions {
   /** judge only against these profiles (default: all) */
@@ -18,6 +18,8 @@ export interface RunOptions extends PlanOptions {
   onProgress?: (p: CaseProgress) => void;
   /** called once the plan is made, with the number of items about to run */
   onStart?: (items: number) => void;
+  /** reused workers started before the catalog was loaded (native runs; the pool stops any it does not take) */
+  started?: StartedWorkers;
 }
 
 /** One completed item of a run: what run --progress prints. */
@@ -41,6 +43,8 @@ export async function runCatalog(catalog: Catalog, options: RunOptions = {}): Pr
     jobs: options.jobs ?? 2,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeoutScale !== undefined ? { timeoutScale: options.timeoutScale } : {}),
+    ...(options.freshProcesses === true ? { isolation: 'fresh' as const } : {}),
+    ...(options.started !== undefined ? { started: options.started } : {}),
     ...(onProgress
       ? {
           onReport: (r: WorkerReport, known: Probes | null) =>

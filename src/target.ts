@@ -2,13 +2,13 @@
 // other target is one launcher (src/targets/<name>.ts) over one shared mechanism (src/targets/launcher.ts) that
 // starts the inner run somewhere else and brings its results back. Other operating systems are not targets but
 // runners (runners/), run natively there.
+//
+// Every module here is imported only when its target runs: `semconf run` decides native or not, and starts its
+// workers, before it loads the specs, the schemas or any launcher (src/commands/run.ts).
 import type { Results } from './results.js';
-import { type RunOptions, runCatalog } from './run.js';
+import type { RunOptions } from './run.js';
 import type { Catalog } from './spec/catalog.js';
-import { gvisorLauncher } from './targets/gvisor.js';
-import { ia32Launcher } from './targets/ia32.js';
-import { launch, type Launcher } from './targets/launcher.js';
-import { vmLauncher } from './targets/vm.js';
+import type { Launcher } from './targets/launcher.js';
 
 /** Options of `semconf run` that only some targets take (each launcher reads what it knows). */
 export interface TargetOptions {
@@ -17,10 +17,10 @@ export interface TargetOptions {
 }
 
 /** Every launcher, by --target name. A new target is one file in src/targets/ and one line here. */
-const LAUNCHERS: Record<string, (o: TargetOptions) => Launcher> = {
-  gvisor: () => gvisorLauncher(),
-  ia32: () => ia32Launcher(),
-  vm: (o) => vmLauncher(o.kernel !== undefined ? { kernel: o.kernel } : {}),
+const LAUNCHERS: Record<string, (o: TargetOptions) => Promise<Launcher>> = {
+  gvisor: async () => (await import('./targets/gvisor.js')).gvisorLauncher(),
+  ia32: async () => (await import('./targets/ia32.js')).ia32Launcher(),
+  vm: async (o) => (await import('./targets/vm.js')).vmLauncher(o.kernel !== undefined ? { kernel: o.kernel } : {}),
 };
 
 export const TARGETS = ['native', ...Object.keys(LAUNCHERS)] as const;
@@ -30,14 +30,14 @@ export function isTarget(name: string): name is TargetName {
   return (TARGETS as readonly string[]).includes(name);
 }
 
-export function launcherFor(target: TargetName, options: TargetOptions = {}): Launcher | null {
+export async function launcherFor(target: TargetName, options: TargetOptions = {}): Promise<Launcher | null> {
   const make = Object.hasOwn(LAUNCHERS, target) ? LAUNCHERS[target] : undefined;
   return make ? make(options) : null;
 }
 
 /** One sentence saying why the target cannot run on this machine, or null when it can. */
-export function targetProblem(target: TargetName, options: TargetOptions = {}): string | null {
-  return launcherFor(target, options)?.problem() ?? null;
+export async function targetProblem(target: TargetName, options: TargetOptions = {}): Promise<string | null> {
+  return (await launcherFor(target, options))?.problem() ?? null;
 }
 
 /** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the inner run reloads it). */
@@ -48,8 +48,9 @@ export async function runOnTarget(
   options: RunOptions,
   targetOptions: TargetOptions = {},
 ): Promise<Results> {
-  const launcher = launcherFor(target, targetOptions);
-  if (launcher === null) return runCatalog(catalog, options);
+  const launcher = await launcherFor(target, targetOptions);
+  if (launcher === null) return (await import('./run.js')).runCatalog(catalog, options);
+  const { launch } = await import('./targets/launcher.js');
   const run = await launch(launcher, {
     catalog,
     specs,

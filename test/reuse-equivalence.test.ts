@@ -1,7 +1,7 @@
 // Reuse changes nothing (issue 13): the shipped suite run twice against the REAL kernel of this machine, once with
 // every case in a fresh process of its own (run --fresh-processes, PlanOptions.freshProcesses) and once as semconf
-// runs by default (reused workers entering and leaving contexts), must give every case the same observation and the
-// same verdicts. Only environment may differ (src/behaviour.ts: durations, the worker's own locked total,
+// runs by default (reused workers entering and leaving contexts, and forked copies of them for the cases that need a
+// process of their own), must give every case the same observation and the same verdicts. Only environment may differ (src/behaviour.ts: durations, the worker's own locked total,
 // credentials, reasons, the process kind).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -28,12 +28,16 @@ describe.runIf(live)('reuse equivalence: the shipped suite, every case fresh vs 
     reused = await runCatalog(catalog, {});
   }, 300_000);
 
-  it('both runs are complete and ran the same cases; one all fresh, the other mostly reused', () => {
+  it('both runs are complete and ran the same cases; one all fresh, the other reused or forked, never a fresh start', () => {
     expect([fresh.complete, reused.complete]).toEqual([true, true]);
     expect(reused.cases.map((c) => c.id)).toEqual(fresh.cases.map((c) => c.id));
     expect(new Set(fresh.cases.map((c) => c.process))).toEqual(new Set(['fresh']));
     const reusedCount = reused.cases.filter((c) => c.process === 'reused').length;
     expect(reusedCount, 'cases the default run kept in reused workers').toBeGreaterThan(reused.cases.length * 0.8);
+    // the exec probes and the unprivileged mlockall cases each had a forked copy of a worker: none was a fresh start
+    const forked = reused.cases.filter((c) => c.process === 'forked').map((c) => c.id);
+    expect(forked).toEqual(expect.arrayContaining(['mlockall.future-not-across-exec', 'mlockall.unprivileged-over-limit']));
+    expect(reused.cases.filter((c) => c.process === 'fresh')).toEqual([]);
   });
 
   it('every case has the same behaviour and the same verdicts', () => {

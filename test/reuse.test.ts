@@ -46,7 +46,7 @@ describe('lane schedule (pure)', () => {
   ]);
 
   it('each lane keeps to one reused kind, fresh items (longest first) fill in, every item is handed out once', () => {
-    const s = new LaneSchedule(items);
+    const s = new LaneSchedule(items, 'fresh');
     const taken: [number, string][] = [];
     const take = (lane: number): string | undefined => {
       const i = s.next(lane);
@@ -64,6 +64,19 @@ describe('lane schedule (pure)', () => {
     while (take(0) !== undefined || take(1) !== undefined);
     expect(taken.map(([, id]) => id).sort()).toEqual(items.map((i) => i.case.id).sort());
     expect(s.remaining).toBe(0);
+  });
+
+  it('with forked copies (the default), the items that need a process of their own go to the workers without a JIT', () => {
+    const s = new LaneSchedule(items);
+    const own = items.filter((i) => i.isolated);
+    expect(own.map((i) => [i.case.id, kindOf(i), kindOf(i, 'fresh')])).toEqual([
+      ['mlock.f-plain', 'jitless', 'fresh'],
+      ['mlock.f-exec', 'jitless', 'fresh'],
+    ]);
+    const taken: string[] = [];
+    for (let i = s.next(0); i !== undefined; i = s.next(0)) taken.push(i.case.id);
+    // one lane alone takes them all, in plan order within each kind, and never a fresh process
+    expect(taken).toEqual([...Array.from({ length: 30 }, (_, k) => `mlock.w${k}`), 'mlock.f-plain', 'mlock.f-exec', ...Array.from({ length: 40 }, (_, k) => `mlock.j${k}`)]);
   });
 
   it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
@@ -112,14 +125,47 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
     expect(after?.outcome.observed?.effects.lockedBytes).toBe(0);
   });
 
-  it('a context whose soft limit is above the hard one gets a fresh process, and says why', async () => {
+  it('a context whose soft limit is above the hard one gets a process of its own: a forked copy, or a fresh process', async () => {
     const hardKiB = /^Max locked memory\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
     if (hardKiB === 'unlimited') return; // nothing is above an unlimited hard limit here
     const [item] = itemsFor('mlock', [c('mlock.r-unlimited', 'mlock(buf, 1p)', { as: unprivileged('unlimited') })]);
-    const result = await runItems(item ? [item] : [], { jobs: 1 });
-    const [r] = result.reports;
-    expect(r?.process).toBe('fresh');
-    expect(r?.item.freshReason).toMatch(/^RLIMIT_MEMLOCK unlimited is above the hard limit \d+, which only a fresh process may raise$/);
+    // the copy tries to raise the hard limit, as a fresh process would, and this machine refuses it (no CAP_SYS_RESOURCE)
+    const forked = (await runItems(item ? [item] : [], { jobs: 1 })).reports[0];
+    expect(forked?.process).toBe('forked');
+    expect(forked?.outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/could not set RLIMIT_MEMLOCK to unlimited/) });
+    expect(forked?.context.established).toBe(false);
+    const fresh = (await runItems(item ? [item] : [], { jobs: 1, isolation: 'fresh' })).reports[0];
+    expect(fresh?.process).toBe('fresh');
+    expect(fresh?.item.freshReason).toMatch(/^RLIMIT_MEMLOCK unlimited is above the hard limit \d+, which only a fresh process may raise/);
+    // the same case, the same outcome: only the way its process was made differs
+    expect(fresh?.outcome.status).toBe(forked?.outcome.status);
+    expect(fresh?.outcome.reason).toBe(forked?.outcome.reason);
+  });
+
+  it('a forked copy runs the cases that need a process of their own; the worker that forked it stays at its baseline', async () => {
+    const items = itemsFor('mlockall', [
+      c('mlockall.k1-exec', 'mlockall(MCL_CURRENT | MCL_FUTURE)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
+      c('mlockall.k2-starving', 'mlockall(MCL_CURRENT)', { as: unprivileged('16p') }),
+      c('mlockall.k3-after', 'munlock(buf, 1p)', { memory: { buf: { pages: 1 }, later: { pages: 1, after_call: true } } }),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    const [exec, starving, after] = result.reports;
+    expect(result.reports.map((r) => [r.item.case.id, r.process, r.outcome.status, r.outcome.warnings])).toEqual([
+      ['mlockall.k1-exec', 'forked', 'ran', undefined],
+      ['mlockall.k2-starving', 'forked', 'ran', undefined],
+      ['mlockall.k3-after', 'reused', 'ran', undefined],
+    ]);
+    // the copy locked all of itself, then exec'd: the new image's VmLck is 0 (no lock survives an exec)
+    expect(exec?.outcome.observed?.call).toMatchObject({ ret: 0 });
+    expect(exec?.outcome.observed?.effects.exec).toEqual({ lockedBytes: 0 });
+    // the copy established the context for good, as a fresh process does: uid 65534, 16 pages soft and hard
+    expect(starving?.context).toMatchObject({ established: true, credentials: { uid: 65534, euid: 65534, canLockMemory: false } });
+    expect(starving?.context.credentials?.memlock.soft).toBe(starving?.context.credentials?.memlock.hard);
+    expect(starving?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+    // and the worker itself: root, nothing locked, no MCL_FUTURE (a mapping made after the call is not locked)
+    expect(after?.context.credentials).toMatchObject({ uid: 0, euid: 0, canLockMemory: true });
+    expect(after?.outcome.observed?.effects.mappings.later?.locked).toBe('U');
+    expect(after?.outcome.observed?.effects.lockedBytes).toBe(0);
   });
 });
 

@@ -294,7 +294,7 @@ describe.runIf(canBoot)('VMs that fail', () => {
     mkdirSync(join(dir, 'lib/modules'), { recursive: true });
     spawnSync('ln', ['-s', k?.modules ?? '/nonexistent', join(dir, 'lib/modules', k?.release ?? 'x')]);
     writeFileSync(join(dir, 'boot', `vmlinux-${k?.release ?? 'x'}`), fakeVmlinux(`Linux version ${k?.release ?? 'x'} (test@localhost) (gcc) #1 SMP`));
-    expect(targetProblem('vm', { kernel: dir })).toBeNull();
+    expect(await targetProblem('vm', { kernel: dir })).toBeNull();
     const err = await launch(vmLauncher({ kernel: dir }), { catalog, specs: SPECS, jobs: 1, filter: 'mlock.zero-length', onMessage: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LaunchError);
     const e = err as LaunchError;

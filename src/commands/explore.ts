@@ -53,7 +53,7 @@ export const exploreCommand: Command = {
     for (const t of targets) if (!isTarget(t)) throw new UsageError(`--targets: unknown target "${t}"; expected ${TARGETS.join(', ')}`);
     if (new Set(targets).size !== targets.length) throw new UsageError('--targets: each target once');
     for (const t of targets) {
-      const why = targetProblem(t);
+      const why = await targetProblem(t);
       if (why !== null) throw new UsageError(`--targets ${t}: ${why}`);
     }
     const seedText = str(values.seed) ?? '1';

@@ -1,23 +1,24 @@
 // semconf run: the whole suite against this machine → results file → terminal report.
+//
+// A native run starts its reused workers first, before it loads anything heavy (the specs, the schemas, the report
+// renderer): a worker's Node start is the longest wait before the first case and needs nothing from the plan. So
+// this module imports only what the options need; the rest is imported once the workers are on their way.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { renderTerminal } from '../report/terminal.js';
-import { OutputError, type Results, writeResults } from '../results.js';
-import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
-import { loadCatalogCached } from '../spec/cached-catalog.js';
-import { openCache } from '../spec/catalog-cache.js';
+import type { Results } from '../results.js';
+import { isTarget, TARGETS, targetProblem } from '../target.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
-import { progressLine } from '../progress.js';
 import { defaultResultsFile } from '../results-home.js';
 import type { CaseProgress } from '../run.js';
-import { SELECTION_OPTIONS, SELECTION_USAGE, selectionFrom } from './selection-options.js';
-import { nothingRanHeadline } from '../nothing-ran.js';
+import { StartedWorkers } from '../worker/pool.js';
+import { SELECTION_OPTIONS, SELECTION_USAGE } from './selection-flags.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
  * directory instead, so no completed case is lost, and say so. Returns where they were written. */
-function saveResults(wanted: string, results: Results): string {
+async function saveResults(wanted: string, results: Results): Promise<string> {
+  const { OutputError, writeResults } = await import('../results.js');
   try {
     mkdirSync(dirname(resolve(wanted)), { recursive: true });
     writeResults(wanted, results);
@@ -73,6 +74,7 @@ ${SELECTION_USAGE}
     kernel: { type: 'string' },
   },
   async run(values) {
+    // Usage checks that need no catalog come first: a refused command starts no worker.
     const target = str(values.target) ?? 'native';
     if (!isTarget(target)) throw new UsageError(`unknown target "${target}"; expected one of ${TARGETS.join(', ')}`);
     const kernel = str(values.kernel);
@@ -80,8 +82,42 @@ ${SELECTION_USAGE}
     const fresh = values['fresh-processes'] === true;
     if (fresh && target !== 'native') throw new UsageError('--fresh-processes is an option of --target native only');
     const targetOptions = kernel !== undefined ? { kernel } : {};
-    const unavailable = targetProblem(target, targetOptions);
+    const unavailable = await targetProblem(target, targetOptions);
     if (unavailable !== null) throw new UsageError(unavailable);
+    const jobs = Number(str(values.jobs) ?? 2);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
+    const repeat = Number(str(values.repeat) ?? 1);
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
+    // One worker of each reused kind, for two lanes or more (lanes.ts): a lane keeps to the kind it took.
+    const started = target === 'native' && !fresh && jobs >= 2 ? new StartedWorkers(['jitless', 'jit']) : undefined;
+    try {
+      return await runStarted(values, { target, targetOptions, fresh, jobs, repeat, started });
+    } finally {
+      await started?.stop();
+    }
+  },
+};
+
+interface Checked {
+  target: string;
+  targetOptions: { kernel?: string };
+  fresh: boolean;
+  jobs: number;
+  repeat: number;
+  started: StartedWorkers | undefined;
+}
+
+/** The run, once its options are checked and its workers (if native) are starting. */
+async function runStarted(values: Parameters<Command['run']>[0], { target, targetOptions, fresh, jobs, repeat, started }: Checked): Promise<number> {
+    const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
+      import('../spec/cached-catalog.js'),
+      import('../spec/catalog-cache.js'),
+      import('./selection-options.js'),
+      import('../target.js'),
+      import('../report/terminal.js'),
+      import('../progress.js'),
+      import('../nothing-ran.js'),
+    ]);
     const specs = str(values.specs) ?? DEFAULT_SPECS;
     const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
     const profiles = values.profile as string[] | undefined;
@@ -90,10 +126,6 @@ ${SELECTION_USAGE}
       if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
     }
     const selection = selectionFrom(values, catalog, '; try semconf list').options;
-    const jobs = Number(str(values.jobs) ?? 2);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
-    const repeat = Number(str(values.repeat) ?? 1);
-    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
     keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
     // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
     // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
@@ -113,6 +145,7 @@ ${SELECTION_USAGE}
     const results = await runOnTarget(target, catalog, resolve(specs), {
       jobs,
       ...(fresh ? { freshProcesses: true } : {}),
+      ...(started !== undefined ? { started } : {}),
       ...(repeat > 1 ? { repeat } : {}),
       onStart: (n) => {
         planned = n;
@@ -125,7 +158,7 @@ ${SELECTION_USAGE}
       ...selection,
     }, targetOptions);
     const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
-    const out = saveResults(wanted, results);
+    const out = await saveResults(wanted, results);
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       process.stderr.write(`semconf: results: ${out}\n`);
@@ -142,5 +175,5 @@ ${SELECTION_USAGE}
     if (nothingRan !== null) process.stderr.write(`semconf: ${nothingRan}${values['allow-skipped'] === true ? ' (--allow-skipped: not a failure)' : '; exit 3 (--allow-skipped accepts this)'}\n`);
     if (broken || !results.complete || out !== wanted) return EXIT.failed;
     return nothingRan !== null && values['allow-skipped'] !== true ? EXIT.nothingRan : EXIT.ok;
-  },
-};
+}
+

@@ -1,15 +1,32 @@
 // The run somewhere else: started by a launcher (launcher.ts) as `node inner.js REQUEST` inside a gVisor sandbox, a
 // virtual machine or a chroot. The same runCatalog as a native run, so the parent and its workers all run there and
 // everything they observe is that system's. The results go to stdout between two marker lines (protocol.ts).
-import { runCatalog } from '../run.js';
-import { loadCatalog } from '../spec/lint.js';
-import { progressLine } from '../progress.js';
+//
+// As natively (src/commands/run.ts), the reused workers are started first, and the specs are loaded while they start;
+// the catalog comes from the cache the parent's own load filled when this system can read it (gVisor shares the host's
+// files; a VM or the i386 root reads its own, usually empty, cache and loads the specs cold).
+import { StartedWorkers } from '../worker/pool.js';
 import type { CaseProgress } from '../run.js';
 import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from './protocol.js';
 
 async function main(): Promise<number> {
   const request = JSON.parse(process.argv[2] ?? '{}') as InnerRequest;
-  const catalog = loadCatalog(request.specs);
+  const started = request.jobs >= 2 ? new StartedWorkers(['jitless', 'jit'], undefined, request.timeoutScale ?? 1) : undefined;
+  try {
+    return await runInner(request, started);
+  } finally {
+    await started?.stop();
+  }
+}
+
+async function runInner(request: InnerRequest, started: StartedWorkers | undefined): Promise<number> {
+  const [{ runCatalog }, { loadCatalogCached }, { openCache }, { progressLine }] = await Promise.all([
+    import('../run.js'),
+    import('../spec/cached-catalog.js'),
+    import('../spec/catalog-cache.js'),
+    import('../progress.js'),
+  ]);
+  const { catalog } = loadCatalogCached(request.specs, openCache(false));
   // A launcher forwards SIGINT/SIGTERM here: stop starting cases and report what completed.
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();
@@ -20,6 +37,7 @@ async function main(): Promise<number> {
   let done = 0;
   const results = await runCatalog(catalog, {
     jobs: request.jobs,
+    ...(started !== undefined ? { started } : {}),
     signal: interrupt.signal,
     onStart: (n) => {
       planned = n;

@@ -9,6 +9,7 @@ import type { PlanItem } from '../plan.js';
 import { type Baseline, departuresFrom, takeBaseline } from './baseline.js';
 import { enterContext, establishContext } from './context.js';
 import { executeCase } from './execute.js';
+import { runForked } from './forked.js';
 import type { CallRecord } from '../results.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
@@ -19,13 +20,27 @@ function send(msg: FromWorker): Promise<void> {
   });
 }
 
+/** A case that needs a process of its own, in a forked copy of this worker (forked.ts), and the proof after that the
+ * worker itself is still at its baseline. Where no copy can be made the pool gives the case a fresh process. */
+function runIsolated(runner: Runner, item: PlanItem, baseline: Baseline, why: string, copies: boolean): CaseOutcome {
+  const copy = runner.forkCopy;
+  const cannot = (reason: string): CaseOutcome => ({ status: 'skipped', reason, needsFresh: reason === '' ? why : `${why}; ${reason}`, durationMs: 0 });
+  if (!copies) return cannot('');
+  if (copy === undefined) return cannot('this OS file makes no forked copy of a worker');
+  const outcome = runForked(runner, copy, item);
+  if ('cannot' in outcome) return cannot(`no forked copy: ${outcome.cannot}`);
+  const departures = departuresFrom(runner, baseline);
+  if (departures.length === 0) return outcome;
+  const retire = `worker state after the case's forked copy differs from its baseline: ${departures.join('; ')}`;
+  return { ...outcome, warnings: [...(outcome.warnings ?? []), retire], retire };
+}
+
 /** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
-function runReused(runner: Runner, item: PlanItem, baseline: Baseline, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
+function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: boolean, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
+  if (item.isolated) return runIsolated(runner, item, baseline, item.freshReason ?? 'the case needs a process of its own', copies);
   // proven back at its baseline after the case before: the baseline's credentials are the worker's own
   const entered = enterContext(runner, item.context, baseline.credentials);
-  if (entered.notRestorable !== undefined) {
-    return { status: 'skipped', reason: entered.notRestorable, needsFresh: entered.notRestorable, durationMs: 0 };
-  }
+  if (entered.notRestorable !== undefined) return runIsolated(runner, item, baseline, entered.notRestorable, copies);
   let outcome: CaseOutcome =
     entered.problem !== undefined ? { status: 'skipped', reason: entered.problem, durationMs: 0 } : executeCase(runner, item, onCalled);
   // Undone inside the context, before anything else is mapped: under MCL_FUTURE every mapping the worker makes is
@@ -66,7 +81,7 @@ async function main(): Promise<void> {
     // A case may leave the process unable to go on (mlockall(MCL_FUTURE) with no room left to map): tell the parent
     // what the call did before observing anything else.
     const onCalled = fresh || msg.item.wholeProcess ? (call: CallRecord) => void send({ type: 'called', key: msg.item.key, call }).catch(() => undefined) : undefined;
-    const outcome: CaseOutcome = fresh ? executeCase(runner, msg.item, onCalled) : runReused(runner, msg.item, baseline, onCalled);
+    const outcome: CaseOutcome = fresh ? executeCase(runner, msg.item, onCalled) : runReused(runner, msg.item, baseline, start.copies, onCalled);
     void send({ type: 'result', key: msg.item.key, outcome }).then(() => {
       if (outcome.execPending === true) {
         // Returns only when execve failed; the reason is on stderr after the marker, where the pool looks.

@@ -7,6 +7,7 @@
 // The worker writes EXEC_MARKER to stderr just before execve; the pool reads what follows once the process is gone.
 // The program and the text are Linux's (the only runner with this probe): cat(1) and a status file.
 import { lockedBytesIn } from '../../runners/linux-proc.js';
+import type { CaseOutcome } from './protocol.js';
 
 export const EXEC_MARKER = 'semconf-exec-probe: execve follows';
 export const EXEC_FAILED = 'semconf-exec-probe: execve failed';
@@ -34,5 +35,18 @@ export function execReportIn(stderrTail: string, how: string, workerPid: number 
   return {
     lockedBytes: null,
     problem: /^Name:/m.test(after) ? "the exec'd program's /proc/self/status has no VmLck line" : `the exec'd program printed no status (it ${how})`,
+  };
+}
+
+/** The outcome with what the exec'd program reported; a missing report is a warning, and the value stays null
+ * (so the verdict is inconclusive for an expectation about it, never a pass). */
+export function withExecReport(o: CaseOutcome, report: ExecReport): CaseOutcome {
+  const { execPending: _, ...rest } = o;
+  if (rest.observed?.effects.exec === undefined) return rest;
+  const effects = { ...rest.observed.effects, exec: { lockedBytes: report.lockedBytes } };
+  return {
+    ...rest,
+    observed: { ...rest.observed, effects },
+    ...(report.problem !== undefined ? { warnings: [...(rest.warnings ?? []), `exec probe: ${report.problem}`] } : {}),
   };
 }

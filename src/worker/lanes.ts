@@ -18,8 +18,10 @@ const REUSED: readonly ReusedKind[] = ['jitless', 'jit'];
 const START_MS = 150;
 const CASE_MS: Record<ReusedKind, number> = { jit: 2, jitless: 20 };
 
-export function kindOf(item: PlanItem): WorkKind {
-  if (item.isolated) return 'fresh';
+/** `isolation`: whether an item that needs a process of its own gets a forked copy of a reused worker without a JIT
+ * (forked.ts: the copy may lock the whole of itself) or a fresh process. */
+export function kindOf(item: PlanItem, isolation: 'forked' | 'fresh' = 'forked'): WorkKind {
+  if (item.isolated) return isolation === 'fresh' ? 'fresh' : 'jitless';
   return item.wholeProcess ? 'jitless' : 'jit';
 }
 
@@ -30,8 +32,8 @@ export class LaneSchedule {
   private readonly queues: Record<WorkKind, PlanItem[]>;
   private readonly owners: Record<ReusedKind, Set<number>> = { jit: new Set(), jitless: new Set() };
 
-  constructor(items: readonly PlanItem[]) {
-    const of = (k: WorkKind): PlanItem[] => items.filter((i) => kindOf(i) === k);
+  constructor(items: readonly PlanItem[], isolation: 'forked' | 'fresh' = 'forked') {
+    const of = (k: WorkKind): PlanItem[] => items.filter((i) => kindOf(i, isolation) === k);
     // a stable sort: among equals, plan order
     this.queues = { fresh: [...of('fresh')].sort((a, b) => freshWeight(b) - freshWeight(a)), jit: of('jit'), jitless: of('jitless') };
   }

@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { compiledScript } from '../package-info.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
-import { execReportIn } from './exec-probe.js';
+import { execReportIn, withExecReport } from './exec-probe.js';
 import { kindOf, LaneSchedule, type ReusedKind } from './lanes.js';
 import { workerCommand } from './lean.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
@@ -23,8 +23,9 @@ export interface WorkerReport {
   item: PlanItem;
   context: ContextRecord;
   outcome: CaseOutcome;
-  /** whether the case had a process of its own (`fresh`) or ran in a worker that runs case after case (`reused`) */
-  process: 'fresh' | 'reused';
+  /** whether the case had a process of its own (`fresh`: a Node start; `forked`: a copy of a reused worker) or ran in
+   * a worker that runs case after case (`reused`) */
+  process: 'fresh' | 'forked' | 'reused';
 }
 
 export interface PoolResult {
@@ -44,6 +45,11 @@ export interface PoolOptions {
   onReport?: (report: WorkerReport, probes: Probes | null) => void;
   /** how long a fresh worker may take to say hello, times this (default 1; see PlanOptions.timeoutScale) */
   timeoutScale?: number;
+  /** reused workers started before the plan was made (startWorkers): the lanes take these first */
+  started?: StartedWorkers;
+  /** how a case that needs a process of its own gets one: `forked` (default), a forked copy of a reused worker where
+   * the runner can make one (else a fresh process); `fresh`, a Node process started for it (run --fresh-processes) */
+  isolation?: 'forked' | 'fresh';
 }
 
 /** The compiled worker entry (child.js). */
@@ -210,23 +216,39 @@ class WorkerProcess {
   }
 }
 
-/** The outcome with what the exec'd program reported; a missing report is a warning, and the value stays null
- * (so the verdict is inconclusive for an expectation about it, never a pass). */
-function withExecReport(o: CaseOutcome, report: ReturnType<typeof execReportIn>): CaseOutcome {
-  const { execPending: _, ...rest } = o;
-  if (rest.observed?.effects.exec === undefined) return rest;
-  const effects = { ...rest.observed.effects, exec: { lockedBytes: report.lockedBytes } };
-  return {
-    ...rest,
-    observed: { ...rest.observed, effects },
-    ...(report.problem !== undefined ? { warnings: [...(rest.warnings ?? []), `exec probe: ${report.problem}`] } : {}),
-  };
+/** Reused workers (that run forked copies: the default isolation) started ahead, while the parent is still loading the specs and planning: a Node start (~0.2 s) is
+ * the longest thing before the first case, and needs nothing from the plan. The lanes of runItems take them; stop()
+ * ends whichever no lane took (runItems does, and so must a caller whose run never reaches runItems). */
+export class StartedWorkers {
+  private readonly idle = new Map<ReusedKind, WorkerProcess[]>();
+
+  constructor(kinds: readonly ReusedKind[], script = defaultChildScript(), timeoutScale = 1) {
+    for (const kind of kinds) {
+      const worker = new WorkerProcess({ process: 'reused', copies: true }, script, Math.round(HELLO_TIMEOUT_MS * timeoutScale), kind === 'jitless');
+      this.idle.set(kind, [...(this.idle.get(kind) ?? []), worker]);
+    }
+  }
+
+  /** a started worker of this kind that is still alive, if there is one left */
+  take(kind: ReusedKind): WorkerProcess | undefined {
+    const list = this.idle.get(kind) ?? [];
+    for (let w = list.shift(); w !== undefined; w = list.shift()) if (!w.isClosed) return w;
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    const left = [...this.idle.values()].flat();
+    this.idle.clear();
+    await Promise.all(left.map((w) => w.stop()));
+  }
 }
 
 export async function runItems(items: readonly PlanItem[], options: PoolOptions): Promise<PoolResult> {
   const script = options.childScript ?? defaultChildScript();
   const helloMs = Math.round(HELLO_TIMEOUT_MS * (options.timeoutScale ?? 1));
-  const schedule = new LaneSchedule(items);
+  const isolation = options.isolation ?? 'forked';
+  const copies = isolation === 'forked';
+  const schedule = new LaneSchedule(items, isolation);
   const reports = new Map<string, WorkerReport>();
   let facts: TargetFacts | null = null;
   let probes: Probes | null = null;
@@ -260,8 +282,8 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     probes ??= hello.probes;
     const outcome = await worker.run(item, options.signal);
     if (outcome.needsFresh !== undefined) return runFresh({ ...item, isolated: true, freshReason: outcome.needsFresh });
-    const { context, ...rest } = outcome;
-    return { item, context: context ?? unknownContext(item), outcome: rest, process: 'reused' };
+    const { context, forked, ...rest } = outcome;
+    return { item, context: context ?? unknownContext(item), outcome: rest, process: forked === true ? 'forked' : 'reused' };
   };
 
   const lane = async (id: number): Promise<void> => {
@@ -270,12 +292,12 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
       for (let item = schedule.next(id); item !== undefined; item = schedule.next(id)) {
         if (options.signal?.aborted) break;
         let report: WorkerReport;
-        const kind = kindOf(item);
+        const kind = kindOf(item, isolation);
         if (kind === 'fresh') report = await runFresh(item);
         else {
           let worker = reused.get(kind);
           if (worker === undefined || worker.isClosed) {
-            worker = new WorkerProcess({ process: 'reused' }, script, helloMs, kind === 'jitless');
+            worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies }, script, helloMs, kind === 'jitless');
             reused.set(kind, worker);
           }
           report = await runReused(worker, item);
@@ -297,7 +319,11 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     }
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, (_, id) => lane(id)));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, (_, id) => lane(id)));
+  } finally {
+    await options.started?.stop();
+  }
   const ordered = items.flatMap((i) => {
     const r = reports.get(i.key);
     return r ? [r] : [];

@@ -6,8 +6,12 @@ import type { Context } from '../spec/schema.js';
 /** How a worker process is started: argv[2] of child.js, as JSON. `fresh`: a process for one case, its context
  * established for good at start; it leaves through _exit after reporting. `reused`: a worker that runs case after case,
  * entering each case's context and leaving it (context.ts enterContext), proving after each that it is back at its
- * baseline (baseline.ts). */
-export type WorkerStart = { process: 'fresh'; context: Context } | { process: 'reused' };
+ * baseline (baseline.ts); a case that needs a process of its own it runs in a forked copy of itself. */
+export type WorkerStart =
+  | { process: 'fresh'; context: Context }
+  /** `copies`: a case that needs a process of its own runs in a forked copy of the worker (forked.ts); else the worker
+   * hands it back to the pool for a fresh process (run --fresh-processes) */
+  | { process: 'reused'; copies: boolean };
 
 export interface CaseOutcome {
   status: CaseStatus;
@@ -25,6 +29,8 @@ export interface CaseOutcome {
   /** a reused worker could not enter the case's context so that it can leave it again: the case did not run, and
    * needs a fresh process (this says why) */
   needsFresh?: string;
+  /** the case ran in a forked copy of a reused worker (forked.ts), a process of its own */
+  forked?: true;
   durationMs: number;
 }
 

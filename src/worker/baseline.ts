@@ -33,8 +33,12 @@ function futureLocked(runner: Runner): boolean | null {
   }
 }
 
-/** How the worker differs from its baseline, one clause each; empty when it is back at it. */
-export function departuresFrom(runner: Runner, baseline: Baseline): string[] {
+/** How the worker differs from its baseline, one clause each; empty when it is back at it. `futureChecked`: whether
+ * to look for MCL_FUTURE, which only mlockall sets (it is the process's default for new mappings, mm->def_flags on
+ * Linux): after a case that called no whole-process function (spec/functions.ts PROCESS_WIDE; every call a case makes
+ * is allowlisted) or a case run in a forked copy (another process), nothing could have set it, and the look costs a
+ * reading of the lock probe (under gVisor a whole /proc/self/smaps: milliseconds per case). */
+export function departuresFrom(runner: Runner, baseline: Baseline, futureChecked = true): string[] {
   const now = takeBaseline(runner);
   const out: string[] = [];
   const same = (what: string, was: unknown, is: unknown): void => {
@@ -43,6 +47,7 @@ export function departuresFrom(runner: Runner, baseline: Baseline): string[] {
   same('locked bytes', baseline.lockedBytes, now.lockedBytes);
   same('credentials', baseline.credentials, now.credentials);
   same('groups', baseline.groups, now.groups);
+  if (!futureChecked) return out;
   const future = futureLocked(runner);
   if (future === true) out.push('MCL_FUTURE in force (a fresh mapping is locked)');
   // Blind to a fresh mapping's lock state, the worker cannot show that no MCL_FUTURE is left: it is not trusted.

@@ -29,7 +29,7 @@ function runIsolated(runner: Runner, item: PlanItem, baseline: Baseline, why: st
   if (copy === undefined) return cannot('this OS file makes no forked copy of a worker');
   const outcome = runForked(runner, copy, item);
   if ('cannot' in outcome) return cannot(`no forked copy: ${outcome.cannot}`);
-  const departures = departuresFrom(runner, baseline);
+  const departures = departuresFrom(runner, baseline, false);
   if (departures.length === 0) return outcome;
   const retire = `worker state after the case's forked copy differs from its baseline: ${departures.join('; ')}`;
   return { ...outcome, warnings: [...(outcome.warnings ?? []), retire], retire };
@@ -47,7 +47,7 @@ function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: b
   // locked, and in an unprivileged context charged against its limit.
   if (item.wholeProcess && runner.has('munlockall')) runner.call('munlockall', []);
   const left = entered.leave();
-  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline)];
+  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, item.wholeProcess)];
   if (outcome.execPending === true) {
     // never in a reused worker: the exec ends the process (plan.ts gives every case that observes an exec a fresh one)
     const { execPending: _, ...rest } = outcome;

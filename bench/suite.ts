@@ -196,7 +196,13 @@ async function main(): Promise<void> {
     const suite = repeat(3, () => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]));
     const reusedResults = readResults(join(dir, 'r.json'));
     const reusedCount = reusedResults.cases.filter((c) => c.process === 'reused').length;
+    const forkedIds = reusedResults.cases.filter((c) => c.process === 'forked').map((c) => c.id);
     const freshSuite = timeCommand([CLI, 'run', '--fresh-processes', '--out', join(dir, 'fresh.json')]);
+    // The cases that need a process of their own, alone: in forked copies of a reused worker (the default) and in
+    // fresh Node processes, each the median of 3
+    const ownFilter = forkedIds.join(',');
+    const ownForked = forkedIds.length === 0 ? NaN : repeat(3, () => timeCommand([CLI, 'run', '--filter', ownFilter, '--out', join(dir, 'own.json')], [0, 1]));
+    const ownFresh = forkedIds.length === 0 ? NaN : repeat(3, () => timeCommand([CLI, 'run', '--fresh-processes', '--filter', ownFilter, '--out', join(dir, 'own.json')], [0, 1]));
     const leanWorker = medianWorker(true);
     const plainWorker = medianWorker(false);
     const copies = (n: number): PlanItem[] =>
@@ -213,7 +219,8 @@ async function main(): Promise<void> {
       `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
       `baseline  bare node start-up:                          ${ms(nodeStart)}`,
       `suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: whole suite within 1000 ms)`,
-      `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / nodeStart).toFixed(1)} x node start-up; reused workers ${(suite / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused)`,
+      `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / nodeStart).toFixed(1)} x node start-up; reused workers ${(suite / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
+      `own       the ${forkedIds.length} cases needing a process of their own, forked copies vs fresh processes: ${ms(ownForked)} vs ${ms(ownFresh)}  = ${(ownForked / ownFresh).toFixed(2)} x`,
       `worker    lean vs Node's defaults, start to runner:    ${ms(leanWorker.startMs)} vs ${ms(plainWorker.startMs)}  = ${(leanWorker.startMs / plainWorker.startMs).toFixed(2)} x`,
       `worker    lockable (what mlockall pins), lean vs not:  ${leanWorker.lockableMiB.toFixed(1)} MiB vs ${plainWorker.lockableMiB.toFixed(1)} MiB  = ${(leanWorker.lockableMiB / plainWorker.lockableMiB).toFixed(2)} x`,
       `worker    mlockall(MCL_CURRENT), lean vs not:          ${ms(leanWorker.mlockallMs)} vs ${ms(plainWorker.mlockallMs)}  = ${(leanWorker.mlockallMs / plainWorker.mlockallMs).toFixed(2)} x`,
@@ -273,8 +280,14 @@ async function main(): Promise<void> {
     const reuseFigure: Figure = {
       id: 'reuse',
       what: `whole native suite with every case in a fresh process (\`run --fresh-processes\`)`,
-      measured: `${(freshSuite / 1000).toFixed(2)} s; reused workers take ${(suite / freshSuite).toFixed(2)} × of it (${reusedCount} of ${reusedResults.cases.length} cases reused)`,
+      measured: `${(freshSuite / 1000).toFixed(2)} s; reused workers take ${(suite / freshSuite).toFixed(2)} × of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
       ratio: freshSuite / nodeStart,
+    };
+    const ownFigure: Figure = {
+      id: 'own-process',
+      what: `the ${forkedIds.length} cases that need a process of their own (\`run --filter\` of them), in forked copies of a reused worker`,
+      measured: `${ms(ownForked)}; in fresh Node processes (\`--fresh-processes\`) ${ms(ownFresh)}: copies take ${(ownForked / ownFresh).toFixed(2)} × of it`,
+      ratio: ownForked / nodeStart,
     };
     const marginal: Figure = { id: 'marginal', what: 'one more case in a reused worker', measured: ms(perCase), ratio: perCase / nodeStart, target: '1 ms', met: perCase <= 1 };
     writeBenchResults(RESULTS_FILE, {
@@ -282,7 +295,7 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
       baselineMs: nodeStart,
-      figures: [...startup, ...suiteFigures(cases, suite, nodeStart, elsewhere), reuseFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
+      figures: [...startup, ...suiteFigures(cases, suite, nodeStart, elsewhere), reuseFigure, ownFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
     });
     console.log(`figures written to ${RESULTS_FILE} (npm run readme copies them into README)`);
   } finally {

@@ -23,6 +23,8 @@ const SIGKILL = 9;
 const POLLIN = 0x001;
 /** How often a worker waiting for its copy checks that its own parent (semconf) is still there. */
 const PARENT_CHECK_MS = 100;
+/** The most a copy may write (its outcome, then an exec'd program's status file: kilobytes): past it, it is killed. */
+const MAX_COPY_OUTPUT = 16 * 1024 * 1024;
 
 const POLLFD = koffi.struct({ fd: 'int', events: 'short', revents: 'short' });
 
@@ -111,6 +113,7 @@ export function createForkCopy(libc: LibraryHandle, wordBits: WordBits): ForkCop
     collect(pid, fd) {
       const parent = process.ppid;
       const chunks: Buffer[] = [];
+      let total = 0;
       try {
         for (;;) {
           const ready = sys.poll({ fd, events: POLLIN, revents: 0 }, 1, PARENT_CHECK_MS);
@@ -129,6 +132,11 @@ export function createForkCopy(libc: LibraryHandle, wordBits: WordBits): ForkCop
           const n = Number(sys.read(fd, buf, buf.length));
           if (n <= 0) break;
           chunks.push(Buffer.from(buf.subarray(0, n)));
+          total += n;
+          if (total > MAX_COPY_OUTPUT) {
+            sys.kill(pid, SIGKILL);
+            break;
+          }
         }
       } finally {
         sys.close(fd);

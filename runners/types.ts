@@ -73,7 +73,7 @@ export interface ForkCopy {
   /** in the copy: be killed when the worker dies; set again after a change of effective uid, which clears it */
   dieWithParent(): void;
   /** in the worker: what the copy writes, until its end of the pipe is closed (it exited, or exec'd a program that has);
-   * kills the copy when the worker's own parent is gone */
+   * kills the copy when the worker's own parent is gone, or when it writes more than an outcome could be */
   collect(pid: number, fd: number): Buffer;
   /** in the worker: wait for the copy and say how it ended */
   reap(pid: number): { code: number } | { signal: number } | { problem: string };

@@ -2,8 +2,8 @@
 // threads, src/merge-worker.ts), what the merge decides on (its facts) is kept, its results go to the worker's spool as
 // JSON, and the parsed file is gone before more are read. The matrix is then written in target order from the spools.
 // Memory thus grows with the targets' facts, not with their results (a results file of 100 cases is ~0.6 MB of JSON,
-// several MB parsed), and the results bytes never pass between threads (copying them to this thread and spooling
-// them here was a third of a merge's time).
+// several MB parsed), and the results bytes never pass between threads (cloning ~0.5 MB a file to this thread, then
+// a Buffer of it to spool, cost ~10% of the time and ~25 MiB of peak memory of a 1,000-file merge).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InOrder } from './in-order.js';

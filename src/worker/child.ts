@@ -36,7 +36,15 @@ function runIsolated(runner: Runner, item: PlanItem, baseline: Baseline, why: st
 }
 
 /** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
+/** A young-generation collection now, where the worker runs with --expose-gc (lean.ts QUIET_GC): before a case that
+ * may lock the whole process (or a copy of it), so that no collection falls while it is locked. */
+function collectYoung(): void {
+  const gc = (globalThis as { gc?: (options: { type: 'minor'; execution: 'sync' }) => void }).gc;
+  gc?.({ type: 'minor', execution: 'sync' });
+}
+
 function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: boolean, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
+  if (item.wholeProcess || item.isolated) collectYoung();
   if (item.isolated) return runIsolated(runner, item, baseline, item.freshReason ?? 'the case needs a process of its own', copies);
   // proven back at its baseline after the case before: the baseline's credentials are the worker's own
   const entered = enterContext(runner, item.context, baseline.credentials);

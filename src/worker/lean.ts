@@ -11,6 +11,14 @@ import { existsSync } from 'node:fs';
  * allocating while it forked had a copy hang within 200 forks; with it, 6,000 of 6,000 copies ran to the end. */
 export const SINGLE_THREADED = ['--single-threaded'];
 
+/** For a worker whose whole address space may be locked: a garbage collection while it is locked can abort V8 (it gives
+ * freed pages back with madvise(MADV_FREE), then MADV_DONTNEED, which Linux refuses on locked memory: "Check failed:
+ * 0 == ret"). So the worker collects its young generation right before each case that may lock all of it
+ * (`--expose-gc`, child.ts), and the young generation never shrinks below what such a case allocates
+ * (`--min-semi-space-size`, MiB), so no collection falls inside the lock. Measured in the 2 GiB VM (where V8 sizes its
+ * heap small and collects often): 3 of 3 runs of the suite lost a worker that way without it. */
+export const QUIET_GC = ['--expose-gc', '--min-semi-space-size=4'];
+
 /** RLIMIT_STACK of a worker: room for V8's own JavaScript stack limit (984 KiB by default) on the main thread. */
 export const WORKER_STACK_BYTES = 2 * 1024 * 1024;
 
@@ -29,7 +37,7 @@ export interface WorkerCommand {
  * `prlimit`: its path, null where there is none. */
 export function workerCommand(jitless: boolean, lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
   // Never the parent's flags (a test runner's loaders, say).
-  const node = [...(jitless ? ['--jitless'] : []), ...(lean ? ['--v8-pool-size=1'] : []), ...SINGLE_THREADED];
+  const node = [...(jitless ? ['--jitless', ...QUIET_GC] : []), ...(lean ? ['--v8-pool-size=1'] : []), ...SINGLE_THREADED];
   const env = { ...process.env, NODE_OPTIONS: '', ...(lean ? { UV_THREADPOOL_SIZE: '1' } : {}) };
   if (!lean || prlimit === null) return { execArgv: node, env };
   // prlimit execs node in the same process (same pid, same process group, the IPC descriptor inherited)

@@ -1,6 +1,7 @@
 // Plan: cases × contexts → work items, in spec order. Decides which items need a fresh process: by default only those
 // whose state a reused worker could not take back faithfully; with `freshProcesses`, every one (the reference the
 // reuse-equivalence test compares against).
+import { readFileSync } from 'node:fs';
 import { parseCall } from './spec/call.js';
 import { selector, type SelectionOptions } from './selection.js';
 import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
@@ -53,6 +54,24 @@ function changesProcessState(c: Case): boolean {
   return callsOf(c).some((fn) => isCallable(fn) && PROCESS_WIDE.has(fn));
 }
 
+/** The hard RLIMIT_MEMLOCK this process has, and its workers inherit (Linux's /proc/self/limits, in bytes); null where
+ * it cannot be read. */
+let hardMemlock: number | 'unlimited' | null | undefined;
+function hardMemlockOfThisProcess(): number | 'unlimited' | null {
+  hardMemlock ??= readHardMemlock();
+  return hardMemlock;
+}
+
+function readHardMemlock(): number | 'unlimited' | null {
+  try {
+    const hard = /^Max locked memory\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    if (hard === undefined) return null;
+    return hard === 'unlimited' ? 'unlimited' : Number(hard);
+  } catch {
+    return null;
+  }
+}
+
 /** Why a case cannot run in a reused worker, or undefined when it can. */
 export function freshReasonOf(c: Case, context: Context, observe: PlanItem['observe']): string | undefined {
   if (observe.exec) return 'the exec probe replaces the process';
@@ -61,6 +80,12 @@ export function freshReasonOf(c: Case, context: Context, observe: PlanItem['obse
   // mlockall there is taken as one.
   if (context !== 'privileged' && context.memlock !== 'unlimited' && callsOf(c).includes('mlockall')) {
     return `mlockall under a finite RLIMIT_MEMLOCK (${context.memlock}) may starve the worker`;
+  }
+  // Known here only for "unlimited" (a size in pages needs the target's page size): the worker says so for the rest,
+  // and a worker with a JIT, which forks no copy, then hands the case to a fresh process.
+  const hard = hardMemlockOfThisProcess();
+  if (context !== 'privileged' && context.memlock === 'unlimited' && hard !== null && hard !== 'unlimited') {
+    return `RLIMIT_MEMLOCK unlimited is above the hard limit ${hard}, which only a process of its own may raise`;
   }
   return undefined;
 }

@@ -29,7 +29,7 @@ describe.runIf(process.platform === 'linux')('lean worker processes', () => {
   it('without prlimit the worker is node itself, still with fewer threads', () => {
     const cmd = workerCommand(false, true, null);
     expect(cmd.execPath).toBeUndefined();
-    expect(cmd.execArgv).toEqual(['--v8-pool-size=1', ...SINGLE_THREADED]);
+    expect(cmd.execArgv).toEqual(['--v8-pool-size=1']);
     expect(cmd.env.UV_THREADPOOL_SIZE).toBe('1');
     // not lean, but still safe to fork and to lock whole: no V8 background thread, no collection inside a lock
     expect(workerCommand(true, false).execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED]);

@@ -1,7 +1,7 @@
 // Reused workers (issue 13): which cases the plan keeps in a fresh process, contexts entered and left in one worker
 // against the REAL kernel, the baseline proof, the lane schedule (pure), and what the marginal case reads (FAKE runner).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '../runners/types.js';
@@ -33,7 +33,10 @@ describe('plan: which cases keep a fresh process', () => {
   it('an exec probe and mlockall under a finite limit without privilege keep a fresh process, and say why', () => {
     expect(execProbe?.freshReason).toBe('the exec probe replaces the process');
     expect(starving?.freshReason).toBe('mlockall under a finite RLIMIT_MEMLOCK (16p) may starve the worker');
-    expect(unlimitedAll?.isolated).toBe(false); // no limit, nothing to starve on: the worker decides (a hard limit)
+    // no limit, nothing to starve on; but above a finite hard limit (this process's, which its workers inherit) only a
+    // process of its own may raise it
+    const hard = /^Max locked memory\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    expect(unlimitedAll?.freshReason).toBe(hard === 'unlimited' ? undefined : `RLIMIT_MEMLOCK unlimited is above the hard limit ${hard}, which only a process of its own may raise`);
   });
 });
 
@@ -136,7 +139,7 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
     expect(forked?.context.established).toBe(false);
     const fresh = (await runItems(item ? [item] : [], { jobs: 1, isolation: 'fresh' })).reports[0];
     expect(fresh?.process).toBe('fresh');
-    expect(fresh?.item.freshReason).toMatch(/^RLIMIT_MEMLOCK unlimited is above the hard limit \d+, which only a fresh process may raise/);
+    expect(fresh?.item.freshReason).toMatch(/^RLIMIT_MEMLOCK unlimited is above the hard limit \d+, which only a (fresh process|process of its own) may raise/);
     // the same case, the same outcome: only the way its process was made differs
     expect(fresh?.outcome.status).toBe(forked?.outcome.status);
     expect(fresh?.outcome.reason).toBe(forked?.outcome.reason);
@@ -254,5 +257,26 @@ describe('the marginal case reads VmLck, not smaps_rollup, while nothing nears t
     const { runner, readings } = countingRunner(item.budgetBytes / 2 + 4096, 0.5);
     expect(executeCase(runner, item).status).toBe('ran');
     expect(readings.pinned).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(isLinuxRoot)('workers started ahead of the plan (semconf run)', () => {
+  it('a run refused as bad usage after its workers started leaves none of them behind', () => {
+    const tag = `semconf-started-${process.pid}-${Date.now()}`;
+    const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+    // an unknown profile is found once the catalog is loaded: after the workers were started
+    const r = spawnSync(process.execPath, [cli, 'run', '--profile', 'no-such-profile'], { encoding: 'utf8', env: { ...process.env, SEMCONF_TEST_TAG: tag } });
+    expect([r.status, r.stderr.trim()]).toEqual([2, expect.stringMatching(/^semconf: unknown profile "no-such-profile"; expected one of /)]);
+    // every process that carries the tag in its environment (the workers inherit it) is gone when semconf has exited
+    const tagged = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(tag);
+        } catch {
+          return false;
+        }
+      });
+    expect(tagged).toEqual([]);
   });
 });

@@ -74,7 +74,8 @@ ${SELECTION_USAGE}
     kernel: { type: 'string' },
   },
   async run(values) {
-    // Usage checks that need no catalog come first: a refused command starts no worker.
+    // The checks that need no catalog come first; those that do (profiles, the selection) follow once the workers are
+    // starting, and whatever ends the run (a usage error too) stops them.
     const target = str(values.target) ?? 'native';
     if (!isTarget(target)) throw new UsageError(`unknown target "${target}"; expected one of ${TARGETS.join(', ')}`);
     const kernel = str(values.kernel);
@@ -109,71 +110,71 @@ interface Checked {
 
 /** The run, once its options are checked and its workers (if native) are starting. */
 async function runStarted(values: Parameters<Command['run']>[0], { target, targetOptions, fresh, jobs, repeat, started }: Checked): Promise<number> {
-    const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
-      import('../spec/cached-catalog.js'),
-      import('../spec/catalog-cache.js'),
-      import('./selection-options.js'),
-      import('../target.js'),
-      import('../report/terminal.js'),
-      import('../progress.js'),
-      import('../nothing-ran.js'),
-    ]);
-    const specs = str(values.specs) ?? DEFAULT_SPECS;
-    const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
-    const profiles = values.profile as string[] | undefined;
-    const known = catalog.profiles.map((p) => p.value.id);
-    for (const p of profiles ?? []) {
-      if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
-    }
-    const selection = selectionFrom(values, catalog, '; try semconf list').options;
-    keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
-    // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
-    // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
-    // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).
-    const interrupt = new AbortController();
-    let stoppedBy: NodeJS.Signals | null = null;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stoppedBy === null) {
-        stoppedBy = signal;
-        interrupt.abort();
-      } else process.stderr.write(`semconf: ${signal} again; the run is already stopping and saves every completed case\n`);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    let planned = 0;
-    let done = 0;
-    const results = await runOnTarget(target, catalog, resolve(specs), {
-      jobs,
-      ...(fresh ? { freshProcesses: true } : {}),
-      ...(started !== undefined ? { started } : {}),
-      ...(repeat > 1 ? { repeat } : {}),
-      onStart: (n) => {
-        planned = n;
-        const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
-        process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
-      },
-      ...(values.progress === true ? { onProgress: (p: CaseProgress) => process.stderr.write(`  ${progressLine(++done, planned, p)}\n`) } : {}),
-      signal: interrupt.signal,
-      ...(profiles ? { profiles } : {}),
-      ...selection,
-    }, targetOptions);
-    const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
-    const out = await saveResults(wanted, results);
-    if (values.json === true) {
-      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      process.stderr.write(`semconf: results: ${out}\n`);
-    } else process.stdout.write(`${renderTerminal(results, { color: useColor(process.stdout) })}\nresults: ${out}\n`);
-    const flaky = results.cases.filter((c) => c.flaky !== undefined);
-    if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
-    const broken = results.cases.some((c) => c.status === 'error');
-    if (stoppedBy !== null) {
-      process.stderr.write(`semconf: interrupted by ${stoppedBy}; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
-      return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-    }
-    if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
-    const nothingRan = nothingRanHeadline(results.cases);
-    if (nothingRan !== null) process.stderr.write(`semconf: ${nothingRan}${values['allow-skipped'] === true ? ' (--allow-skipped: not a failure)' : '; exit 3 (--allow-skipped accepts this)'}\n`);
-    if (broken || !results.complete || out !== wanted) return EXIT.failed;
-    return nothingRan !== null && values['allow-skipped'] !== true ? EXIT.nothingRan : EXIT.ok;
+  const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
+    import('../spec/cached-catalog.js'),
+    import('../spec/catalog-cache.js'),
+    import('./selection-options.js'),
+    import('../target.js'),
+    import('../report/terminal.js'),
+    import('../progress.js'),
+    import('../nothing-ran.js'),
+  ]);
+  const specs = str(values.specs) ?? DEFAULT_SPECS;
+  const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
+  const profiles = values.profile as string[] | undefined;
+  const known = catalog.profiles.map((p) => p.value.id);
+  for (const p of profiles ?? []) {
+    if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
+  }
+  const selection = selectionFrom(values, catalog, '; try semconf list').options;
+  keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
+  // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
+  // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
+  // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).
+  const interrupt = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy === null) {
+      stoppedBy = signal;
+      interrupt.abort();
+    } else process.stderr.write(`semconf: ${signal} again; the run is already stopping and saves every completed case\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let planned = 0;
+  let done = 0;
+  const results = await runOnTarget(target, catalog, resolve(specs), {
+    jobs,
+    ...(fresh ? { freshProcesses: true } : {}),
+    ...(started !== undefined ? { started } : {}),
+    ...(repeat > 1 ? { repeat } : {}),
+    onStart: (n) => {
+      planned = n;
+      const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
+      process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
+    },
+    ...(values.progress === true ? { onProgress: (p: CaseProgress) => process.stderr.write(`  ${progressLine(++done, planned, p)}\n`) } : {}),
+    signal: interrupt.signal,
+    ...(profiles ? { profiles } : {}),
+    ...selection,
+  }, targetOptions);
+  const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
+  const out = await saveResults(wanted, results);
+  if (values.json === true) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    process.stderr.write(`semconf: results: ${out}\n`);
+  } else process.stdout.write(`${renderTerminal(results, { color: useColor(process.stdout) })}\nresults: ${out}\n`);
+  const flaky = results.cases.filter((c) => c.flaky !== undefined);
+  if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
+  const broken = results.cases.some((c) => c.status === 'error');
+  if (stoppedBy !== null) {
+    process.stderr.write(`semconf: interrupted by ${stoppedBy}; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
+    return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+  }
+  if (!results.complete) process.stderr.write('semconf: the run did not complete; the results file says complete: false\n');
+  const nothingRan = nothingRanHeadline(results.cases);
+  if (nothingRan !== null) process.stderr.write(`semconf: ${nothingRan}${values['allow-skipped'] === true ? ' (--allow-skipped: not a failure)' : '; exit 3 (--allow-skipped accepts this)'}\n`);
+  if (broken || !results.complete || out !== wanted) return EXIT.failed;
+  return nothingRan !== null && values['allow-skipped'] !== true ? EXIT.nothingRan : EXIT.ok;
 }
 

@@ -75,6 +75,8 @@ class WorkerProcess {
   /** what the call under test returned, as reported before the case finished (fresh workers, and reused ones for a whole-process case) */
   private readonly called = new Map<string, CallRecord>();
   readonly hello: Promise<Hello | { failed: string }>;
+  /** the worker said hello: from then on it reads what it is sent */
+  private greeted = false;
   /** resolves when the process has exited and its stdio and IPC channel are closed */
   readonly closed: Promise<string>;
   isClosed = false;
@@ -136,6 +138,7 @@ class WorkerProcess {
       this.child.on('message', (msg: FromWorker) => {
         if (msg.type === 'hello') {
           clearTimeout(timer);
+          this.greeted = true;
           resolve(msg);
         } else {
           if (msg.type === 'called') this.called.set(msg.key, msg.call);
@@ -207,8 +210,14 @@ class WorkerProcess {
     }
   }
 
-  /** Ask the worker to leave, kill it if it does not, and wait until it is reaped. */
+  /** Ask the worker to leave, kill it if it does not, and wait until it is reaped. A worker that has not said hello
+   * yet listens to nothing (its 'message' handler comes after the hello) and has run nothing: it is killed at once. */
   async stop(): Promise<void> {
+    if (!this.greeted) {
+      this.kill();
+      await this.closed;
+      return;
+    }
     this.send({ type: 'exit' });
     const timer = setTimeout(() => this.kill(), STOP_GRACE_MS);
     await this.closed;
@@ -216,15 +225,16 @@ class WorkerProcess {
   }
 }
 
-/** Reused workers (that run forked copies: the default isolation) started ahead, while the parent is still loading the specs and planning: a Node start (~0.2 s) is
- * the longest thing before the first case, and needs nothing from the plan. The lanes of runItems take them; stop()
- * ends whichever no lane took (runItems does, and so must a caller whose run never reaches runItems). */
+/** Reused workers (that run forked copies: the default isolation) started ahead, while the parent is still loading
+ * the specs and planning: a Node start (~0.2 s) is the longest thing before the first case, and needs nothing from the
+ * plan. The lanes of runItems take them; stop() ends whichever no lane took (runItems does, and so must a caller whose
+ * run never reaches runItems, such as one refused as bad usage). */
 export class StartedWorkers {
   private readonly idle = new Map<ReusedKind, WorkerProcess[]>();
 
   constructor(kinds: readonly ReusedKind[], script = defaultChildScript(), timeoutScale = 1) {
     for (const kind of kinds) {
-      const worker = new WorkerProcess({ process: 'reused', copies: true }, script, Math.round(HELLO_TIMEOUT_MS * timeoutScale), kind === 'jitless');
+      const worker = new WorkerProcess({ process: 'reused', copies: kind === 'jitless' }, script, Math.round(HELLO_TIMEOUT_MS * timeoutScale), kind === 'jitless');
       this.idle.set(kind, [...(this.idle.get(kind) ?? []), worker]);
     }
   }
@@ -297,7 +307,8 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         else {
           let worker = reused.get(kind);
           if (worker === undefined || worker.isClosed) {
-            worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies }, script, helloMs, kind === 'jitless');
+            // only the workers without a JIT fork copies (they run V8 single-threaded: lean.ts)
+            worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies: copies && kind === 'jitless' }, script, helloMs, kind === 'jitless');
             reused.set(kind, worker);
           }
           report = await runReused(worker, item);

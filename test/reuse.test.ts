@@ -82,6 +82,22 @@ describe('lane schedule (pure)', () => {
     expect(taken).toEqual([...Array.from({ length: 30 }, (_, k) => `mlock.w${k}`), 'mlock.f-plain', 'mlock.f-exec', ...Array.from({ length: 40 }, (_, k) => `mlock.j${k}`)]);
   });
 
+  it('an item a worker with a JIT hands back (a limit above the hard one) goes to the lane that forks copies, or is claimed', () => {
+    const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.j0', 'mlock(buf, 1p)'), c('mlock.j1', 'mlock(buf, 1p)')]));
+    expect(s.next(0)?.case.id).toBe('mlock.w0'); // lane 0: the workers without a JIT
+    const handed = s.next(1);
+    expect(handed?.case.id).toBe('mlock.j0');
+    s.requeue({ ...(handed as PlanItem), isolated: true, freshReason: 'above the hard limit' });
+    expect(s.next(1)?.case.id).toBe('mlock.j1');
+    expect(s.next(1)).toBeUndefined(); // not worth a second worker without a JIT: lane 0 has one
+    expect(s.next(0)).toMatchObject({ isolated: true, case: { id: 'mlock.j0' } });
+    // and once lane 0 is gone, lane 1 claims the kind itself
+    const t = new LaneSchedule(itemsFor('mlock', [c('mlock.j0', 'mlock(buf, 1p)')]));
+    const only = t.next(1) as PlanItem;
+    t.requeue({ ...only, isolated: true });
+    expect(t.next(1)).toMatchObject({ isolated: true, case: { id: 'mlock.j0' } });
+  });
+
   it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
     const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
     expect(s.next(0)?.case.id).toBe('mlock.w0');

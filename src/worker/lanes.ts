@@ -32,7 +32,10 @@ export class LaneSchedule {
   private readonly queues: Record<WorkKind, PlanItem[]>;
   private readonly owners: Record<ReusedKind, Set<number>> = { jit: new Set(), jitless: new Set() };
 
-  constructor(items: readonly PlanItem[], isolation: 'forked' | 'fresh' = 'forked') {
+  constructor(
+    items: readonly PlanItem[],
+    private readonly isolation: 'forked' | 'fresh' = 'forked',
+  ) {
     const of = (k: WorkKind): PlanItem[] => items.filter((i) => kindOf(i, isolation) === k);
     // a stable sort: among equals, plan order
     this.queues = { fresh: [...of('fresh')].sort((a, b) => freshWeight(b) - freshWeight(a)), jit: of('jit'), jitless: of('jitless') };
@@ -54,6 +57,12 @@ export class LaneSchedule {
       if (this.queues[k].length * CASE_MS[k] > 2 * START_MS) return this.claim(lane, k);
     }
     return undefined;
+  }
+
+  /** An item a worker found it cannot run restorably (a limit above the hard one, seen only by the worker): it goes
+   * to the items that need a process of their own. */
+  requeue(item: PlanItem): void {
+    this.queues[kindOf(item, this.isolation)].push(item);
   }
 
   /** The lane is done: the kinds it ran are free for another lane to claim. */

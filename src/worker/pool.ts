@@ -285,13 +285,22 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
   };
 
   /** The item in a reused worker, which enters its context; one that cannot be entered restorably runs fresh. */
-  const runReused = async (worker: WorkerProcess, item: PlanItem): Promise<WorkerReport> => {
+  /** The item in a reused worker; one that needs a process of its own after all goes back to the schedule for a worker
+   * that forks copies (null: no report yet), or, where none does, gets a fresh process. */
+  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind): Promise<WorkerReport | null> => {
     const hello = await worker.hello;
     if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };
     facts ??= hello.facts;
     probes ??= hello.probes;
     const outcome = await worker.run(item, options.signal);
-    if (outcome.needsFresh !== undefined) return runFresh({ ...item, isolated: true, freshReason: outcome.needsFresh });
+    if (outcome.needsFresh !== undefined) {
+      const own = { ...item, isolated: true, freshReason: outcome.needsFresh };
+      if (copies && kind === 'jit') {
+        schedule.requeue(own);
+        return null;
+      }
+      return runFresh(own);
+    }
     const { context, forked, ...rest } = outcome;
     return { item, context: context ?? unknownContext(item), outcome: rest, process: forked === true ? 'forked' : 'reused' };
   };
@@ -311,7 +320,9 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
             worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies: copies && kind === 'jitless' }, script, helloMs, kind === 'jitless');
             reused.set(kind, worker);
           }
-          report = await runReused(worker, item);
+          const done = await runReused(worker, item, kind);
+          if (done === null) continue;
+          report = done;
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
             await worker.stop();
             reused.delete(kind);

@@ -286,7 +286,7 @@ async function main(): Promise<void> {
     const ownFigure: Figure = {
       id: 'own-process',
       what: `the ${forkedIds.length} cases that need a process of their own (\`run --filter\` of them), in forked copies of a reused worker`,
-      measured: `${ms(ownForked)}; in fresh Node processes (\`--fresh-processes\`) ${ms(ownFresh)}: copies take ${(ownForked / ownFresh).toFixed(2)} × of it`,
+      measured: `${ms(ownForked)}; in fresh Node processes (run --fresh-processes) ${ms(ownFresh)}: copies take ${(ownForked / ownFresh).toFixed(2)} × of it`,
       ratio: ownForked / nodeStart,
     };
     const marginal: Figure = { id: 'marginal', what: 'one more case in a reused worker', measured: ms(perCase), ratio: perCase / nodeStart, target: '1 ms', met: perCase <= 1 };

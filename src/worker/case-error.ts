@@ -1,4 +1,13 @@
-// The ways a case ends before it is observed: shared by the worker modules that run a case (execute.ts, place.ts).
+// The ways a case ends before it is observed: shared by the worker modules that run a case (execute.ts, place.ts),
+// and the words for a process that died while running one (pool.ts for a worker, forked.ts for a copy).
+import type { CallRecord } from '../results.js';
+
+/** What the call under test had done when the process running the case died, as a clause ("" when it had not
+ * returned). */
+export function afterCall(call: CallRecord | undefined): string {
+  if (call === undefined) return '';
+  return ` after the call under test ${call.text} ${call.ret === -1 ? `failed with ${call.errno ?? 'no errno'}` : `returned ${call.ret}`}`;
+}
 
 export class CaseError extends Error {
   constructor(

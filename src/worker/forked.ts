@@ -16,6 +16,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { ForkCopy, Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord } from '../results.js';
+import { afterCall } from './case-error.js';
 import { establishContext } from './context.js';
 import { execReportIn, withExecReport } from './exec-probe.js';
 import { executeCase } from './execute.js';
@@ -119,7 +120,5 @@ function runInCopy(runner: Runner, copy: ForkCopy, item: PlanItem): CaseOutcome 
     return { ...outcome, ...base };
   }
   if (failed !== undefined) return { status: 'error', reason: `the forked copy failed: ${failed.message.split('\n')[0] ?? ''}`, durationMs, ...base };
-  const call = called?.call;
-  const after = call === undefined ? '' : ` after the call under test ${call.text} ${call.ret === -1 ? `failed with ${call.errno ?? 'no errno'}` : `returned ${call.ret}`}`;
-  return { status: 'error', reason: `the forked copy ${how}${after} while running the case`, durationMs, ...base };
+  return { status: 'error', reason: `the forked copy ${how}${afterCall(called?.call)} while running the case`, durationMs, ...base };
 }

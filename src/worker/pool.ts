@@ -4,6 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { compiledScript } from '../package-info.js';
 import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
+import { afterCall } from './case-error.js';
 import { execReportIn, withExecReport } from './exec-probe.js';
 import { kindOf, LaneSchedule, type ReusedKind } from './lanes.js';
 import { workerCommand } from './lean.js';
@@ -183,9 +184,7 @@ class WorkerProcess {
           finish(withExecReport(awaitingExec, execReportIn(this.stderrTail, how, this.child.pid)));
           return;
         }
-        const call = this.called.get(item.key);
-        const after = call === undefined ? '' : ` after the call under test ${call.text} ${call.ret === -1 ? `failed with ${call.errno ?? 'no errno'}` : `returned ${call.ret}`}`;
-        finish(fail(`worker ${how}${after} while running the case`));
+        finish(fail(`worker ${how}${afterCall(this.called.get(item.key))} while running the case`));
       });
       this.send({ type: 'run', item });
     });

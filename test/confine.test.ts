@@ -3,10 +3,9 @@
 // made to lock more than the case's confined memory; the real-syscall side is in runner.test.ts).
 import { describe, expect, it } from 'vitest';
 import { parseCall } from '../src/spec/call.js';
-import type { Runner } from '../runners/types.js';
 import { type AddressSpace, confinementProblem, describeConfinement, lengthProblem, nameArgumentProblem, type Region, touchedPages } from '../src/worker/confine.js';
 import { executeCase } from '../src/worker/execute.js';
-import { c, itemsFor } from './helpers.js';
+import { c, itemsFor, ledgerRunner } from './helpers.js';
 
 const PS = 4096n;
 const SPACE64: AddressSpace = { wordBits: 64, nullEnd: 0x10000n, userEnd: 1n << 63n };
@@ -78,53 +77,11 @@ describe('confinement', () => {
 });
 
 describe('the lock budget after every step (FAKE runner: an OS whose locks pin more than the case asked for)', () => {
-  function fakeRunner(pinAfterLock: number): { runner: Runner; calls: string[] } {
-    let next = 0x7f0000000000n;
-    let pinned = 0;
-    const calls: string[] = [];
-    const blind = { available: false, method: 'fake' };
-    const runner = {
-      facts: {},
-      pageSize: 4096,
-      addressSpace: SPACE64,
-      constants: { MCL_CURRENT: 1n },
-      errnoName: (n: number) => `E${n}`,
-      has: () => true,
-      call(fn: string) {
-        calls.push(fn);
-        if (fn === 'mlock') pinned += pinAfterLock;
-        if (fn === 'munlockall') pinned = 0;
-        return { ret: 0, errno: null };
-      },
-      memory: {
-        reserve(pages: number) {
-          const at = next;
-          next += BigInt(pages + 16) * PS;
-          return at;
-        },
-        protect: () => true,
-        unmap: () => true,
-        touch: () => undefined,
-        isMapped: () => false,
-      },
-      probes: {
-        lockState: blind, residency: blind, lockedTotal: blind, forkChild: blind, execChild: blind,
-        pageLocks: () => null,
-        pageResidency: () => null,
-        lockedBytes: () => pinned,
-        pinnedBytes: () => pinned,
-        lockableBytes: () => 0,
-        inspectForkedChild: () => null,
-        execChildLockedBytes: () => null,
-      },
-    } as unknown as Runner;
-    return { runner, calls };
-  }
 
   it('over the case budget: everything is unlocked at once, the case is an error and the worker retired', () => {
     const [item] = itemsFor('mlock', [c('mlock.t', 'mlock(buf, 2p)')]);
     if (item === undefined) throw new Error('planned');
-    const { runner, calls } = fakeRunner(item.budgetBytes + 4096);
+    const { runner, calls } = ledgerRunner(item.budgetBytes + 4096);
     const outcome = executeCase(runner, item);
     expect(outcome.status).toBe('error');
     expect(outcome.reason).toBe('after mlock(buf, 2p) the worker had 64.0 MiB more locked, over the budget of 64.0 MiB; everything was unlocked');
@@ -135,7 +92,7 @@ describe('the lock budget after every step (FAKE runner: an OS whose locks pin m
   it('within it, the case runs', () => {
     const [item] = itemsFor('mlock', [c('mlock.t', 'mlock(buf, 2p)')]);
     if (item === undefined) throw new Error('planned');
-    const outcome = executeCase(fakeRunner(8192).runner, item);
+    const outcome = executeCase(ledgerRunner(8192).runner, item);
     expect(outcome.status).toBe('ran');
     expect(outcome.retire).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 // Shared test helpers: build plan items from inline cases, as the planner would.
+import type { Runner } from '../runners/types.js';
 import { plan, type PlanItem } from '../src/plan.js';
 import type { Catalog } from '../src/spec/catalog.js';
 import { type Results, RESULTS_SCHEMA, type TargetFacts } from '../src/results.js';
@@ -41,4 +42,52 @@ export function emptyResults(target: Partial<TargetFacts> = {}): Results {
     cases: [],
     summary: {},
   };
+}
+
+/** FAKE runner, for the parts of executeCase that do not need a real kernel (the lock budgets, which probes are read):
+ * every mlock adds `lockAdds` bytes to what the "kernel" charges and munlockall clears it; `pinnedShare` of the charge
+ * is pinned. Memory calls succeed at made-up addresses, every probe is blind. `calls` is every allowlisted call made,
+ * `readings` how often the charged and the pinned totals were read. */
+export function ledgerRunner(lockAdds: number, pinnedShare = 1): { runner: Runner; calls: string[]; readings: { charged: number; pinned: number } } {
+  let next = 0x7f0000000000n;
+  let charged = 0;
+  const calls: string[] = [];
+  const readings = { charged: 0, pinned: 0 };
+  const blind = { available: false, method: 'fake' };
+  const runner = {
+    facts: {},
+    pageSize: 4096,
+    addressSpace: { wordBits: 64, nullEnd: 0x10000n, userEnd: 1n << 63n },
+    constants: { MCL_CURRENT: 1n },
+    errnoName: (n: number) => `E${n}`,
+    has: () => true,
+    call(fn: string) {
+      calls.push(fn);
+      if (fn === 'mlock') charged += lockAdds;
+      if (fn === 'munlockall') charged = 0;
+      return { ret: 0, errno: null };
+    },
+    memory: {
+      reserve(pages: number) {
+        const at = next;
+        next += BigInt(pages + 16) * 4096n;
+        return at;
+      },
+      protect: () => true,
+      unmap: () => true,
+      touch: () => undefined,
+      isMapped: () => false,
+    },
+    probes: {
+      lockState: blind, residency: blind, lockedTotal: blind, forkChild: blind, execChild: blind,
+      pageLocks: () => null,
+      pageResidency: () => null,
+      lockedBytes: () => (readings.charged++, charged),
+      pinnedBytes: () => (readings.pinned++, Math.floor(charged * pinnedShare)),
+      lockableBytes: () => 0,
+      inspectForkedChild: () => null,
+      execSelf: () => '',
+    },
+  } as unknown as Runner;
+  return { runner, calls, readings };
 }

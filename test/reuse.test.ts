@@ -4,12 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Runner } from '../runners/types.js';
 import type { PlanItem } from '../src/plan.js';
 import { executeCase } from '../src/worker/execute.js';
 import { kindOf, LaneSchedule } from '../src/worker/lanes.js';
 import { runItems } from '../src/worker/pool.js';
-import { c, itemsFor } from './helpers.js';
+import { c, itemsFor, ledgerRunner } from './helpers.js';
 
 const isLinuxRoot = process.platform === 'linux' && process.geteuid?.() === 0;
 const unprivileged = (memlock: string | number) => ({ user: 'unprivileged' as const, memlock });
@@ -217,52 +216,11 @@ runner.exitNow(0);`;
 });
 
 describe('the marginal case reads VmLck, not smaps_rollup, while nothing nears the budget (FAKE runner: counts readings)', () => {
-  function countingRunner(lockAdds: number, pinnedShare = 1): { runner: Runner; readings: { charged: number; pinned: number } } {
-    let next = 0x7f0000000000n;
-    let charged = 0;
-    const readings = { charged: 0, pinned: 0 };
-    const blind = { available: false, method: 'fake' };
-    const runner = {
-      facts: {},
-      pageSize: 4096,
-      addressSpace: { wordBits: 64, nullEnd: 0x10000n, userEnd: 1n << 47n },
-      constants: {},
-      errnoName: (n: number) => `E${n}`,
-      has: () => true,
-      call(fn: string) {
-        if (fn === 'mlock') charged += lockAdds;
-        if (fn === 'munlockall') charged = 0;
-        return { ret: 0, errno: null };
-      },
-      memory: {
-        reserve(pages: number) {
-          const at = next;
-          next += BigInt(pages + 16) * 4096n;
-          return at;
-        },
-        protect: () => true,
-        unmap: () => true,
-        touch: () => undefined,
-        isMapped: () => false,
-      },
-      probes: {
-        lockState: blind, residency: blind, lockedTotal: blind, forkChild: blind, execChild: blind,
-        pageLocks: () => null,
-        pageResidency: () => null,
-        lockedBytes: () => (readings.charged++, charged),
-        pinnedBytes: () => (readings.pinned++, Math.floor(charged * pinnedShare)),
-        lockableBytes: () => 0,
-        inspectForkedChild: () => null,
-        execSelf: () => '',
-      },
-    } as unknown as Runner;
-    return { runner, readings };
-  }
   const [item] = itemsFor('mlock', [c('mlock.t', 'mlock(buf, 2p)', { before: ['mlock(buf, 1p)'] })]);
 
   it('within the budget: no smaps_rollup reading at all', () => {
     if (item === undefined) throw new Error('planned');
-    const { runner, readings } = countingRunner(8192);
+    const { runner, readings } = ledgerRunner(8192);
     expect(executeCase(runner, item).status).toBe('ran');
     expect(readings.pinned).toBe(0);
     expect(readings.charged).toBeGreaterThan(0);
@@ -270,7 +228,7 @@ describe('the marginal case reads VmLck, not smaps_rollup, while nothing nears t
 
   it('charged over the budget: what is pinned decides (here half of it, within: the case runs)', () => {
     if (item === undefined) throw new Error('planned');
-    const { runner, readings } = countingRunner(item.budgetBytes / 2 + 4096, 0.5);
+    const { runner, readings } = ledgerRunner(item.budgetBytes / 2 + 4096, 0.5);
     expect(executeCase(runner, item).status).toBe('ran');
     expect(readings.pinned).toBeGreaterThan(0);
   });

@@ -24,8 +24,8 @@ function send(msg: FromWorker): Promise<void> {
  * worker itself is still at its baseline. Where no copy can be made the pool gives the case a fresh process. */
 function runIsolated(runner: Runner, item: PlanItem, baseline: Baseline, why: string, copies: boolean): CaseOutcome {
   const copy = runner.forkCopy;
-  const cannot = (reason: string): CaseOutcome => ({ status: 'skipped', reason, needsFresh: reason === '' ? why : `${why}; ${reason}`, durationMs: 0 });
-  if (!copies) return cannot('');
+  const cannot = (reason?: string): CaseOutcome => ({ status: 'skipped', reason: reason ?? why, needsFresh: reason === undefined ? why : `${why}; ${reason}`, durationMs: 0 });
+  if (!copies) return cannot();
   if (copy === undefined) return cannot('this OS file makes no forked copy of a worker');
   const outcome = runForked(runner, copy, item);
   if ('cannot' in outcome) return cannot(`no forked copy: ${outcome.cannot}`);

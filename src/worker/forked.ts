@@ -105,9 +105,9 @@ function runInCopy(runner: Runner, copy: ForkCopy, item: PlanItem): CaseOutcome 
   const data = copy.collect(made.pid, made.fd);
   const ended = copy.reap(made.pid);
   const how = 'code' in ended ? `exited with code ${ended.code}` : 'signal' in ended ? `killed by ${signalName(ended.signal)}` : ended.problem;
-  const { messages, rest } = readFrames(data);
   // Not a word, not a byte: the copy died before it established the case's context, so no call of the case was made.
   if (data.length === 0 && !('code' in ended && ended.code === 0)) return { silentDeath: how };
+  const { messages, rest } = readFrames(data);
   const context = messages.find((m) => m.type === 'context');
   const result = messages.find((m) => m.type === 'result');
   const failed = messages.find((m) => m.type === 'failed');

@@ -68,10 +68,7 @@ export function createLinuxRunner(): Runner {
   return createPosixRunner(LINUX, {
     nullEnd: linuxMmapMinAddr,
     libcVersion: (libc) => `glibc ${String(libc.func('const char *gnu_get_libc_version()')())}`,
-    canLockMemory: () => {
-      const capEff = statusField('CapEff');
-      return capEff !== null && ((BigInt(`0x${capEff}`) >> CAP_IPC_LOCK) & 1n) === 1n;
-    },
+    canLockMemory: (_libc, _euid, capEff) => capEff !== null && ((BigInt(`0x${capEff}`) >> CAP_IPC_LOCK) & 1n) === 1n,
     capEff: () => statusField('CapEff'),
     runtime: runtimeOf,
     lockProbe: (ctx) => linuxLockProbe(ctx, runtimeOf(ctx)),

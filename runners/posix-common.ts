@@ -302,8 +302,9 @@ export interface RuntimeVerdict {
 export interface PosixHooks {
   /** the C library's version for the facts, e.g. "FreeBSD libc (osreldate 1402000)" */
   libcVersion(libc: LibraryHandle): string;
-  /** whether this process may lock memory beyond RLIMIT_MEMLOCK (root, or a privilege) */
-  canLockMemory(libc: LibraryHandle, euid: number): boolean;
+  /** whether this process may lock memory beyond RLIMIT_MEMLOCK (root, or a privilege); `capEff`: what the capEff
+   * hook read just before, so that an OS whose privilege is a capability reads its process status once */
+  canLockMemory(libc: LibraryHandle, euid: number, capEff: string | null): boolean;
   lockProbe(ctx: PosixContext): LockProbe;
   totalProbe(ctx: PosixContext): TotalProbe;
   /** bytes in readable or writable mappings (what mlockall(MCL_CURRENT) would pin); null when unknown */
@@ -437,10 +438,14 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
   const errnoName = (n: number): string => names.get(n)?.[0] ?? `errno ${n}`;
 
   const pageResidency = (addr: bigint, pages: number): PageResidency[] => {
+    const resident = (byte: number): PageResidency => (byte & platform.mincoreResident ? 'R' : 'N');
+    // One call for the whole range where every page of it is mapped (the usual case): a call per page costs a
+    // foreign call each, a tenth of an ordinary case's time. mincore fails (ENOMEM) for the whole range when any page
+    // is unmapped; then page by page, so that each unmapped page reads as '-'.
+    const all = Buffer.alloc(pages);
+    if (pages > 0 && sys.mincore(addr, BigInt(pages) * ps, all) === 0) return Array.from(all, resident);
     const vec = Buffer.alloc(1);
-    return Array.from({ length: pages }, (_, i) =>
-      sys.mincore(addr + BigInt(i) * ps, ps, vec) === -1 ? '-' : (vec[0] ?? 0) & platform.mincoreResident ? 'R' : 'N',
-    );
+    return Array.from({ length: pages }, (_, i) => (sys.mincore(addr + BigInt(i) * ps, ps, vec) === -1 ? '-' : resident(vec[0] ?? 0)));
   };
   const mlock = callables.get('mlock');
   const munlock = callables.get('munlock');
@@ -520,14 +525,15 @@ export function createPosixRunner(platform: PosixPlatform, hooks: PosixHooks): R
     },
     credentials(): Credentials {
       const euid = process.geteuid?.() ?? -1;
+      const capEff = hooks.capEff?.() ?? null;
       const lim = rlimit();
       const inf = platform.rlimit?.infinity ?? 0n;
       return {
         uid: process.getuid?.() ?? -1,
         euid,
         gid: process.getgid?.() ?? -1,
-        capEff: hooks.capEff?.() ?? null,
-        canLockMemory: hooks.canLockMemory(libc, euid),
+        capEff,
+        canLockMemory: hooks.canLockMemory(libc, euid, capEff),
         memlock: lim === null ? { soft: 'n/a', hard: 'n/a' } : { soft: showLimit(lim.cur, inf), hard: showLimit(lim.max, inf) },
       };
     },

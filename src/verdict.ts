@@ -191,7 +191,25 @@ function resolveClauses(ids: string[], clauses: ReadonlyMap<string, Clause>): Cl
   });
 }
 
+/** A verdict with its fields in the schema's order (src/results.ts Verdict), as zod would give it back: the results are
+ * then what their validation would produce, so writing them takes the fast path (src/fast-validate.ts) and not zod's. */
+function inSchemaOrder(v: Verdict): Verdict {
+  const { verdict, expected, observed, reason, clauses, basis } = v;
+  return {
+    verdict,
+    expected,
+    ...(observed !== undefined ? { observed } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+    ...(clauses !== undefined ? { clauses } : {}),
+    ...(basis !== undefined ? { basis } : {}),
+  };
+}
+
 export function judge(input: Judged, expectation: ProfileExpectation, clauses: ReadonlyMap<string, Clause>): Verdict {
+  return inSchemaOrder(judgeAnyOrder(input, expectation, clauses));
+}
+
+function judgeAnyOrder(input: Judged, expectation: ProfileExpectation, clauses: ReadonlyMap<string, Clause>): Verdict {
   if (expectation === 'unspecified' || 'unspecified' in expectation) {
     const why = expectation === 'unspecified' ? undefined : expectation.unspecified;
     const refs = expectation === 'unspecified' ? [] : resolveClauses(listOf(expectation.clause), clauses);

@@ -590,6 +590,9 @@ describe.runIf(process.platform === 'linux' && process.geteuid?.() === 0)('the P
       expect(runner.errnoName(os.constants.errno.ENOMEM)).toBe('ENOMEM');
       expect(runner.call('mlockall', [0xffff_ffffn])).toEqual({ ret: -1, errno: os.constants.errno.EINVAL });
       expect(runner.has('aio_mlock')).toBe(false);
+      // a page unmapped in the middle of the range: read page by page, it shows as unmapped
+      expect(runner.memory.unmap(b + 2n * ps, 1)).toBe(true);
+      expect(runner.probes.pageResidency(b, 4)?.join('')).toBe('NR-N');
     } finally {
       runner.memory.unmap(b, 4);
     }

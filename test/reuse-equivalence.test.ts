@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { behaviourOf } from '../src/behaviour.js';
 import { diffResults } from '../src/diff.js';
-import type { Results } from '../src/results.js';
+import { fastValidator } from '../src/fast-validate.js';
+import { Results } from '../src/results.js';
 import { runCatalog } from '../src/run.js';
 import { loadCatalog } from '../src/spec/lint.js';
 
@@ -38,6 +39,13 @@ describe.runIf(live)('reuse equivalence: the shipped suite, every case fresh vs 
     const forked = reused.cases.filter((c) => c.process === 'forked').map((c) => c.id);
     expect(forked).toEqual(expect.arrayContaining(['mlockall.future-not-across-exec', 'mlockall.unprivileged-over-limit']));
     expect(reused.cases.filter((c) => c.process === 'fresh')).toEqual([]);
+  });
+
+  it('both come out as their validation would give them back, so writing them takes the fast path (no zod)', () => {
+    // the fields of every case, observation and verdict in the schema's order (src/fast-validate.ts accepts only that)
+    const fast = fastValidator(Results);
+    expect(fast).toBeDefined();
+    expect([fast?.(fresh), fast?.(reused)]).toEqual([true, true]);
   });
 
   it('every case has the same behaviour and the same verdicts', () => {

@@ -254,3 +254,30 @@ describe.runIf(isLinuxRoot)('workers started ahead of the plan (semconf run)', (
     expect(tagged).toEqual([]);
   });
 });
+
+describe.runIf(isLinuxRoot)('cleanup after a case (real system calls)', () => {
+  it('a mapping whose munmap failed is found still present, and the worker is retired', async () => {
+    const { createRunner } = await import('../runners/index.js');
+    const runner = createRunner();
+    const [item] = itemsFor('mlock', [c('mlock.t', 'mlock(buf, 2p)')]);
+    if (item === undefined) throw new Error('planned');
+    // the first unmap (the case's reservation) "fails": it is skipped and reported as failed, as munmap(2) would
+    const real = runner.memory.unmap.bind(runner.memory);
+    const kept: [bigint, number][] = [];
+    runner.memory.unmap = (addr, pages) => {
+      if (kept.length > 0) return real(addr, pages);
+      kept.push([addr, pages]);
+      return false;
+    };
+    try {
+      const outcome = executeCase(runner, item);
+      expect(outcome.status).toBe('ran');
+      expect(outcome.retire).toBe('mappings of the case still present after cleanup: buf');
+    } finally {
+      for (const [addr, pages] of kept) real(addr, pages);
+    }
+    // and when every munmap returns 0, nothing is said
+    runner.memory.unmap = real;
+    expect(executeCase(runner, item).retire).toBeUndefined();
+  });
+});

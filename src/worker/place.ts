@@ -109,7 +109,6 @@ function back(
     const fd = isFile(backing) ? files.create(name, inFile * runner.pageSize) : null;
     const errno = runner.memory.mapFixed(base, layout.length, { shared: backing !== 'anon-private' && backing !== 'file-private', fd, locked: m.map_locked === true });
     if (errno !== null) throw new PlacementFailure(`could not map "${name}" (${backing}${m.map_locked === true ? ', MAP_LOCKED' : ''})`, errno);
-    if (fd !== null) files.unlink(name);
   }
   const ps = BigInt(runner.pageSize);
   // runs of pages of one kind take one call each: a 16384-page mapping is one mprotect, not 16384

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCall } from './spec/call.js';
 import { selector, type SelectionOptions } from './selection.js';
-import { allCases, type CaseRef, type Catalog } from './spec/catalog.js';
+import { allCases, type CaseRef, type Catalog } from './spec/catalog-model.js';
 import { PROCESS_WIDE, isCallable } from './spec/functions.js';
 import { contextName } from './spec/context-name.js';
 import { LOCK_BUDGET_BYTES } from './spec/memory.js';

@@ -1,6 +1,6 @@
 // One line per completed case for run --progress, as LTP's kirk prints them (`abs01: pass (0.003s)`): the verdicts
 // of a case that ran, or why it did not run, and how long it took. The same line natively and inside a target.
-import { VERDICTS } from './results.js';
+import { VERDICTS } from './results-summary.js';
 import { terminalText } from './report/escape.js';
 import type { CaseProgress } from './run.js';
 

@@ -4,13 +4,14 @@ import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, rea
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { fastValidator } from './fast-validate.js';
-import { Selection } from './selection.js';
+import { Selection } from './selection-schema.js';
 import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
 
-export const RESULTS_SCHEMA = 'semconf-results/1';
+// The names and the summary a run needs without the schemas (src/results-summary.ts, which loads no zod).
+import { RESULTS_SCHEMA, summarise, VERDICTS } from './results-summary.js';
+export { RESULTS_SCHEMA, summarise, VERDICTS };
 
-export const VERDICTS = ['conforms', 'diverges', 'inconclusive', 'unspecified', 'unsupported', 'skipped', 'error'] as const;
 export const VerdictName = z.enum(VERDICTS);
 export type VerdictName = z.infer<typeof VerdictName>;
 
@@ -208,19 +209,6 @@ export const Results = z.strictObject({
     }
   });
 export type Results = z.infer<typeof Results>;
-
-export function summarise(cases: readonly CaseResult[], profiles: readonly string[]): Summary {
-  const zero = (): Record<VerdictName, number> =>
-    Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<VerdictName, number>;
-  const summary: Summary = Object.fromEntries(profiles.map((p) => [p, zero()]));
-  for (const c of cases) {
-    for (const [p, v] of Object.entries(c.verdicts)) {
-      const row = summary[p] ?? (summary[p] = zero());
-      row[v.verdict] += 1;
-    }
-  }
-  return summary;
-}
 
 export class ResultsFileError extends Error {}
 

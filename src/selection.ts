@@ -6,26 +6,10 @@
 // shard holds a case then depends on the id alone, so diff and merge can tell from any results file whether a case
 // was in its selection, and adding a case to the catalog moves no other case to another shard.
 import picomatch from 'picomatch';
-import * as z from 'zod';
-import { ShortText } from './spec/schema.js';
+import type { Selection, Shard } from './selection-schema.js';
 
-export const Shard = z.strictObject({ index: z.int().min(1), count: z.int().min(1) }).refine((s) => s.index <= s.count, 'a shard index is at most the shard count');
-export type Shard = z.infer<typeof Shard>;
-
-/** A run of part of the catalog, as given on the command line. Absent from a results file: the whole catalog, every
- * profile (files written before this field existed mean that too). */
-export const Selection = z.strictObject({
-  /** --filter: a case runs when its id matches one of these */
-  filter: z.array(ShortText).min(1).optional(),
-  /** --exclude: ... and none of these */
-  exclude: z.array(ShortText).min(1).optional(),
-  shard: Shard.optional(),
-  /** --profile: judged against these profiles only */
-  profiles: z.array(ShortText).min(1).optional(),
-  /** how many cases the whole catalog would have run (per repetition) */
-  catalogCases: z.int().min(0),
-});
-export type Selection = z.infer<typeof Selection>;
+// The schemas are in selection-schema.ts, so that this module (a run plans with it) loads no zod.
+export type { Selection, Shard } from './selection-schema.js';
 
 /** Patterns as the options give them: one string, or several, each of which may be a comma-separated list. */
 export type Patterns = string | readonly string[];

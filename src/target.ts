@@ -8,7 +8,7 @@
 import type { Results } from './results.js';
 import type { RunOptions } from './run.js';
 import type { Catalog } from './spec/catalog.js';
-import type { Launcher } from './targets/launcher.js';
+import type { LaunchedRun, Launcher, StartedLaunch, StartOptions } from './targets/launcher.js';
 
 /** Options of `semconf run` that only some targets take (each launcher reads what it knows). */
 export interface TargetOptions {
@@ -40,29 +40,60 @@ export async function targetProblem(target: TargetName, options: TargetOptions =
   return (await launcherFor(target, options))?.problem() ?? null;
 }
 
-/** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the inner run reloads it). */
+/** What a run on a target other than native is started with before its specs are loaded (see startOnTarget). */
+export type EarlyLaunch = Omit<StartOptions, 'onMessage'>;
+
+/** Start the run on a launched target (not native: null) before the specs are loaded; runOnTarget then waits for it.
+ * A caller that never gets that far (bad usage found after it started) must cancel() it. */
+export async function startOnTarget(target: TargetName, options: EarlyLaunch, targetOptions: TargetOptions = {}): Promise<StartedLaunch | null> {
+  const launcher = await launcherFor(target, targetOptions);
+  if (launcher === null) return null;
+  const { startLaunch } = await import('./targets/launcher.js');
+  return startLaunch(launcher, options);
+}
+
+/** Run the catalog on the target. `specs` is the absolute directory the catalog came from (the inner run reloads it).
+ * `started`: the launch startOnTarget began for this very run and selection, which this waits for instead. */
 export async function runOnTarget(
   target: TargetName,
   catalog: Catalog,
   specs: string,
   options: RunOptions,
   targetOptions: TargetOptions = {},
+  started?: StartedLaunch,
 ): Promise<Results> {
   const launcher = await launcherFor(target, targetOptions);
   if (launcher === null) return (await import('./run.js')).runCatalog(catalog, options);
-  const { launch } = await import('./targets/launcher.js');
-  const run = await launch(launcher, {
-    catalog,
-    specs,
-    jobs: options.jobs ?? 2,
-    ...(options.profiles ? { profiles: options.profiles } : {}),
+  const { launch, plannedLimitMs } = await import('./targets/launcher.js');
+  const selection = {
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
     ...(options.shard !== undefined ? { shard: options.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onProgress ? { progress: true } : {}),
-  });
+  };
+  const waited = async (s: StartedLaunch): Promise<LaunchedRun> => {
+    s.limit(await plannedLimitMs(launcher, catalog, selection));
+    const onAbort = (): void => s.interrupt();
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await s.result;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+  const run =
+    started !== undefined
+      ? await waited(started)
+      : await launch(launcher, {
+          catalog,
+          specs,
+          jobs: options.jobs ?? 2,
+          ...(options.profiles ? { profiles: options.profiles } : {}),
+          ...selection,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { progress: true } : {}),
+        });
   if (run.stopped !== null && run.stopped !== 'interrupted') process.stderr.write(`semconf: ${run.stopped}; it was stopped\n`);
   const { leftoverProcesses, leftoverState } = run.cleanup;
   if (leftoverProcesses.length > 0 || leftoverState.length > 0) {

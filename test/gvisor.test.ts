@@ -3,7 +3,7 @@
 // probes can and cannot see; it needs runsc (gVisor) and root, and is skipped, with that reason, only where runsc is
 // genuinely not installed (npm test installs the Debian package "runsc" first: ci/test-deps.sh).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +179,18 @@ describe.runIf(canRunGvisor)('semconf run --target gvisor, end to end', () => {
     const v = cli('validate', out);
     expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).target).toMatchObject({ runtime: 'gvisor', os: 'linux' });
+  });
+
+  it('a profile unknown to the catalog, found after the sandbox started, is exit 2 and leaves no sandbox behind', () => {
+    // the sandbox starts before the specs load (src/commands/run.ts); the usage error found then cancels it
+    const states = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('semconf-gvisor-'));
+    const before = states();
+    const r = cli('run', '--target', 'gvisor', '--profile', 'no-such-profile', '--out', join(dir, 'never.json'));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown profile "no-such-profile"');
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+    expect(states().filter((n) => !before.includes(n))).toEqual([]);
+    expect(processesMentioning('semconf-gvisor-')).toEqual([]);
   });
 
   it('an interrupted run reports what completed and still cleans up', async () => {

@@ -8,7 +8,7 @@ import { emptyResults } from './helpers.js';
 import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
-import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile } from '../src/targets/launcher.js';
+import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile, startLaunch } from '../src/targets/launcher.js';
 import { RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -114,6 +114,31 @@ describe('the shared launch mechanism (launcher.ts), with scripted fake runs', (
     );
     expect(run.cleanup.leftoverProcesses).toHaveLength(1);
     expect(processesMentioning(run.cleanup.stateDir)).toEqual([]);
+  });
+
+  it('a launch started before the specs load and cancelled (bad usage found after) leaves no process and no state', async () => {
+    const started = await startLaunch(
+      fake((dir) => `touch '${dir}/running'; sleep 600`),
+      { specs: SPECS, jobs: 1, onMessage: () => {} },
+    );
+    const t = performance.now();
+    await started.cancel();
+    const run = await started.result.catch((e: unknown) => e);
+    expect(run).toBeInstanceOf(LaunchError);
+    const { cleanup } = run as LaunchError;
+    expect(performance.now() - t).toBeLessThan(10_000); // killed, not waited out (the script sleeps 600 s)
+    expect(processesMentioning(cleanup.stateDir)).toEqual([]);
+    expect(existsSync(cleanup.stateDir)).toBe(false);
+  });
+
+  it('the time limit given once the plan is known counts from the launch, and stops a run that exceeds it', async () => {
+    const started = await startLaunch(fake(() => 'sleep 600'), { specs: SPECS, jobs: 1, onMessage: () => {} });
+    // before limit(), the launcher's margin (30 s here) holds; this limit replaces it
+    started.limit(300);
+    const err = await started.result.catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain('did not finish within 300 ms');
+    // once the run has ended, cancel() has nothing left to stop
+    await started.cancel();
   });
 
   it('readOutputFile reads a missing file as empty', () => {

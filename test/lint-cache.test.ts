@@ -259,15 +259,15 @@ describe('the catalog a run plans from, from the cache', () => {
   const store = (): CacheStore => new CacheStore(cacheDir());
   const catalogEntries = (): string[] => (existsSync(cacheDir()) ? readdirSync(cacheDir()).filter((f) => f.startsWith('catalog-')) : []);
 
-  test('warm: the same values, digest and positions as a cold load, from the entry', () => {
+  test('warm: the same values, digest and positions as a cold load, from the entry', async () => {
     const dir = fixtureDir();
     const cold = loadCatalog(dir);
-    const loaded = loadCatalogCached(dir, store());
+    const loaded = await loadCatalogCached(dir, store());
     expect(catalogEntries()).toEqual([]); // stored only when the caller keeps it
     loaded.keep();
     const first = loaded.catalog;
     expect(catalogEntries()).toHaveLength(1);
-    const warm = loadCatalogCached(dir, store()).catalog;
+    const warm = (await loadCatalogCached(dir, store())).catalog;
     for (const c of [first, warm]) {
       expect(c.digest).toBe(cold.digest);
       expect(c.specs.map((s) => [s.file, s.value])).toEqual(cold.specs.map((s) => [s.file, s.value]));
@@ -285,14 +285,14 @@ describe('the catalog a run plans from, from the cache', () => {
     const key = (name as string).slice('catalog-'.length, -'.json'.length);
     const entry = store().get('catalog', key) as { specs: { file: string; value: { function: string } }[]; profiles: unknown[] };
     store().put('catalog', key, { ...entry, specs: entry.specs.map((s) => ({ ...s, value: { ...s.value, function: 'FROM THE CACHE' } })) });
-    expect(loadCatalogCached(dir, store()).catalog.specs[0]?.value.function).toBe('FROM THE CACHE');
-    expect(loadCatalogCached(dir, undefined).catalog.specs[0]?.value.function).toBe('mlock');
+    expect((await loadCatalogCached(dir, store())).catalog.specs[0]?.value.function).toBe('FROM THE CACHE');
+    expect((await loadCatalogCached(dir, undefined)).catalog.specs[0]?.value.function).toBe('mlock');
   });
 
-  test('a corrupt entry, or one listing other files, is a miss and is replaced', () => {
+  test('a corrupt entry, or one listing other files, is a miss and is replaced', async () => {
     const dir = fixtureDir();
     const cold = loadCatalog(dir);
-    loadCatalogCached(dir, store()).keep();
+    (await loadCatalogCached(dir, store())).keep();
     const [name] = catalogEntries();
     const file = join(cacheDir(), name as string);
     const intact = readFileSync(file, 'utf8');
@@ -305,27 +305,27 @@ describe('the catalog a run plans from, from the cache', () => {
       () => store().put('catalog', key, { specs: 'no' }),
     ]) {
       bad();
-      const { catalog: c, keep } = loadCatalogCached(dir, store());
+      const { catalog: c, keep } = await loadCatalogCached(dir, store());
       keep();
       expect(c.specs.map((s) => s.value)).toEqual(cold.specs.map((s) => s.value));
       expect(readFileSync(file, 'utf8')).toBe(intact);
     }
   });
 
-  test('a catalog with problems is never cached, and says exactly what a cold load says', () => {
+  test('a catalog with problems is never cached, and says exactly what a cold load says', async () => {
     const dir = fixtureDir('unknown-function');
-    const problems = (f: () => unknown): string => {
+    const problems = async (f: () => unknown): Promise<string> => {
       try {
-        f();
+        await f();
       } catch (e) {
         return e instanceof InputError ? e.message : `not an InputError: ${String(e)}`;
       }
       return 'loaded';
     };
-    const cold = problems(() => loadCatalog(dir));
+    const cold = await problems(() => loadCatalog(dir));
     expect(cold).toContain('mlok');
-    expect(problems(() => loadCatalogCached(dir, store()).keep())).toBe(cold);
-    expect(problems(() => loadCatalogCached(dir, store()).keep())).toBe(cold);
+    expect(await problems(async () => (await loadCatalogCached(dir, store())).keep())).toBe(cold);
+    expect(await problems(async () => (await loadCatalogCached(dir, store())).keep())).toBe(cold);
     expect(catalogEntries()).toEqual([]);
   });
 });

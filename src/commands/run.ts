@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Results } from '../results.js';
-import { isTarget, TARGETS, targetProblem } from '../target.js';
+import { type EarlyLaunch, isTarget, startOnTarget, TARGETS, targetProblem } from '../target.js';
+import type { StartedLaunch } from '../targets/launcher.js';
+import { parseShard, type Shard } from '../selection.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
 import { defaultResultsFile } from '../results-home.js';
@@ -89,48 +91,53 @@ ${SELECTION_USAGE}
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
     const repeat = Number(str(values.repeat) ?? 1);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
+    const interrupt = stopOnSignals();
     // One worker of each reused kind, for two lanes or more (lanes.ts): a lane keeps to the kind it took.
     const started = target === 'native' && !fresh && jobs >= 2 ? new StartedWorkers(['jitless', 'jit']) : undefined;
+    let launched: StartedLaunch | null = null;
     try {
-      return await runStarted(values, { target, targetOptions, fresh, jobs, repeat, started });
+      // Elsewhere the sandbox's or VM's start is the long wait: it begins now, while the specs load here.
+      if (target !== 'native') launched = await startOnTarget(target, earlyLaunch(values, jobs, repeat), targetOptions);
+      return await runStarted(values, { target, targetOptions, fresh, jobs, repeat, started, launched, interrupt });
     } finally {
       await started?.stop();
+      await launched?.cancel();
     }
   },
 };
 
-interface Checked {
-  target: string;
-  targetOptions: { kernel?: string };
-  fresh: boolean;
-  jobs: number;
-  repeat: number;
-  started: StartedWorkers | undefined;
+const strings = (v: Parameters<Command['run']>[0][string]): string[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined);
+
+/** What the run elsewhere is started with, from the options as given: the profiles and the selection are checked
+ * against the catalog afterwards (a usage error then cancels the launch). A shard that does not parse starts
+ * nothing here; the check after says what is wrong with it. */
+function earlyLaunch(values: Parameters<Command['run']>[0], jobs: number, repeat: number): EarlyLaunch {
+  const filter = strings(values.filter);
+  const exclude = strings(values.exclude);
+  const profiles = values.profile as string[] | undefined;
+  const shardText = str(values.shard);
+  let shard: Shard | undefined;
+  try {
+    shard = shardText === undefined ? undefined : parseShard(shardText);
+  } catch {
+    shard = undefined;
+  }
+  return {
+    specs: resolve(str(values.specs) ?? DEFAULT_SPECS),
+    jobs,
+    ...(profiles ? { profiles } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    ...(exclude !== undefined ? { exclude } : {}),
+    ...(shard !== undefined ? { shard } : {}),
+    ...(repeat > 1 ? { repeat } : {}),
+    ...(values.progress === true ? { progress: true } : {}),
+  };
 }
 
-/** The run, once its options are checked and its workers (if native) are starting. */
-async function runStarted(values: Parameters<Command['run']>[0], { target, targetOptions, fresh, jobs, repeat, started }: Checked): Promise<number> {
-  const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
-    import('../spec/cached-catalog.js'),
-    import('../spec/catalog-cache.js'),
-    import('./selection-options.js'),
-    import('../target.js'),
-    import('../report/terminal.js'),
-    import('../progress.js'),
-    import('../nothing-ran.js'),
-  ]);
-  const specs = str(values.specs) ?? DEFAULT_SPECS;
-  const { catalog, keep: keepCatalog } = loadCatalogCached(specs, openCache(values['no-cache'] === true));
-  const profiles = values.profile as string[] | undefined;
-  const known = catalog.profiles.map((p) => p.value.id);
-  for (const p of profiles ?? []) {
-    if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
-  }
-  const selection = selectionFrom(values, catalog, '; try semconf list').options;
-  keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
-  // SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every
-  // completed case is saved. A second signal cannot skip the save or the exit code that says what happened: the
-  // handlers stay until the process ends (a signal handler does not keep Node's event loop alive).
+/** SIGINT (Ctrl-C) and SIGTERM stop the run: no new case starts, the one in flight is left out, and every completed
+ * case is saved. A second signal cannot skip the save or the exit code that says what happened: the handlers stay
+ * until the process ends (a signal handler does not keep Node's event loop alive). Installed before anything starts. */
+function stopOnSignals(): { signal: AbortSignal; stoppedBy: () => NodeJS.Signals | null } {
   const interrupt = new AbortController();
   let stoppedBy: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -141,6 +148,41 @@ async function runStarted(values: Parameters<Command['run']>[0], { target, targe
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return { signal: interrupt.signal, stoppedBy: () => stoppedBy };
+}
+
+interface Checked {
+  target: string;
+  targetOptions: { kernel?: string };
+  fresh: boolean;
+  jobs: number;
+  repeat: number;
+  started: StartedWorkers | undefined;
+  /** the run elsewhere, started before the specs were loaded (null natively) */
+  launched: StartedLaunch | null;
+  interrupt: ReturnType<typeof stopOnSignals>;
+}
+
+/** The run, once its options are checked and its workers (if native) are starting. */
+async function runStarted(values: Parameters<Command['run']>[0], { target, targetOptions, fresh, jobs, repeat, started, launched, interrupt }: Checked): Promise<number> {
+  const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
+    import('../spec/cached-catalog.js'),
+    import('../spec/catalog-cache.js'),
+    import('./selection-options.js'),
+    import('../target.js'),
+    import('../report/terminal.js'),
+    import('../progress.js'),
+    import('../nothing-ran.js'),
+  ]);
+  const specs = str(values.specs) ?? DEFAULT_SPECS;
+  const { catalog, keep: keepCatalog } = await loadCatalogCached(specs, openCache(values['no-cache'] === true));
+  const profiles = values.profile as string[] | undefined;
+  const known = catalog.profiles.map((p) => p.value.id);
+  for (const p of profiles ?? []) {
+    if (!known.includes(p)) throw new UsageError(`unknown profile "${p}"; expected one of ${known.join(', ')}`);
+  }
+  const selection = selectionFrom(values, catalog, '; try semconf list').options;
+  keepCatalog(); // the usage is good: the next run of this spec tree may plan from the cache
   let planned = 0;
   let done = 0;
   const results = await runOnTarget(target, catalog, resolve(specs), {
@@ -157,7 +199,7 @@ async function runStarted(values: Parameters<Command['run']>[0], { target, targe
     signal: interrupt.signal,
     ...(profiles ? { profiles } : {}),
     ...selection,
-  }, targetOptions);
+  }, targetOptions, launched ?? undefined);
   const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
   const out = await saveResults(wanted, results);
   if (values.json === true) {
@@ -167,6 +209,7 @@ async function runStarted(values: Parameters<Command['run']>[0], { target, targe
   const flaky = results.cases.filter((c) => c.flaky !== undefined);
   if (flaky.length > 0) process.stderr.write(`semconf: ${flaky.length} flaky case(s) over ${repeat} repetitions: ${flaky.map((c) => c.id).join(', ')}\n`);
   const broken = results.cases.some((c) => c.status === 'error');
+  const stoppedBy = interrupt.stoppedBy();
   if (stoppedBy !== null) {
     process.stderr.write(`semconf: interrupted by ${stoppedBy}; ${results.cases.length} completed case(s) saved in ${out} with complete: false\n`);
     return stoppedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;

@@ -2,14 +2,16 @@
 // the values of a clean catalog (loaded, validated, every lint rule passed) as the cold load made them, and their
 // positions recomputed from the very texts the key was made of, only if something asks for one. A catalog with
 // problems is never cached: its diagnostics come from a cold load every time.
+//
+// A hit loads neither yaml nor the loader and its schemas (lint.ts, imported for a miss only): a run inside gVisor
+// plans from the host's cache, where importing them cost ~0.5 s.
 import { isDeepStrictEqual } from 'node:util';
-import { LineCounter, parseDocument } from 'yaml';
-import type { Catalog } from './catalog.js';
+import type { Catalog } from './catalog-model.js';
 import { cacheKey, type CacheStore, type InputText, readSpecInputs } from './catalog-cache.js';
 import { SourceMap } from './diagnostics.js';
-import { loadCatalog } from './lint.js';
-import { type Loaded, type SourceLocator, YAML_OPTIONS } from './load.js';
+import type { Loaded, SourceLocator } from './load.js';
 import type { Profile, SpecFile } from './schema.js';
+import { yaml, YAML_OPTIONS } from './yaml-lazy.js';
 
 /** Positions of a file whose text is known: parsed (as the loader parses) the first time one is asked for. */
 class LazySource implements SourceLocator {
@@ -22,6 +24,7 @@ class LazySource implements SourceLocator {
 
   private get real(): SourceMap {
     if (this.map === undefined) {
+      const { LineCounter, parseDocument } = yaml();
       const lines = new LineCounter();
       this.map = new SourceMap(this.file, parseDocument(this.text, { ...YAML_OPTIONS, lineCounter: lines }), lines);
     }
@@ -61,7 +64,7 @@ function withTexts<T>(cached: unknown, inputs: readonly InputText[]): Loaded<T>[
 /** loadCatalog(dir), from `cache` when this build loaded these very files before; `keep` stores a catalog loaded
  * cold, for the caller to call once its own usage checks have passed (a command refused as bad usage writes nothing,
  * not even to the cache). */
-export function loadCatalogCached(dir: string, cache: CacheStore | undefined): { catalog: Catalog; keep: () => void } {
+export async function loadCatalogCached(dir: string, cache: CacheStore | undefined): Promise<{ catalog: Catalog; keep: () => void }> {
   const nothing = (): void => undefined;
   const inputs = cache === undefined ? undefined : readSpecInputs(dir);
   const key = inputs === undefined ? undefined : cacheKey('catalog', [dir, inputs.digest]);
@@ -71,6 +74,7 @@ export function loadCatalogCached(dir: string, cache: CacheStore | undefined): {
     const profiles = hit === undefined ? undefined : withTexts<Profile>(hit.profiles, inputs.profiles);
     if (specs !== undefined && profiles !== undefined) return { catalog: { dir, specs, profiles, digest: inputs.digest }, keep: nothing };
   }
+  const { loadCatalog } = await import('./lint.js');
   const catalog = loadCatalog(dir);
   if (cache === undefined || key === undefined || catalog.digest !== inputs?.digest) return { catalog, keep: nothing };
   const keep = (): void => {

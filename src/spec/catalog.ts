@@ -5,29 +5,12 @@ import { basename, join, relative } from 'node:path';
 import { InputError, type Diagnostic } from './diagnostics.js';
 import { type Loaded, loadProfileFile, loadSpecFile } from './load.js';
 import { readInputFile } from './read.js';
-import type { Case, Profile, SpecFile } from './schema.js';
+// What a catalog is and the walks over one are in catalog-model.ts, which loads no yaml: a run plans from a cached
+// catalog without it.
+import { allCases, type CaseRef, type Catalog, profileById } from './catalog-model.js';
+import type { Profile, SpecFile } from './schema.js';
 
-export interface CaseRef {
-  spec: Loaded<SpecFile>;
-  index: number;
-  case: Case;
-}
-
-export interface Catalog {
-  dir: string;
-  specs: Loaded<SpecFile>[];
-  profiles: Loaded<Profile>[];
-  /** sha256 over every spec and profile file, so results can say which spec set they ran */
-  digest: string;
-}
-
-export function allCases(catalog: Catalog): CaseRef[] {
-  return catalog.specs.flatMap((spec) => spec.value.cases.map((c, index) => ({ spec, index, case: c })));
-}
-
-export function profileById(catalog: Catalog): Map<string, Profile> {
-  return new Map(catalog.profiles.map((p) => [p.value.id, p.value]));
-}
+export { allCases, type CaseRef, type Catalog, profileById };
 
 const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
 

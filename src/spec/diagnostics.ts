@@ -1,7 +1,8 @@
 // Diagnostics for bad input: every problem names file:line:col, the offending key path and what was expected.
-import { isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import { visibleControls } from '../report/escape.js';
 import { countWork } from './work.js';
+import { yaml } from './yaml-lazy.js';
 
 export interface Diagnostic {
   file: string;
@@ -56,7 +57,7 @@ export class SourceMap {
       node = child.value ?? child.key;
       offset = rangeStart(child.value) ?? rangeStart(child.key) ?? offset;
     }
-    if (key !== undefined && isMap(node)) offset = rangeStart(this.pairs(node).get(key)?.key) ?? offset;
+    if (key !== undefined && yaml().isMap(node)) offset = rangeStart(this.pairs(node).get(key)?.key) ?? offset;
     const fullPath = key !== undefined ? [...path, key] : path;
     return this.atOffset(offset, message, formatPath(fullPath));
   }
@@ -78,7 +79,7 @@ export class SourceMap {
       byKey = new Map();
       for (const p of map.items as Pair[]) {
         countWork();
-        const k = isScalar(p.key) ? String(p.key.value) : undefined;
+        const k = yaml().isScalar(p.key) ? String(p.key.value) : undefined;
         if (k !== undefined && !byKey.has(k)) byKey.set(k, p);
       }
       this.index.set(map, byKey);
@@ -88,11 +89,11 @@ export class SourceMap {
 
   private childOf(node: unknown, k: PathKey): { key?: unknown; value: unknown } | undefined {
     countWork();
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const pair = this.pairs(node).get(String(k));
       return pair ? { key: pair.key, value: pair.value } : undefined;
     }
-    if (isSeq(node) && typeof k === 'number') {
+    if (yaml().isSeq(node) && typeof k === 'number') {
       const item = node.items[k];
       return item === undefined ? undefined : { value: item };
     }

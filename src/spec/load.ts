@@ -8,6 +8,7 @@ import { describeInput, specErrorMap } from './messages.js';
 import { readInputFile } from './read.js';
 import { Profile, SpecFile } from './schema.js';
 import { checkStructure, MAX_ALIAS_NODES } from './structure.js';
+import { YAML_OPTIONS } from './yaml-lazy.js';
 
 /** Where a loaded file's keys are: a SourceMap, or one made only when first asked (a catalog from the cache). */
 export type SourceLocator = Pick<SourceMap, 'file' | 'at' | 'atNode'>;
@@ -18,8 +19,7 @@ export interface Loaded<T> {
   source: SourceLocator;
 }
 
-/** How spec YAML is parsed, for the loader and for positions recomputed later (src/spec/cached-catalog.ts). */
-export const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: false, strict: true } as const;
+export { YAML_OPTIONS } from './yaml-lazy.js';
 
 /** Parse YAML and validate it with `schema`; throws InputError with every problem's position. */
 export function loadYaml<S extends z.ZodType>(file: string, text: string, schema: S): Loaded<z.infer<S>> {

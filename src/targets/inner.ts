@@ -26,7 +26,7 @@ async function runInner(request: InnerRequest, started: StartedWorkers | undefin
     import('../spec/catalog-cache.js'),
     import('../progress.js'),
   ]);
-  const { catalog } = loadCatalogCached(request.specs, openCache(false));
+  const { catalog } = await loadCatalogCached(request.specs, openCache(false));
   // A launcher forwards SIGINT/SIGTERM here: stop starting cases and report what completed.
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();

@@ -12,9 +12,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledScript } from '../package-info.js';
-import { plan } from '../plan.js';
-import { Results } from '../results.js';
-import type { Catalog } from '../spec/catalog.js';
+import type { Results } from '../results.js';
+import type { Catalog } from '../spec/catalog-model.js';
 import { extract, type InnerRequest } from './protocol.js';
 import { patternList, type Patterns, type Shard } from '../selection.js';
 
@@ -211,18 +210,62 @@ export function readOutputFile(path: string): string {
 
 const seconds = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
 
-/** Run the catalog somewhere else through `launcher`. */
-export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
-  const problem = launcher.problem();
-  if (problem !== null) throw new Error(problem);
+/** What starting a launch needs: everything of LaunchOptions but the catalog, which it does not wait for. */
+export type StartOptions = Omit<LaunchOptions, 'catalog' | 'timeoutMs' | 'signal'>;
+
+/** A launch under way, started before the specs are loaded (semconf run starts it first: the sandbox's or VM's start
+ * is the longest wait of such a run, and needs nothing from the plan). */
+export interface StartedLaunch {
+  /** the whole run's time limit, from its start, once the plan is known; until then the launcher's margin holds */
+  limit(timeoutMs: number): void;
+  /** stop the inner run as an interrupt does (it reports what completed) */
+  interrupt(): void;
+  /** the run, once it has ended and been cleaned up */
+  readonly result: Promise<LaunchedRun>;
+  /** end it now, for a run that never gets to wait for it (bad usage found after it started): killed, cleaned up */
+  cancel(): Promise<void>;
+}
+
+/** The whole run's time limit: the launcher's margin plus every planned case's own timeout. */
+export async function plannedLimitMs(
+  launcher: Pick<Launcher, 'marginMs' | 'timeoutScale'>,
+  catalog: Catalog,
+  options: Pick<LaunchOptions, 'filter' | 'exclude' | 'shard' | 'repeat'>,
+): Promise<number> {
+  const { plan } = await import('../plan.js');
   const scale = launcher.timeoutScale;
-  const selection = { filter: patternList(options.filter), exclude: patternList(options.exclude), ...(options.shard ? { shard: options.shard } : {}) };
-  const planned = plan(options.catalog, {
-    ...selection,
+  const planned = plan(catalog, {
+    filter: patternList(options.filter),
+    exclude: patternList(options.exclude),
+    ...(options.shard ? { shard: options.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
   });
-  const timeoutMs = options.timeoutMs ?? launcher.marginMs + planned.reduce((n, i) => n + i.timeoutMs, 0);
+  return launcher.marginMs + planned.reduce((n, i) => n + i.timeoutMs, 0);
+}
+
+/** Run the catalog somewhere else through `launcher`. */
+export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
+  const started = await startLaunch(launcher, options);
+  started.limit(options.timeoutMs ?? (await plannedLimitMs(launcher, options.catalog, options)));
+  const onAbort = (): void => started.interrupt();
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await started.result;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Start the inner run through `launcher`; see StartedLaunch. A launcher that cannot run here, or cannot prepare,
+ * throws (nothing is left running). */
+export async function startLaunch(launcher: Launcher, options: StartOptions): Promise<StartedLaunch> {
+  const problem = launcher.problem();
+  if (problem !== null) throw new Error(problem);
+  const scale = launcher.timeoutScale;
+  const filter = patternList(options.filter);
+  const exclude = patternList(options.exclude);
   const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
   const stateDir = mkdtempSync(join(tmpdir(), `semconf-${launcher.target}-`));
   const request: InnerRequest = {
@@ -233,9 +276,9 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),
-    ...(selection.filter.length > 0 ? { filter: selection.filter } : {}),
-    ...(selection.exclude.length > 0 ? { exclude: selection.exclude } : {}),
-    ...(selection.shard ? { shard: selection.shard } : {}),
+    ...(filter.length > 0 ? { filter } : {}),
+    ...(exclude.length > 0 ? { exclude } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
   };
   let how: Launch;
@@ -293,25 +336,59 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
       });
     });
   });
-  const overall = setTimeout(() => stop(`the ${launcher.target} run did not finish within ${seconds(timeoutMs)}`, 'SIGTERM'), timeoutMs);
-  const onAbort = (): void => stop('interrupted', 'interrupt');
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // Until the plan gives the run's own limit, the launcher's margin: a launch is never without one.
+  const overLimit = (ms: number): NodeJS.Timeout =>
+    setTimeout(() => stop(`the ${launcher.target} run did not finish within ${seconds(ms)}`, 'SIGTERM'), Math.max(0, ms - (performance.now() - started)));
+  let overall = overLimit(launcher.marginMs);
 
-  let end: Awaited<typeof exited>;
-  try {
-    end = await exited;
-  } finally {
-    clearTimeout(overall);
-    clearTimeout(killTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  const wallMs = performance.now() - started;
-  // The output file lives in the state directory, which clean-up removes; once read, it is no leftover.
-  const output = how.output !== undefined ? readOutputFile(how.output) : Buffer.concat(out).toString('utf8');
-  if (how.output !== undefined) rmSync(how.output, { force: true });
-  const cleanup = await cleanUp(launcher, stateDir, child.pid);
+  let settled = false;
+  const result = (async (): Promise<LaunchedRun> => {
+    let end: Awaited<typeof exited>;
+    try {
+      end = await exited;
+    } finally {
+      settled = true;
+      clearTimeout(overall);
+      clearTimeout(killTimer);
+    }
+    const wallMs = performance.now() - started;
+    // The output file lives in the state directory, which clean-up removes; once read, it is no leftover.
+    const output = how.output !== undefined ? readOutputFile(how.output) : Buffer.concat(out).toString('utf8');
+    if (how.output !== undefined) rmSync(how.output, { force: true });
+    const cleanup = await cleanUp(launcher, stateDir, child.pid);
+    return { results: await adoptOutput(launcher, how, output, end, stopped, errTail, cleanup), launch: how, wallMs, startupMs, stopped, cleanup };
+  })();
+  // It may fail before anyone waits for it (the specs are still loading): that is reported when it is waited for.
+  result.catch(() => undefined);
+  return {
+    limit(ms) {
+      clearTimeout(overall);
+      overall = overLimit(ms);
+    },
+    interrupt: () => stop('interrupted', 'interrupt'),
+    result,
+    async cancel() {
+      // once the run ended by itself there is nothing to stop (and no kill timer may be left to hold the process)
+      if (!settled) {
+        stop('cancelled', 'SIGKILL');
+        killGroup(child.pid, 'SIGKILL');
+      }
+      await result.catch(() => undefined);
+    },
+  };
+}
 
+/** The results the inner run printed, validated and adopted by the launcher; a LaunchError says what came back. The
+ * schemas are loaded only now: starting a launch needs none of them (src/commands/run.ts starts it first). */
+async function adoptOutput(
+  launcher: Launcher,
+  how: Launch,
+  output: string,
+  end: { code: number | null; signal: NodeJS.Signals | null; error?: Error },
+  stopped: string | null,
+  errTail: string,
+  cleanup: CleanupReport,
+): Promise<Results> {
   const came = extract(output);
   const exit = end.error
     ? `could not start ${how.command}: ${end.error.message}`
@@ -324,18 +401,22 @@ export async function launch(launcher: Launcher, options: LaunchOptions): Promis
   if (came.kind === 'truncated') {
     throw new LaunchError(`the results from ${launcher.where} came back truncated after ${came.bytes} bytes (${stopped ?? exit})${last}`, cleanup);
   }
-  let results: Results;
+  const [{ Results }, { fastValidator }] = await Promise.all([import('../results.js'), import('../fast-validate.js')]);
   try {
-    const parsed = Results.safeParse(JSON.parse(came.json));
+    const data: unknown = JSON.parse(came.json);
+    // the fast path where it accepts (src/fast-validate.ts: the inner run builds its results in the schema's order),
+    // zod where it does not, and zod words the refusal
+    const fast = fastValidator(Results);
+    if (fast !== undefined && fast(data)) return launcher.adopt(data, how);
+    const parsed = Results.safeParse(data);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       throw new Error(`not valid results: at ${first?.path.join('.') || '(top level)'}: ${first?.message ?? 'invalid'}`);
     }
-    results = launcher.adopt(parsed.data, how);
+    return launcher.adopt(parsed.data, how);
   } catch (e) {
     throw new LaunchError(`the results from ${launcher.where} were refused: ${(e as Error).message}`, cleanup);
   }
-  return { results, launch: how, wallMs, startupMs, stopped, cleanup };
 }
 
 /** The label every launcher gives its results: the runtime basis says how it was started, and the launch facts are

@@ -8,19 +8,29 @@ export interface Vma {
   locked: boolean;
 }
 
-/** Parse smaps into VMAs with their lock flag; null when the kernel gives no VmFlags lines (the probe is blind). */
+/** Parse smaps into VMAs with their lock flag; null when the kernel gives no VmFlags lines (the probe is blind).
+ * Each entry is a header line ("start-end perms offset dev inode path") and its fields, VmFlags last: Linux prints
+ * VmFlags for every VMA since 3.8 (proc(5); show_smap prints it unconditionally), and gVisor does too. So the parser
+ * jumps from a header to the next VmFlags line and from there to the next header, with the string's own searches,
+ * never visiting the dozen field lines between: a worker's smaps is ~2,000 lines, and the line-by-line parse took
+ * ~1.5 ms of a case under gVisor (no JIT), where the lock state is read from smaps at every observation. (A path
+ * cannot hold a raw newline there: the kernel escapes it.) */
 export function parseSmaps(text: string): Vma[] | null {
   const vmas: Vma[] = [];
   let sawFlags = false;
-  for (const line of text.split('\n')) {
-    const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (header) {
-      vmas.push({ start: BigInt(`0x${header[1]}`), end: BigInt(`0x${header[2]}`), locked: false });
-    } else if (line.startsWith('VmFlags:')) {
-      sawFlags = true;
-      const last = vmas[vmas.length - 1];
-      if (last) last.locked = line.slice(8).trim().split(/\s+/).includes('lo');
-    }
+  for (let pos = 0; pos < text.length; ) {
+    const dash = text.indexOf('-', pos);
+    const space = dash === -1 ? -1 : text.indexOf(' ', dash);
+    if (space === -1) break;
+    const vma: Vma = { start: BigInt(`0x${text.slice(pos, dash)}`), end: BigInt(`0x${text.slice(dash + 1, space)}`), locked: false };
+    vmas.push(vma);
+    const flags = text.indexOf('\nVmFlags:', space);
+    if (flags === -1) break;
+    sawFlags = true;
+    const eol = text.indexOf('\n', flags + 1);
+    const end = eol === -1 ? text.length : eol;
+    vma.locked = text.slice(flags + '\nVmFlags:'.length, end).trim().split(/\s+/).includes('lo');
+    pos = end + 1;
   }
   return sawFlags ? vmas : null;
 }

@@ -1,5 +1,6 @@
 // Pure parts of the runners: smaps parsing, errno tables, adapter selection. (The live probes are exercised with
 // real system calls in runner.test.ts.)
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { createRunner, UnsupportedOsError } from '../runners/index.js';
@@ -21,6 +22,23 @@ describe('Linux smaps parsing', () => {
       { start: 0x7f0000000000n, end: 0x7f0000002000n, locked: true },
       { start: 0x7f0000002000n, end: 0x7f0000003000n, locked: false },
     ]);
+  });
+
+  it.runIf(existsSync('/proc/self/smaps'))('reads this process\'s own smaps as a line-by-line reading does (each header, and "lo" in its VmFlags)', () => {
+    const text = readFileSync('/proc/self/smaps', 'utf8');
+    // the reference: every line visited, a header opening a VMA, its VmFlags line closing it
+    const reference: { start: bigint; end: bigint; locked: boolean }[] = [];
+    for (const line of text.split('\n')) {
+      const header = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+      if (header) reference.push({ start: BigInt(`0x${header[1]}`), end: BigInt(`0x${header[2]}`), locked: false });
+      else if (line.startsWith('VmFlags:')) {
+        const last = reference[reference.length - 1];
+        if (last) last.locked = line.slice(8).trim().split(/\s+/).includes('lo');
+      }
+    }
+    expect(reference.length).toBeGreaterThan(10);
+    expect(parseSmaps(text)).toEqual(reference);
+    expect(parseSmaps(`${smaps}\n`)).toEqual(parseSmaps(smaps)); // a final newline, as the kernel ends the file
   });
 
   it('returns null when the kernel gives no VmFlags, so the probe declares itself blind', () => {

@@ -98,17 +98,24 @@ export function createLinuxRunner(): Runner {
 /** VmLck is the kernel's own count of this process's locked bytes: available where the line exists. */
 function linuxTotalProbe(): TotalProbe {
   const method = '/proc/self/status VmLck';
+  // Whether the kernel has the VmLck line and smaps_rollup is the kernel's, not the process's: where they are absent
+  // (gVisor) they stay absent, and reading for them again at every case cost a status read and a failed open each.
+  const hasVmLck = statusField('VmLck') !== null;
+  let noRollup = false;
   return {
     method,
-    lockedBytes: () => lockedBytesIn(ownStatus()),
+    lockedBytes: () => (hasVmLck ? lockedBytesIn(ownStatus()) : null),
     pinnedBytes: () => {
+      if (noRollup) return null;
       try {
         return pinnedBytesIn(readFileSync('/proc/self/smaps_rollup', 'utf8'));
-      } catch {
-        return null; // no smaps_rollup (before Linux 4.14; gVisor)
+      } catch (e) {
+        // no smaps_rollup (before Linux 4.14; gVisor) stays so; another failure (a dropped context) is this once
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') noRollup = true;
+        return null;
       }
     },
-    calibrated: statusField('VmLck') !== null ? { available: true, method } : { available: false, method: '/proc/self/status has no VmLck line' },
+    calibrated: hasVmLck ? { available: true, method } : { available: false, method: '/proc/self/status has no VmLck line' },
   };
 }
 

@@ -15,7 +15,7 @@ import { useColor } from '../color.js';
 import { defaultResultsFile } from '../results-home.js';
 import type { CaseProgress } from '../run.js';
 import { StartedWorkers } from '../worker/pool.js';
-import { SELECTION_OPTIONS, SELECTION_USAGE } from './selection-flags.js';
+import { SELECTION_OPTIONS, SELECTION_USAGE, strings } from './selection-flags.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
  * directory instead, so no completed case is lost, and say so. Returns where they were written. */
@@ -105,8 +105,6 @@ ${SELECTION_USAGE}
     }
   },
 };
-
-const strings = (v: Parameters<Command['run']>[0][string]): string[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined);
 
 /** What the run elsewhere is started with, from the options as given: the profiles and the selection are checked
  * against the catalog afterwards (a usage error then cancels the launch). A shard that does not parse starts

@@ -6,9 +6,9 @@ import { parseShard, patternList, SelectionError, type SelectionOptions } from '
 import { allCases, type CaseRef, type Catalog } from '../spec/catalog.js';
 import { type OptionValues, str, UsageError } from './command.js';
 
-export { SELECTION_OPTIONS, SELECTION_USAGE } from './selection-flags.js';
+import { strings } from './selection-flags.js';
 
-const strings = (v: OptionValues[string]): string[] | undefined => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined);
+export { SELECTION_OPTIONS, SELECTION_USAGE } from './selection-flags.js';
 
 /** The selection the options ask for and the cases it keeps, or a UsageError naming what was wrong. */
 export function selectionFrom(values: OptionValues, catalog: Catalog, hint: string): { options: SelectionOptions; cases: CaseRef[] } {

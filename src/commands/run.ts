@@ -1,8 +1,9 @@
 // semconf run: the whole suite against this machine → results file → terminal report.
 //
 // A native run starts its reused workers first, before it loads anything heavy (the specs, the schemas, the report
-// renderer): a worker's Node start is the longest wait before the first case and needs nothing from the plan. So
-// this module imports only what the options need; the rest is imported once the workers are on their way.
+// renderer): a worker's Node start is the longest wait before the first case and needs nothing from the plan. A run
+// on another target starts its sandbox, VM or chroot first for the same reason (startOnTarget). So this module
+// imports only what the options need; the rest is imported once the workers or the launch are on their way.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -74,6 +74,10 @@ export function createForkCopy(libc: LibraryHandle, wordBits: WordBits): ForkCop
     return top;
   };
   const buf = Buffer.alloc(64 * 1024);
+  // The worker's parent (semconf) when the worker made its runner, not when a copy is collected: had semconf died
+  // between the fork and the collect, a parent read then would already be init's, and no change would ever be seen
+  // (a test killing "semconf" just after the fork left a worker and its copy waiting on each other for good).
+  const parent = process.ppid;
 
   return {
     method: 'fork(2) of the reused worker, its V8 heap made inheritable first (MADV_DOFORK); the copy runs the case and leaves through _exit',
@@ -111,7 +115,6 @@ export function createForkCopy(libc: LibraryHandle, wordBits: WordBits): ForkCop
       sys.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     },
     collect(pid, fd) {
-      const parent = process.ppid;
       const chunks: Buffer[] = [];
       let total = 0;
       try {

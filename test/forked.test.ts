@@ -71,6 +71,8 @@ if (made.pid === 0) {
   for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
 }
 process.stdout.write(JSON.stringify({ worker: process.pid, copy: made.pid }) + '\\n');
+// a pause between the fork and the collect, where the test asks for one: its "semconf" is killed in it
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.COLLECT_AFTER_MS ?? 0));
 copy.collect(made.pid, made.fd);
 copy.reap(made.pid);
 process.stdout.write('collected\\n');
@@ -116,11 +118,12 @@ describe.runIf(isLinuxRoot)('a forked copy never outlives its worker (real proce
     expect(await gone(copy, 10_000)).toBe(true);
   });
 
-  it('a worker whose own parent died kills its copy and stops waiting for it', async () => {
-    // the shell stands for semconf: it starts the worker and is killed; the worker is orphaned
+  it.each([0, 500])('a worker whose own parent died kills its copy and stops waiting for it (killed %i ms before the worker collects)', async (pause) => {
+    // the shell stands for semconf: it starts the worker and is killed; the worker is orphaned. With a pause, it dies
+    // after the fork and before the collect: the worker must still see that its parent changed.
     const shell = spawn('sh', ['-c', `"${process.execPath}" --jitless --input-type=module -e "$WORKER" & wait`], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, WORKER: worker },
+      env: { ...process.env, WORKER: worker, COLLECT_AFTER_MS: String(pause) },
     });
     const { worker: w, copy } = await pidsOf(shell);
     expect([running(w), running(copy)]).toEqual([true, true]);

@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { fastValidator } from './fast-validate.js';
 import { LongText, ShortText } from './spec/schema.js';
-import { readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
+import { parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
 
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
 
@@ -85,22 +85,46 @@ export type ReportInput = { kind: 'results'; results: Results } | { kind: 'matri
 
 /** `data` validated by `schema`: through the fast path when it accepts (src/fast-validate.ts: the parsed value is then
  * the input itself, as zod's would be), else by zod, which judges and words the message for every input the fast path
- * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms). */
-function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
+ * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms).
+ * `asIs`: the fast path accepted, so the value is the input as parsed. */
+function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): { value: z.infer<S>; asIs: boolean } {
   const fast = fastValidator(schema);
-  return fast !== undefined && fast(data) ? data : validateFile(file, name, schema, data);
+  return fast !== undefined && fast(data) ? { value: data, asIs: true } : { value: validateFile(file, name, schema, data), asIs: false };
 }
 
-/** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
-export function readReportInput(file: string): ReportInput {
-  const data = readJsonFile(file);
+/** A results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
+function judgedInput(file: string, data: unknown): { input: ReportInput; asIs: boolean } {
   const schema = typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
-  if (schema === MATRIX_SCHEMA) return { kind: 'matrix', matrix: judged(file, MATRIX_SCHEMA, Matrix, data) };
+  if (schema === MATRIX_SCHEMA) {
+    const { value, asIs } = judged(file, MATRIX_SCHEMA, Matrix, data);
+    return { input: { kind: 'matrix', matrix: value }, asIs };
+  }
   if (schema !== RESULTS_SCHEMA) {
     const got = typeof schema === 'string' ? `"${schema}"` : 'no schema field';
     throw new ResultsFileError(`${file}: not a semconf file: ${got}; expected "${RESULTS_SCHEMA}" or "${MATRIX_SCHEMA}"`);
   }
-  return { kind: 'results', results: judged(file, RESULTS_SCHEMA, Results, data) };
+  const { value, asIs } = judged(file, RESULTS_SCHEMA, Results, data);
+  return { input: { kind: 'results', results: value }, asIs };
+}
+
+/** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
+export function readReportInput(file: string): ReportInput {
+  return judgedInput(file, readJsonFile(file)).input;
+}
+
+/** A report input with the bytes it was parsed from. `asIs`: the validated value is the one parsed from `bytes` (the
+ * fast path accepted it), so that `bytes` are its JSON; else zod's output is the value, and only it may be written. */
+export interface InputWithBytes {
+  input: ReportInput;
+  bytes: Uint8Array;
+  asIs: boolean;
+}
+
+/** readReportInput, keeping the bytes read, in `room(size)` (readJsonBytes): merge copies them into the matrix
+ * (src/merge-read.ts). */
+export function readReportInputWithBytes(file: string, room?: (size: number) => Uint8Array): InputWithBytes {
+  const bytes = readJsonBytes(file, room);
+  return { ...judgedInput(file, parseJsonBytes(file, bytes)), bytes };
 }
 
 /** Read a matrix and nothing else. */

@@ -17,7 +17,7 @@ const spool = start.spool === null ? null : new SpoolAppender(start.spool);
 /** Once an append failed, nothing more is spooled: the files are still validated, so that a bad input is the error. */
 let spoolFailed = false;
 
-function spooled(json: string): SpooledEntry['results'] {
+function spooled(json: string | Uint8Array): SpooledEntry['results'] {
   if (spool === null || spoolFailed) return null;
   return spool.append(json);
 }

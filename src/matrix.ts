@@ -2,6 +2,7 @@
 // every report can read a target exactly as it reads a results file), with what the merge found about it: whether
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
 import * as z from 'zod';
+import type { FileRange } from './copy-range.js';
 import { fastValidator } from './fast-validate.js';
 import { LongText, ShortText } from './spec/schema.js';
 import { parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
@@ -139,19 +140,20 @@ export type MatrixEntry = Omit<MatrixTarget, 'results'>;
 
 /** Validate the envelope, then write atomically, one target at a time, so that the file is never built as one
  * string. `resultsJson(i)` is the JSON of target i's results, each validated when it was read (readReportInput);
- * merge never changes them. A chunk may be reused once written (the spool's buffer). */
+ * merge never changes them: bytes (a chunk may be reused once written), or a range of a spool's file (copied by
+ * the kernel where it can: src/copy-range.ts). */
 export function writeMatrixChunks(
   file: string,
   envelope: Omit<Matrix, 'targets'>,
   entries: readonly MatrixEntry[],
-  resultsJson: (i: number) => string | Uint8Array,
+  resultsJson: (i: number) => string | Uint8Array | FileRange,
 ): void {
   // Only the entry's own fields are written, whatever else the caller's objects carry.
   const fields = entries.map((t): MatrixEntry => ({ id: t.id, source: t.source, stale: t.stale, complete: t.complete, notes: t.notes }));
   // The envelope's checks (ids unique, expected ids present) need only each target's id: it stands in for its results.
   MatrixEnvelope.parse({ ...envelope, targets: fields.map((t) => ({ ...t, results: { target: { id: t.id } } })) });
   const head = JSON.stringify(envelope, null, 2);
-  function* chunks(): Generator<string | Uint8Array> {
+  function* chunks(): Generator<string | Uint8Array | FileRange> {
     yield `${head.slice(0, -2)},\n  "targets": [\n`;
     for (const [i, t] of fields.entries()) {
       // The line a whole entry's JSON.stringify would give: its fields, then its results last.

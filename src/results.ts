@@ -4,6 +4,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readd
 import { isAscii } from 'node:buffer';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
+import { copyRange, type FileRange } from './copy-range.js';
 import { Selection } from './selection.js';
 import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
@@ -337,7 +338,7 @@ function removeStaleTemps(file: string): void {
  * than asked on a nearly full disk), flushed to disk, then renamed over the target and the directory flushed. On any
  * failure the old file stays as it was and an OutputError says why. An existing target that is not a regular file
  * (a device node, a FIFO, a symlink) is refused: renaming over it would replace it. */
-export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array>): void {
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array | FileRange>): void {
   const kind = specialKind(file);
   if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
   removeStaleTemps(file);
@@ -346,6 +347,10 @@ export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Ui
     const fd = openSync(tmp, 'wx', 0o644);
     try {
       for (const chunk of chunks) {
+        if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
+          copyRange(chunk, fd);
+          continue;
+        }
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
       }

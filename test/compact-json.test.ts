@@ -35,6 +35,20 @@ describe('compactJson', () => {
     );
   });
 
+  it('finds quotes, escapes and the end of the input at every place in an 8-byte word (strings and indentation go by words)', () => {
+    for (let k = 0; k < 20; k += 1) {
+      const a = 'a'.repeat(k);
+      const value = { [`${a}"`]: [`${a}\\`, `x${a}\\"${a} `, a], [a]: `${' '.repeat(k)}y` };
+      for (const indent of [k, '\t'.repeat(k % 3) + ' '.repeat(k)]) {
+        const text = JSON.stringify(value, null, indent);
+        expect(compact(text)).toBe(JSON.stringify(value));
+        // the input ending anywhere in a word
+        expect(compact(`${text}${' '.repeat(k)}`)).toBe(JSON.stringify(value));
+        expect(compact(`["${a}`)).toBeNull();
+      }
+    }
+  });
+
   it('refuses what JSON.stringify writes shorter: \\u escapes and "\\/"; and bytes that are not UTF-8', () => {
     expect(compact('["\\u00e9"]')).toBeNull();
     expect(compact('["\\u0001"]')).toBeNull();

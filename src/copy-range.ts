@@ -4,7 +4,7 @@
 // ~0.2 s so (cp(1) against dd(1) here). Elsewhere, or where the kernel refuses (another file system, an old kernel),
 // through a buffer.
 import { readSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { libcFunction } from './libc.js';
 
 /** `length` bytes of the open file `fd` from `offset`. */
 export interface FileRange {
@@ -16,25 +16,15 @@ export interface FileRange {
 /** copy_file_range(fd_in, off_in, fd_out, NULL, len, 0): from off_in (advanced), to fd_out's position (advanced). */
 type CopyFileRange = (fdIn: number, offIn: BigInt64Array, fdOut: number, offOut: null, length: number, flags: number) => number | bigint;
 
-/** The libc of the platforms that have copy_file_range. */
-const LIBC: Partial<Record<NodeJS.Platform, string>> = { linux: 'libc.so.6' };
 /** At most this much a call: the kernel copies at most ~2 GiB a call anyway. */
 const MAX_CALL = 1 << 30;
 
 let kernelCopy: CopyFileRange | null | undefined;
 
-/** copy_file_range, or null where there is none. koffi is loaded on first use only: every command reads and writes
- * files through src/results.ts, and only merge copies ranges. */
+/** copy_file_range, or null where there is none (src/libc.ts). */
 function copyFileRange(): CopyFileRange | null {
-  if (kernelCopy !== undefined) return kernelCopy;
-  kernelCopy = null;
-  const library = LIBC[process.platform];
-  if (library === undefined) return kernelCopy;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    kernelCopy = koffi.load(library).func('int64_t copy_file_range(int fd_in, int64_t *off_in, int fd_out, void *off_out, size_t len, unsigned int flags)') as CopyFileRange;
-  } catch {
-    // a libc without it (glibc before 2.27, musl): through a buffer
+  if (kernelCopy === undefined) {
+    kernelCopy = libcFunction<CopyFileRange>('int64_t copy_file_range(int fd_in, int64_t *off_in, int fd_out, void *off_out, size_t len, unsigned int flags)');
   }
   return kernelCopy;
 }

@@ -1,13 +1,14 @@
 // The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
-import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { copyRange, type FileRange } from './copy-range.js';
 import { Selection } from './selection.js';
 import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
+import { startWriteback, WRITEBACK_EVERY } from './writeback.js';
 
 export const RESULTS_SCHEMA = 'semconf-results/1';
 
@@ -346,13 +347,21 @@ export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Ui
   try {
     const fd = openSync(tmp, 'wx', 0o644);
     try {
+      // a large file's disk write is started every WRITEBACK_EVERY bytes, so that fsync has less left to wait for
+      let sinceWriteback = 0;
       for (const chunk of chunks) {
         if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
           copyRange(chunk, fd);
-          continue;
+          sinceWriteback += chunk.length;
+        } else {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+          for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+          sinceWriteback += bytes.length;
         }
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+        if (sinceWriteback >= WRITEBACK_EVERY) {
+          startWriteback(fd);
+          sinceWriteback = 0;
+        }
       }
       fsyncSync(fd);
     } finally {

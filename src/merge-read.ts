@@ -23,7 +23,7 @@ export function readEntries(file: string): ReadEntry[] {
   const c = (compactor ??= new JsonCompactor());
   const { input, bytes, asIs } = readReportInputWithBytes(file, (size) => c.room(size));
   if (input.kind === 'results') {
-    // A results file the fast path accepted as parsed is its own JSON: its bytes, compacted, cost a third of
+    // A results file the fast path accepted as parsed is its own JSON: its bytes, compacted, cost a quarter of
     // JSON.stringify (src/compact-json.ts). Zod's output (it may differ from the input) is stringified.
     const json = (asIs ? c.compact(bytes) : null) ?? JSON.stringify(input.results);
     return [{ source: file, facts: factsOf(input.results), json }];

@@ -2,9 +2,10 @@
 // every report can read a target exactly as it reads a results file), with what the merge found about it: whether
 // it was run against another spec than the rest (stale) and whether it holds every case (complete).
 import * as z from 'zod';
+import type { FileRange } from './copy-range.js';
 import { fastValidator } from './fast-validate.js';
 import { LongText, ShortText } from './spec/schema.js';
-import { readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
+import { parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_SCHEMA, ResultsFileError, validateFile, writeFileAtomicChunks } from './results.js';
 
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
 
@@ -85,22 +86,46 @@ export type ReportInput = { kind: 'results'; results: Results } | { kind: 'matri
 
 /** `data` validated by `schema`: through the fast path when it accepts (src/fast-validate.ts: the parsed value is then
  * the input itself, as zod's would be), else by zod, which judges and words the message for every input the fast path
- * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms). */
-function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
+ * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms).
+ * `asIs`: the fast path accepted, so the value is the input as parsed. */
+function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): { value: z.infer<S>; asIs: boolean } {
   const fast = fastValidator(schema);
-  return fast !== undefined && fast(data) ? data : validateFile(file, name, schema, data);
+  return fast !== undefined && fast(data) ? { value: data, asIs: true } : { value: validateFile(file, name, schema, data), asIs: false };
 }
 
-/** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
-export function readReportInput(file: string): ReportInput {
-  const data = readJsonFile(file);
+/** A results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
+function judgedInput(file: string, data: unknown): { input: ReportInput; asIs: boolean } {
   const schema = typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
-  if (schema === MATRIX_SCHEMA) return { kind: 'matrix', matrix: judged(file, MATRIX_SCHEMA, Matrix, data) };
+  if (schema === MATRIX_SCHEMA) {
+    const { value, asIs } = judged(file, MATRIX_SCHEMA, Matrix, data);
+    return { input: { kind: 'matrix', matrix: value }, asIs };
+  }
   if (schema !== RESULTS_SCHEMA) {
     const got = typeof schema === 'string' ? `"${schema}"` : 'no schema field';
     throw new ResultsFileError(`${file}: not a semconf file: ${got}; expected "${RESULTS_SCHEMA}" or "${MATRIX_SCHEMA}"`);
   }
-  return { kind: 'results', results: judged(file, RESULTS_SCHEMA, Results, data) };
+  const { value, asIs } = judged(file, RESULTS_SCHEMA, Results, data);
+  return { input: { kind: 'results', results: value }, asIs };
+}
+
+/** Read a results file or a matrix, told apart by their `schema` field; anything else names the file and why. */
+export function readReportInput(file: string): ReportInput {
+  return judgedInput(file, readJsonFile(file)).input;
+}
+
+/** A report input with the bytes it was parsed from. `asIs`: the validated value is the one parsed from `bytes` (the
+ * fast path accepted it), so that `bytes` are its JSON; else zod's output is the value, and only it may be written. */
+export interface InputWithBytes {
+  input: ReportInput;
+  bytes: Uint8Array;
+  asIs: boolean;
+}
+
+/** readReportInput, keeping the bytes read, in `room(size)` (readJsonBytes): merge copies them into the matrix
+ * (src/merge-read.ts). */
+export function readReportInputWithBytes(file: string, room?: (size: number) => Uint8Array): InputWithBytes {
+  const bytes = readJsonBytes(file, room);
+  return { ...judgedInput(file, parseJsonBytes(file, bytes)), bytes };
 }
 
 /** Read a matrix and nothing else. */
@@ -115,19 +140,20 @@ export type MatrixEntry = Omit<MatrixTarget, 'results'>;
 
 /** Validate the envelope, then write atomically, one target at a time, so that the file is never built as one
  * string. `resultsJson(i)` is the JSON of target i's results, each validated when it was read (readReportInput);
- * merge never changes them. A chunk may be reused once written (the spool's buffer). */
+ * merge never changes them: bytes (a chunk may be reused once written), or a range of a spool's file (copied by
+ * the kernel where it can: src/copy-range.ts). */
 export function writeMatrixChunks(
   file: string,
   envelope: Omit<Matrix, 'targets'>,
   entries: readonly MatrixEntry[],
-  resultsJson: (i: number) => string | Uint8Array,
+  resultsJson: (i: number) => string | Uint8Array | FileRange,
 ): void {
   // Only the entry's own fields are written, whatever else the caller's objects carry.
   const fields = entries.map((t): MatrixEntry => ({ id: t.id, source: t.source, stale: t.stale, complete: t.complete, notes: t.notes }));
   // The envelope's checks (ids unique, expected ids present) need only each target's id: it stands in for its results.
   MatrixEnvelope.parse({ ...envelope, targets: fields.map((t) => ({ ...t, results: { target: { id: t.id } } })) });
   const head = JSON.stringify(envelope, null, 2);
-  function* chunks(): Generator<string | Uint8Array> {
+  function* chunks(): Generator<string | Uint8Array | FileRange> {
     yield `${head.slice(0, -2)},\n  "targets": [\n`;
     for (const [i, t] of fields.entries()) {
       // The line a whole entry's JSON.stringify would give: its fields, then its results last.

@@ -118,7 +118,7 @@ export async function mergeFiles(files: readonly MergeFile[], out: string, optio
       const at = targets[i]?.results;
       const spool = at === undefined || at === null ? undefined : spools[at.spool];
       if (at === undefined || at === null || spool === undefined) throw new OutputError(`could not write ${out} (target ${i} has no spooled results); nothing was written`);
-      return spool.read(at);
+      return spool.fileRange(at);
     });
     return matrix;
   } finally {

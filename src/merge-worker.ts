@@ -1,9 +1,9 @@
 // A merge worker thread: reads and validates the files it is sent, one at a time (src/merge-read.ts), appends each
 // target's results JSON to its own spool (src/spool.ts: the descriptor comes from the main thread, which opened it and
 // reads it back), and answers with the facts and where the results went, or the error that names the bad file. Reading
-// is most of a merge's time (JSON.parse, validation through src/fast-validate.ts or zod, JSON.stringify) and files
-// are independent, so merge spreads them over a few of these (src/merge-files.ts); the results bytes stay in the
-// worker's thread and its spool, never copied to the main thread.
+// is most of a merge's time (JSON.parse, validation through src/fast-validate.ts or zod, compacting the file's bytes)
+// and files are independent, so merge spreads them over a few of these (src/merge-files.ts); the results bytes stay
+// in the worker's thread and its spool, never copied to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SpooledEntry, WorkerAnswer, WorkerJob, WorkerStart } from './merge-files.js';
 import { readEntries } from './merge-read.js';
@@ -17,7 +17,7 @@ const spool = start.spool === null ? null : new SpoolAppender(start.spool);
 /** Once an append failed, nothing more is spooled: the files are still validated, so that a bad input is the error. */
 let spoolFailed = false;
 
-function spooled(json: string): SpooledEntry['results'] {
+function spooled(json: string | Uint8Array): SpooledEntry['results'] {
   if (spool === null || spoolFailed) return null;
   return spool.append(json);
 }

@@ -1,12 +1,15 @@
 // The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
 // on read; written to a temporary file and renamed, so a reader never sees half a file.
-import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
+import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
+import { copyRange, type FileRange } from './copy-range.js';
 import { fastValidator } from './fast-validate.js';
 import { Selection } from './selection-schema.js';
 import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
+import { startWriteback, WRITEBACK_EVERY } from './writeback.js';
 
 // The names and the summary a run needs without the schemas (src/results-summary.ts, which loads no zod).
 import { RESULTS_SCHEMA, summarise, VERDICTS } from './results-summary.js';
@@ -214,21 +217,58 @@ export class ResultsFileError extends Error {}
 
 /** The JSON in a file, or a ResultsFileError naming the file (a truncated or non-JSON file). */
 export function readJsonFile(file: string): unknown {
-  // Results files arrive from other machines: only a regular file is read (a FIFO would hang the reader, a device
-  // never end).
+  checkRegularFile(file);
+  return parseJson(file, () => readFileSync(file, 'utf8'));
+}
+
+/** The bytes of a JSON results file, for a reader that copies them on (merge: src/merge-read.ts), read into
+ * `room(size)` (a buffer of at least the file's size: the caller's to reuse); parseJsonBytes parses them. */
+export function readJsonBytes(file: string, room: (size: number) => Uint8Array = (size) => Buffer.allocUnsafe(size)): Uint8Array {
+  checkRegularFile(file);
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const into = room(fstatSync(fd).size);
+      // a file that shrank since is read to its end; one that grew, to the size it had (then JSON.parse tells)
+      let n = 0;
+      for (let got = 1; n < into.length && got > 0; n += got) got = readSync(fd, into, n, into.length - n, null);
+      return into.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    throw unreadable(file, e);
+  }
+}
+
+/** `bytes` read from `file` (readJsonBytes), parsed. ASCII is decoded as latin1: the same one-byte string UTF-8 would
+ * give, without the UTF-8 decoder's checks (640 KB: ~0.45 vs ~0.52 ms, measured). */
+export function parseJsonBytes(file: string, bytes: Uint8Array): unknown {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return parseJson(file, () => buffer.toString(isAscii(buffer) ? 'latin1' : 'utf8'));
+}
+
+/** Results files arrive from other machines: only a regular file is read (a FIFO would hang the reader, a device
+ * never end). */
+function checkRegularFile(file: string): void {
   let st: Stats;
   try {
     st = statSync(file);
   } catch (e) {
-    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
+    throw unreadable(file, e);
   }
   if (!st.isFile()) throw new ResultsFileError(`${file}: not a regular file; expected a JSON results file`);
+}
+
+function parseJson(file: string, text: () => string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text());
   } catch (e) {
-    throw new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
+    throw unreadable(file, e);
   }
 }
+
+const unreadable = (file: string, e: unknown): ResultsFileError => new ResultsFileError(`${file}: not a readable JSON results file (${(e as Error).message})`);
 
 /** `data` validated by `schema`, or a ResultsFileError naming the file and the first field that is wrong. */
 export function validateFile<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): z.infer<S> {
@@ -288,7 +328,7 @@ function removeStaleTemps(file: string): void {
  * than asked on a nearly full disk), flushed to disk, then renamed over the target and the directory flushed. On any
  * failure the old file stays as it was and an OutputError says why. An existing target that is not a regular file
  * (a device node, a FIFO, a symlink) is refused: renaming over it would replace it. */
-export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array>): void {
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array | FileRange>): void {
   const kind = specialKind(file);
   if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
   removeStaleTemps(file);
@@ -296,9 +336,21 @@ export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Ui
   try {
     const fd = openSync(tmp, 'wx', 0o644);
     try {
+      // a large file's disk write is started every WRITEBACK_EVERY bytes, so that fsync has less left to wait for
+      let sinceWriteback = 0;
       for (const chunk of chunks) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+        if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
+          copyRange(chunk, fd);
+          sinceWriteback += chunk.length;
+        } else {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+          for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+          sinceWriteback += bytes.length;
+        }
+        if (sinceWriteback >= WRITEBACK_EVERY) {
+          startWriteback(fd);
+          sinceWriteback = 0;
+        }
       }
       fsyncSync(fd);
     } finally {

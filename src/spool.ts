@@ -6,6 +6,7 @@
 // the bytes never pass between threads.
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { FileRange } from './copy-range.js';
 import { OutputError } from './results.js';
 
 export interface SpoolRange {
@@ -86,6 +87,12 @@ export class Spool {
    * stays open until `close` (see `descriptor`). */
   appendFailed(why: string): void {
     this.failed ??= this.error(why);
+  }
+
+  /** Where the bytes of `range` are, to be copied from the spool's file (src/copy-range.ts) while it is open. */
+  fileRange(range: SpoolRange): FileRange {
+    if (this.fd === null) throw this.failed ?? this.error('the spool is closed');
+    return { fd: this.fd, ...range };
   }
 
   /** The bytes of `range`, valid until the next read. */

@@ -42,6 +42,37 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
     expect(semconf('report', '--format', 'md', out).status).toBe(0);
   });
 
+  it('strings with quotes, backslashes, whitespace and non-ASCII; \\u escapes; a file only zod accepts', () => {
+    const dir = scratch();
+    const native = load('native.json');
+    const tricky = 'said "hi" \\ back\\slash\\"  two  spaces,\ttab\nline { "x": [1, 2] } é 日本 👍 \u2028';
+    // pretty-printed, as semconf writes: its bytes are copied (src/compact-json.ts)
+    const hostile = join(dir, 'hostile.json');
+    writeResults(hostile, {
+      ...native,
+      target: { ...native.target, id: 'hostile', kernel: tricky },
+      cases: native.cases.map((c, i) => ({ ...c, title: `${c.title} ${tricky.slice(0, i + 1)}\\` })),
+    });
+    // \u escapes, which JSON.stringify writes shorter: stringified instead
+    const escaped = join(dir, 'escaped.json');
+    writeFileSync(escaped, JSON.stringify({ ...native, target: { ...native.target, id: 'escaped', kernel: tricky } }, null, 1).replace(/é/g, '\\u00e9'));
+    expect(readFileSync(escaped, 'utf8')).toContain('\\u00e9');
+    // the target's keys out of order: the fast path refuses (zod would reorder them), zod accepts
+    const reordered = join(dir, 'reordered.json');
+    const { id, ...rest } = native.target;
+    writeFileSync(reordered, JSON.stringify({ ...native, target: { ...rest, id: `${id}-reordered` } }, null, 2));
+    const out = join(dir, 'm.json');
+    const r = semconf('merge', hostile, escaped, reordered, '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+
+    const written = readMatrix(out);
+    const inputs: MergeInput[] = [hostile, escaped, reordered].map((f) => ({ source: f, path: f, results: readResults(f) }));
+    expect(written).toEqual(merge(inputs, { createdAt: written.createdAt, toolVersion: written.tool.version }));
+    expect(written.targets.find((t) => t.id === 'hostile')?.results.target.kernel).toBe(tricky);
+    expect(semconf('validate', out).status).toBe(0);
+  });
+
   it('a bad file in the middle: exit 2, that file named, nothing written', () => {
     const dir = scratch();
     const native = load('native.json');
@@ -62,18 +93,39 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
   });
 });
 
+/** A merge worker filling a fresh spool; `ask` sends it a file and waits for its answer. */
+function startWorker(dir: string): { spool: Spool; ask: (index: number, file: string) => Promise<WorkerAnswer>; stop: () => Promise<void> } {
+  const spool = Spool.beside(join(dir, 'm.json'), '0');
+  const worker = new Worker(workerScript, { workerData: { spool: spool.descriptor } satisfies WorkerStart });
+  const ask = (index: number, file: string): Promise<WorkerAnswer> =>
+    new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage({ index, file });
+    });
+  return {
+    spool,
+    ask,
+    stop: async () => {
+      await worker.terminate();
+      spool.close();
+    },
+  };
+}
+
+/** The bytes a worker spooled for the one target of `answer`. */
+function spooledText(spool: Spool, answer: WorkerAnswer | undefined): string {
+  if (answer === undefined || !('entries' in answer)) throw new Error('no entries');
+  const range = answer.entries[0]?.results;
+  if (range === undefined || range === null) throw new Error('not spooled');
+  return Buffer.from(spool.read(range)).toString('utf8');
+}
+
 describe('merge worker (src/merge-worker.ts)', () => {
   it('spools the results it read to the spool it was given and answers with their range, not their JSON', async () => {
     const dir = scratch();
-    const spool = Spool.beside(join(dir, 'm.json'), '0');
-    const worker = new Worker(workerScript, { workerData: { spool: spool.descriptor } satisfies WorkerStart });
+    const { spool, ask, stop } = startWorker(dir);
     try {
-      const ask = (index: number, file: string): Promise<WorkerAnswer> =>
-        new Promise((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.postMessage({ index, file });
-        });
       const answers = [await ask(0, fixture('native.json')), await ask(1, fixture('constructed-gvisor-relabelled.json'))];
       for (const [i, name] of ['native.json', 'constructed-gvisor-relabelled.json'].entries()) {
         const a = answers[i];
@@ -88,8 +140,32 @@ describe('merge worker (src/merge-worker.ts)', () => {
         expect(Buffer.from(spool.read(range)).toString('utf8')).toBe(JSON.stringify(load(name)));
       }
     } finally {
-      await worker.terminate();
-      spool.close();
+      await stop();
+    }
+  });
+
+  it("copies a file the fast path accepted as it is written, less whitespace; stringifies zod's output", async () => {
+    const dir = scratch();
+    const native = load('native.json');
+    // a number as JSON.stringify would not write it: the copy keeps it, so these are the file's bytes
+    const duration = String(native.cases[0]?.durationMs);
+    expect(duration).toMatch(/^\d+(\.\d+)?$/);
+    const asWritten = join(dir, 'as-written.json');
+    writeFileSync(asWritten, JSON.stringify(native, null, 2).replace(`"durationMs": ${duration},`, `"durationMs": ${duration}e0,`));
+    // keys out of order: zod's output has them in the schema's order, and that is what is spooled
+    const reordered = join(dir, 'reordered.json');
+    const { id, ...rest } = native.target;
+    const reorderedValue = { ...native, target: { ...rest, id } };
+    writeFileSync(reordered, JSON.stringify(reorderedValue, null, 2));
+    const { spool, ask, stop } = startWorker(dir);
+    try {
+      const copied = spooledText(spool, await ask(0, asWritten));
+      expect(copied).toBe(JSON.stringify(native).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
+      const stringified = spooledText(spool, await ask(1, reordered));
+      expect(stringified).toBe(JSON.stringify(native));
+      expect(stringified).not.toBe(JSON.stringify(reorderedValue));
+    } finally {
+      await stop();
     }
   });
 });

@@ -1,0 +1,85 @@
+// The compactor merge copies results files with (src/compact-json.ts): whitespace between tokens goes, whatever is
+// inside strings stays (spaces, escaped quotes, escaped backslashes before a closing quote, non-ASCII), and where the
+// copy would be longer than JSON.stringify's it refuses. Pure: bytes in, bytes (or null) out.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { COMPACT_MAX_BYTES, compactJson, JsonCompactor } from '../src/compact-json.js';
+
+const compact = (text: string): string | null => {
+  const out = compactJson(Buffer.from(text, 'utf8'));
+  return out === null ? null : out.toString('utf8');
+};
+
+describe('compactJson', () => {
+  it('drops whitespace between tokens and keeps it inside strings, past escaped quotes and backslashes', () => {
+    // a naive stripper loses the spaces in strings; one that ignores escapes ends the string at \" (and then strips
+    // " g"); one that takes every \ before " as an escape runs on past "h\\" into the next key
+    const text = '{ "a b" : "c  d",\n\t"e\\"f g": [ "h\\\\" , "i" ],\r\n "j" : { "k\\\\\\"": " } " } }';
+    expect(compact(text)).toBe('{"a b":"c  d","e\\"f g":["h\\\\","i"],"j":{"k\\\\\\"":" } "}}');
+    expect(JSON.parse(compact(text) ?? '')).toEqual(JSON.parse(text));
+  });
+
+  it('copies UTF-8 as it is, numbers as written, and true, false, null', () => {
+    expect(compact('{ "é 日本": [ 1.50, -0, 2e3, true, false, null ], "\u2028": "👍 x" }')).toBe('{"é 日本":[1.50,-0,2e3,true,false,null],"\u2028":"👍 x"}');
+  });
+
+  it('is what JSON.stringify writes compact, for whatever it wrote pretty-printed (or refuses its \\u escapes)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 1, 2, '\t'), (value, indent) => {
+        const compactText = JSON.stringify(value);
+        const out = compact(JSON.stringify(value, null, indent));
+        if (out === null) expect(compactText).toContain('\\u');
+        else expect(out).toBe(compactText);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('finds quotes, escapes and the end of the input at every place in an 8-byte word (strings and indentation go by words)', () => {
+    for (let k = 0; k < 20; k += 1) {
+      const a = 'a'.repeat(k);
+      const value = { [`${a}"`]: [`${a}\\`, `x${a}\\"${a} `, a], [a]: `${' '.repeat(k)}y` };
+      for (const indent of [k, '\t'.repeat(k % 3) + ' '.repeat(k)]) {
+        const text = JSON.stringify(value, null, indent);
+        expect(compact(text)).toBe(JSON.stringify(value));
+        // the input ending anywhere in a word
+        expect(compact(`${text}${' '.repeat(k)}`)).toBe(JSON.stringify(value));
+        expect(compact(`["${a}`)).toBeNull();
+      }
+    }
+  });
+
+  it('refuses what JSON.stringify writes shorter: \\u escapes and "\\/"; and bytes that are not UTF-8', () => {
+    expect(compact('["\\u00e9"]')).toBeNull();
+    expect(compact('["\\u0001"]')).toBeNull();
+    expect(compact('["a\\/b"]')).toBeNull();
+    expect(compactJson(Buffer.from([0x22, 0xff, 0x22]))).toBeNull();
+    // an escaped backslash before "u" or "/" is no such escape
+    expect(compact('["\\\\u0041", "\\\\/"]')).toBe('["\\\\u0041","\\\\/"]');
+  });
+
+  it('refuses an unterminated string rather than read past the end', () => {
+    expect(compact('["abc')).toBeNull();
+    expect(compact('["abc\\')).toBeNull();
+  });
+});
+
+describe('JsonCompactor', () => {
+  it('compacts in its own memory, grown for a larger input, and refuses bytes outside it', () => {
+    const c = new JsonCompactor();
+    const small = '[ 1, 2 ]';
+    const room = c.room(small.length);
+    room.set(Buffer.from(small));
+    expect(Buffer.from(c.compact(room) ?? []).toString()).toBe('[1,2]');
+    // more than the first page (64 KiB): the memory grows, and the bytes read into it are compacted
+    const big = JSON.stringify({ list: Array.from({ length: 20_000 }, (_, i) => `item ${i}`) }, null, 2);
+    const bigRoom = c.room(big.length);
+    bigRoom.set(Buffer.from(big));
+    expect(Buffer.from(c.compact(bigRoom) ?? []).toString()).toBe(JSON.stringify(JSON.parse(big)));
+    expect(c.compact(Buffer.from(small))).toBeNull();
+    // above the limit, a buffer of its own, which it does not compact
+    const huge = c.room(COMPACT_MAX_BYTES + 1);
+    expect(huge.length).toBe(COMPACT_MAX_BYTES + 1);
+    expect(c.compact(huge.subarray(0, 2))).toBeNull();
+  });
+});

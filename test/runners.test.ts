@@ -67,3 +67,23 @@ describe('adapter selection', () => {
     expect(() => createRunner('aix')).toThrow(/no runner for the operating system "aix"; supported: linux, freebsd, darwin, sunos \(add one in runners\/\)\./);
   });
 });
+
+describe.runIf(process.platform === 'linux')('reading a /proc file whole (runners/linux.ts readProcWhole)', () => {
+  it('reads what readFileSync reads, also a file larger than its buffer (it grows), and this process\'s smaps', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readProcWhole } = await import('../runners/linux.js');
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-proc-read-'));
+    try {
+      const file = join(dir, 'big');
+      const text = 'é'.repeat(300_000) + 'end'; // 600 KB: past the first buffer, and a character across a boundary
+      writeFileSync(file, text);
+      expect(readProcWhole(file)).toBe(text);
+      expect(readProcWhole(file)).toBe(text); // again, with the grown buffer
+      expect(readProcWhole('/proc/self/status')).toContain('Pid:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

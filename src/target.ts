@@ -8,7 +8,7 @@
 import type { Results } from './results.js';
 import type { RunOptions } from './run.js';
 import type { Catalog } from './spec/catalog.js';
-import type { LaunchedRun, Launcher, StartedLaunch, StartOptions } from './targets/launcher.js';
+import type { Launcher, StartedLaunch, StartOptions } from './targets/launcher.js';
 
 /** Options of `semconf run` that only some targets take (each launcher reads what it knows). */
 export interface TargetOptions {
@@ -64,34 +64,24 @@ export async function runOnTarget(
 ): Promise<Results> {
   const launcher = await launcherFor(target, targetOptions);
   if (launcher === null) return (await import('./run.js')).runCatalog(catalog, options);
-  const { launch, plannedLimitMs } = await import('./targets/launcher.js');
+  const { finishLaunch, launch } = await import('./targets/launcher.js');
   const selection = {
     ...(options.filter !== undefined ? { filter: options.filter } : {}),
     ...(options.exclude !== undefined ? { exclude: options.exclude } : {}),
     ...(options.shard !== undefined ? { shard: options.shard } : {}),
     ...(options.repeat !== undefined ? { repeat: options.repeat } : {}),
   };
-  const waited = async (s: StartedLaunch): Promise<LaunchedRun> => {
-    s.limit(await plannedLimitMs(launcher, catalog, selection));
-    const onAbort = (): void => s.interrupt();
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await s.result;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-  };
+  const signal = options.signal ? { signal: options.signal } : {};
   const run =
     started !== undefined
-      ? await waited(started)
+      ? await finishLaunch(launcher, started, { catalog, ...selection, ...signal })
       : await launch(launcher, {
           catalog,
           specs,
           jobs: options.jobs ?? 2,
           ...(options.profiles ? { profiles: options.profiles } : {}),
           ...selection,
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...signal,
           ...(options.onProgress ? { progress: true } : {}),
         });
   if (run.stopped !== null && run.stopped !== 'interrupted') process.stderr.write(`semconf: ${run.stopped}; it was stopped\n`);

@@ -227,7 +227,7 @@ export interface StartedLaunch {
 }
 
 /** The whole run's time limit: the launcher's margin plus every planned case's own timeout. */
-export async function plannedLimitMs(
+async function plannedLimitMs(
   launcher: Pick<Launcher, 'marginMs' | 'timeoutScale'>,
   catalog: Catalog,
   options: Pick<LaunchOptions, 'filter' | 'exclude' | 'shard' | 'repeat'>,
@@ -246,7 +246,16 @@ export async function plannedLimitMs(
 
 /** Run the catalog somewhere else through `launcher`. */
 export async function launch(launcher: Launcher, options: LaunchOptions): Promise<LaunchedRun> {
-  const started = await startLaunch(launcher, options);
+  return finishLaunch(launcher, await startLaunch(launcher, options), options);
+}
+
+/** Wait for a started launch, once the catalog is loaded: its time limit from the plan (or as given), an interrupt
+ * forwarded, the run as it ended. */
+export async function finishLaunch(
+  launcher: Launcher,
+  started: StartedLaunch,
+  options: Pick<LaunchOptions, 'catalog' | 'timeoutMs' | 'signal' | 'filter' | 'exclude' | 'shard' | 'repeat'>,
+): Promise<LaunchedRun> {
   started.limit(options.timeoutMs ?? (await plannedLimitMs(launcher, options.catalog, options)));
   const onAbort = (): void => started.interrupt();
   if (options.signal?.aborted) onAbort();

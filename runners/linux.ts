@@ -161,11 +161,14 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
     if (reading?.generation !== ctx.generation()) reading = { generation: ctx.generation(), vmas: readSmaps() ?? [] };
     return reading.vmas;
   };
+  // EBUSY says "locked" only of a page that is mapped: gVisor's msync answers EBUSY for an unmapped page between two
+  // locked ones too, so a page msync calls locked is looked up with mincore (ENOMEM where nothing is mapped).
   const msyncPageLocks = (addr: bigint, pages: number): PageLock[] =>
     Array.from({ length: pages }, (_, i): PageLock => {
-      if (msync(addr + BigInt(i) * ps, ps, MS_INVALIDATE) === 0) return 'U';
+      const page = addr + BigInt(i) * ps;
+      if (msync(page, ps, MS_INVALIDATE) === 0) return 'U';
       const errno = koffi.errno();
-      if (errno === os.constants.errno.EBUSY) return 'L';
+      if (errno === os.constants.errno.EBUSY) return ctx.memory.isMapped(page) ? 'L' : '-';
       if (errno === os.constants.errno.ENOMEM) return '-';
       throw new Error(`lock-state probe: msync(MS_INVALIDATE) failed with errno ${errno}, which says nothing about locks`);
     });
@@ -193,7 +196,7 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
   const method =
     viaMsync.size === 0
       ? `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)`
-      : `msync(MS_INVALIDATE) per page (EBUSY where locked) on ${[...viaMsync].join(', ')} memory, calibrated against ${smapsMethod}` +
+      : `msync(MS_INVALIDATE) per page (EBUSY where locked, on a page mincore finds mapped) on ${[...viaMsync].join(', ')} memory, calibrated against ${smapsMethod}` +
         (viaMsync.size < BACKINGS.length ? `; ${smapsMethod} on ${BACKINGS.filter((b) => !viaMsync.has(b)).join(', ')} memory, where msync disagreed with it` : '');
   return { method, pageLocks, calibrated: { available: true, method } };
 }
@@ -225,7 +228,7 @@ function calibrationMapping(ctx: PosixContext, backing: ProbeBacking): { addr: b
 
 /** The backings on which the msync probe reads pages as the kernel's smaps does, in the shapes cases produce: a page
  * before, during and after a lock, and an unmapped page between two locked ones (gVisor's msync calls that hole
- * locked). Every backing is calibrated on a mapping of its own, side by side, so that each of the three states costs
+ * locked, which the probe's mincore look-up corrects). Every backing is calibrated on a mapping of its own, side by side, so that each of the three states costs
  * one reading of smaps for all of them (a reading walks the whole worker: milliseconds, at every worker start). */
 function msyncAgreesWithSmaps(ctx: PosixContext, backings: readonly ProbeBacking[], msyncLocks: (addr: bigint, pages: number) => string, smapsLocks: () => (addr: bigint, pages: number) => string): Set<ProbeBacking> {
   const ps = BigInt(ctx.pageSize);

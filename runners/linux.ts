@@ -5,14 +5,14 @@
 // fork and exec probes (linux-process.ts), and whether gVisor or Linux runs the calls (linux-runtime.ts).
 // The same adapter runs in a 32-bit (i386) Node on an x86_64 kernel (`semconf run --target ia32`): nothing below
 // assumes 64 bits.
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
 import { linuxMmapMinAddr } from './address-space.js';
 import { accessibleBytesIn, lockedBytesIn, mappedRangesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createForkCopy } from './linux-fork.js';
 import { createProcessProbes } from './linux-process.js';
+import { unlinkedTempFile } from './temp-file.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import { bindIntCall, bindPointerCall, createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
 import type { MapHow, PageLock, ProbeBacking, Runner } from './types.js';
@@ -203,23 +203,25 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
 
 const BACKINGS: readonly ProbeBacking[] = ['anon-private', 'anon-shared', 'file-private', 'file-shared'];
 
-/** Three pages of `backing` at a fresh reservation: anonymous, or of a temporary file (unlinked once mapped). */
+/** Three pages of `backing` at a fresh reservation: anonymous, or of a temporary file with no name; null where it
+ * cannot be made. */
 function calibrationMapping(ctx: PosixContext, backing: ProbeBacking): { addr: bigint; release(): void } | null {
   const addr = ctx.memory.reserve(3);
   if (addr === null) return null;
-  let dir: string | null = null;
   let fd: number | null = null;
   const release = (): void => {
     ctx.memory.unmap(addr, 3);
     if (fd !== null) closeSync(fd);
-    if (dir !== null) rmSync(dir, { recursive: true, force: true });
   };
   if (backing === 'anon-private') return ctx.memory.protect(addr, 3, 'rw') ? { addr, release } : (release(), null);
   if (backing !== 'anon-shared') {
-    dir = mkdtempSync(join(os.tmpdir(), 'semconf-calibrate-'));
-    fd = openSync(join(dir, 'pages'), 'w+', 0o600);
-    ftruncateSync(fd, 3 * ctx.pageSize);
-    rmSync(join(dir, 'pages'));
+    try {
+      fd = unlinkedTempFile('calibrate', 3 * ctx.pageSize);
+    } catch {
+      // no temporary file can be made here: this backing is not calibrated, and smaps is read for it
+      release();
+      return null;
+    }
   }
   const how: MapHow = { shared: backing !== 'file-private', fd, locked: false };
   return ctx.memory.mapFixed(addr, 3, how) === null ? { addr, release } : (release(), null);

@@ -1,5 +1,6 @@
 // Pure parts of the runners: smaps parsing, errno tables, adapter selection. (The live probes are exercised with
 // real system calls in runner.test.ts.)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -85,5 +86,17 @@ describe.runIf(process.platform === 'linux')('reading a /proc file whole (runner
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.runIf(process.platform === 'linux' && process.geteuid?.() === 0)('the lock probe where no temporary file can be made (real system calls)', () => {
+  it('calibrates the anonymous backings and reads smaps for the file ones, instead of failing to start', () => {
+    // TMPDIR=/proc: nothing can be created there, not even by root (access(2) lets root pass, the open fails). The
+    // runner used to die making its calibration directory there; now the file backings go uncalibrated, to smaps.
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      const { createRunner } = await import(${JSON.stringify(new URL('../dist/runners/index.js', import.meta.url).pathname)});
+      process.stdout.write(createRunner().probes.lockState.method);`], { encoding: 'utf8', env: { ...process.env, TMPDIR: '/proc' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^msync.* on anon-private, anon-shared memory, .*smaps VmFlags "lo" .* on file-private, file-shared memory/);
   });
 });

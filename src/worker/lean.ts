@@ -17,8 +17,11 @@ export const SINGLE_THREADED = ['--single-threaded'];
  * 0 == ret"). So the worker collects its young generation right before each case that may lock all of it
  * (`--expose-gc`, child.ts), and the young generation never shrinks below what such a case allocates
  * (`--min-semi-space-size`, MiB), so no collection falls inside the lock. Measured in the 2 GiB VM (where V8 sizes its
- * heap small and collects often): 3 of 3 runs of the suite lost a worker that way without it. */
-export const QUIET_GC = ['--expose-gc', '--min-semi-space-size=4'];
+ * heap small and collects often): 3 of 3 runs of the suite lost a worker that way without it. V8's memory reducer is
+ * off too (`--no-memory-reducer`): it starts collections on a timer, whatever the case does, so it could fall inside
+ * a lock however young the generation was (a VM run in CI once broke mlockall.current with no reason recorded: this
+ * was the one source of collections the guard did not cover). */
+export const QUIET_GC = ['--expose-gc', '--min-semi-space-size=4', '--no-memory-reducer'];
 
 /** RLIMIT_STACK of a worker: room for V8's own JavaScript stack limit (984 KiB by default) on the main thread. */
 export const WORKER_STACK_BYTES = 2 * 1024 * 1024;

@@ -197,7 +197,7 @@ function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
     viaMsync.size === 0
       ? `${smapsMethod} (msync(MS_INVALIDATE) disagreed with it at calibration, so it is not used)`
       : `msync(MS_INVALIDATE) per page (EBUSY where locked, on a page mincore finds mapped) on ${[...viaMsync].join(', ')} memory, calibrated against ${smapsMethod}` +
-        (viaMsync.size < BACKINGS.length ? `; ${smapsMethod} on ${BACKINGS.filter((b) => !viaMsync.has(b)).join(', ')} memory, where msync disagreed with it` : '');
+        (viaMsync.size < BACKINGS.length ? `; ${smapsMethod} on ${BACKINGS.filter((b) => !viaMsync.has(b)).join(', ')} memory, where msync disagreed with it or could not be calibrated` : '');
   return { method, pageLocks, calibrated: { available: true, method } };
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 /** The system's temporary directory, where this process may create in it; else /tmp. A worker in a dropped context
  * (unprivileged), or semconf run as another user, may not write the TMPDIR it inherited: `--target gvisor` points
  * TMPDIR at the launcher's root-only state directory. */
-export function writableTempDir(preferred = tmpdir()): string {
+function writableTempDir(preferred = tmpdir()): string {
   try {
     accessSync(preferred, constants.W_OK | constants.X_OK);
     return preferred;

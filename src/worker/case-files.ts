@@ -4,10 +4,7 @@
 // only closes the descriptors. (A directory per case cost a mkdtemp and a recursive removal per case, about half a
 // millisecond each on this machine kind.)
 import { closeSync } from 'node:fs';
-import { unlinkedTempFile, writableTempDir } from '../../runners/temp-file.js';
-
-/** Where a case's files are made (runners/temp-file.ts). */
-export const caseFilesBase = writableTempDir;
+import { unlinkedTempFile } from '../../runners/temp-file.js';
 
 export class CaseFiles {
   private readonly open = new Map<string, number>();

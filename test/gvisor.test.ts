@@ -3,7 +3,7 @@
 // probes can and cannot see; it needs runsc (gVisor) and root, and is skipped, with that reason, only where runsc is
 // genuinely not installed (npm test installs the Debian package "runsc" first: ci/test-deps.sh).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { classifyRuntime, GVISOR_UNAME_VERSION } from '../runners/linux-runtime.
 import { type CaseResult, type Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS } from '../src/target.js';
-import { adoptGvisor, findRunsc, gvisorLauncher } from '../src/targets/gvisor.js';
+import { adoptGvisor, findRunsc, gvisorLauncher, gvisorStateParent, unsearchableOnTheWay } from '../src/targets/gvisor.js';
 import { type Launch, launch, type LaunchedRun, LaunchError, type LaunchOptions, processesMentioning } from '../src/targets/launcher.js';
 import { extractResults, RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
 
@@ -97,6 +97,29 @@ describe('semconf run --target', () => {
 
   it('looks for runsc on PATH, then in /usr/bin', () => {
     expect(findRunsc('/nonexistent-dir')).toBe(existsSync('/usr/bin/runsc') ? '/usr/bin/runsc' : null);
+  });
+
+  it('makes its sandbox state under a directory the sandbox can reach: TMPDIR if others may search the way to it, else /tmp, else says why not', () => {
+    const top = mkdtempSync(join(tmpdir(), 'semconf-gvisor-parents-'));
+    try {
+      const closed = join(top, 'closed');
+      const open = join(top, 'open');
+      for (const [d, mode] of [[closed, 0o700], [open, 0o711]] as const) {
+        mkdirSync(d);
+        chmodSync(d, mode); // exactly, whatever the umask
+      }
+      chmodSync(top, 0o711);
+      expect(unsearchableOnTheWay(open)).toBeNull();
+      expect(unsearchableOnTheWay(closed)).toBe(closed);
+      expect(unsearchableOnTheWay(join(closed, 'below'))).toBe(join(closed, 'below')); // cannot be looked at
+      expect(gvisorStateParent([closed, open])).toEqual({ dir: open });
+      const none = gvisorStateParent([closed]);
+      expect('problem' in none && none.problem).toBe(
+        `--target gvisor needs a temporary directory reached only through directories any user may search (mode o+x: runsc's sandbox does not start otherwise), and neither ${closed} (${closed} may not be searched by others) is; set TMPDIR to one`,
+      );
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 });
 
@@ -182,6 +205,27 @@ describe.runIf(canRunGvisor)('semconf run --target gvisor, end to end', () => {
     const v = cli('validate', out);
     expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).target).toMatchObject({ runtime: 'gvisor', os: 'linux' });
+  });
+
+  it('under a TMPDIR of mode 0700 (where runsc\'s sandbox cannot start) the state goes to /tmp: the run completes and leaves nothing in either', () => {
+    const closed = mkdtempSync(join(tmpdir(), 'semconf-gvisor-closed-')); // mkdtemp makes it 0700
+    const states = (): string[] => readdirSync('/tmp').filter((n) => n.startsWith('semconf-gvisor-') && !n.startsWith('semconf-gvisor-closed-'));
+    const before = states();
+    try {
+      const out = join(dir, 'closed.json');
+      const r = spawnSync(process.execPath, [CLI, 'run', '--target', 'gvisor', '--filter', 'mlock.zero-length', '--out', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, TMPDIR: closed },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(out, 'utf8')).target).toMatchObject({ runtime: 'gvisor' });
+      expect(readdirSync(closed)).toEqual([]);
+      expect(states().filter((n) => !before.includes(n))).toEqual([]);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
   });
 
   it('a profile unknown to the catalog, found after the sandbox started, is exit 2 and leaves no sandbox behind', () => {

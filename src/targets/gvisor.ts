@@ -6,10 +6,14 @@
 // timeouts and its reaping work exactly as natively, and everything they observe is gVisor's.
 //
 // runsc do keeps its sandbox state in a directory under $TMPDIR: it is given the launcher's private state directory,
-// so runsc's gofer and sandbox carry it on their command line and the shared clean-up (launcher.ts) finds them.
+// so runsc's gofer and sandbox carry it on their command line and the shared clean-up (launcher.ts) finds them. That
+// directory must be reached through directories others may search (measured: under a TMPDIR of mode 0700 the sandbox
+// never starts, "cannot read client sync file"; under 0711, 0755 or 1777 it does), so it is made in TMPDIR where
+// that holds, else in /tmp (stateParent).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import type { Results } from '../results.js';
 import { type Launch, type Launcher, labelled } from './launcher.js';
 
@@ -27,7 +31,43 @@ export function gvisorProblem(runsc: string | null = findRunsc()): string | null
   if (process.platform !== 'linux') return `--target gvisor needs Linux (gVisor runs on Linux only); this is ${process.platform}`;
   if (runsc === null) return '--target gvisor needs runsc (gVisor), which is not installed: install the Debian package "runsc"';
   if (process.geteuid?.() !== 0) return '--target gvisor needs root: runsc starts its sandbox as root, and the suite runs as root inside it';
-  return null;
+  const parent = gvisorStateParent();
+  return 'problem' in parent ? parent.problem : null;
+}
+
+/** The first directory on the way from / to `dir` (itself included) that others may not search (no o+x), or null
+ * when there is none; a directory that cannot be looked at counts as one. */
+export function unsearchableOnTheWay(dir: string): string | null {
+  let at: string;
+  try {
+    at = realpathSync(dir);
+  } catch {
+    return dir;
+  }
+  for (;;) {
+    try {
+      if ((statSync(at).mode & 0o001) === 0) return at;
+    } catch {
+      return at;
+    }
+    const up = dirname(at);
+    if (up === at) return null;
+    at = up;
+  }
+}
+
+/** Where runsc's state directory is made: the temporary directory where the sandbox can reach it, else /tmp, else
+ * why neither will do. */
+export function gvisorStateParent(candidates: readonly string[] = [tmpdir(), '/tmp']): { dir: string } | { problem: string } {
+  const blocked: string[] = [];
+  for (const dir of candidates) {
+    const at = unsearchableOnTheWay(dir);
+    if (at === null) return { dir };
+    blocked.push(`${dir} (${at} may not be searched by others)`);
+  }
+  return {
+    problem: `--target gvisor needs a temporary directory reached only through directories any user may search (mode o+x: runsc's sandbox does not start otherwise), and neither ${blocked.join(' nor ')} is; set TMPDIR to one`,
+  };
 }
 
 export function runscVersion(runsc: string): string {
@@ -54,6 +94,11 @@ export function gvisorLauncher(runsc: string | null = findRunsc()): Launcher {
     where: 'inside gVisor',
     marginMs: 120_000,
     problem: () => gvisorProblem(runsc),
+    stateParent() {
+      const parent = gvisorStateParent();
+      if ('problem' in parent) throw new Error(parent.problem);
+      return parent.dir;
+    },
     prepare({ stateDir, inner, request }) {
       const bin = runsc ?? 'runsc';
       const version = runscVersion(bin);

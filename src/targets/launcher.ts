@@ -63,6 +63,9 @@ export interface Launcher {
   interrupt?(child: ChildProcess, how: Launch): void;
   /** the launcher's own clean-up after the command ended (unmounts ...): what it found left behind */
   cleanup?(stateDir: string): Promise<string[]> | string[];
+  /** the directory the private state directory is made in (default: the temporary directory), where the system
+   * started needs one it can reach */
+  stateParent?(): string;
 }
 
 export interface LaunchOptions {
@@ -276,7 +279,7 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
   const filter = patternList(options.filter);
   const exclude = patternList(options.exclude);
   const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
-  const stateDir = mkdtempSync(join(tmpdir(), `semconf-${launcher.target}-`));
+  const stateDir = mkdtempSync(join(launcher.stateParent?.() ?? tmpdir(), `semconf-${launcher.target}-`));
   const request: InnerRequest = {
     specs: options.specs,
     jobs: options.jobs,

@@ -35,13 +35,25 @@ export function parseSmaps(text: string): Vma[] | null {
   return sawFlags ? vmas : null;
 }
 
-/** L / U per page from VMAs, or - where no VMA covers the page. */
+/** L / U per page from VMAs, or - where no VMA covers the page. The VMAs are taken in address order, as smaps lists
+ * them (they never overlap): the first one ending past `addr` is found by bisection and the pages are walked with it,
+ * so a range costs its pages plus log(VMAs), not pages × VMAs (a 4,096-page mapping in a worker of ~200 VMAs: ~0.8
+ * million comparisons of BigInts the other way). */
 export function pageLocksIn(vmas: readonly Vma[], addr: bigint, pages: number, pageSize: bigint): PageLock[] {
-  return Array.from({ length: pages }, (_, i): PageLock => {
-    const at = addr + BigInt(i) * pageSize;
-    const vma = vmas.find((v) => v.start <= at && at < v.end);
-    return vma === undefined ? '-' : vma.locked ? 'L' : 'U';
-  });
+  let lo = 0;
+  let hi = vmas.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((vmas[mid] as Vma).end <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  const locks: PageLock[] = [];
+  for (let i = 0, v = lo, at = addr; i < pages; i++, at += pageSize) {
+    while (v < vmas.length && (vmas[v] as Vma).end <= at) v++;
+    const vma = vmas[v];
+    locks.push(vma === undefined || at < vma.start ? '-' : vma.locked ? 'L' : 'U');
+  }
+  return locks;
 }
 
 /** A "Name:  value" field of /proc/<pid>/status. */

@@ -258,6 +258,26 @@ describe.runIf(isLinuxRootWithIpcLock)('lock-state probe (real system calls)', (
       'PROT_NONE page 0 then lock it (fails): LLUULL-U',
     ]);
   });
+
+  it('a range of more than 64 pages, read from smaps, reads as its parts of up to 64 pages read with msync do', async () => {
+    const { createRunner } = await import('../runners/index.js');
+    const runner = createRunner();
+    const ps = BigInt(runner.pageSize);
+    const pages = 130;
+    const base = runner.memory.reserve(pages) ?? expect.unreachable('no memory');
+    try {
+      runner.memory.protect(base, pages, 'rw');
+      runner.memory.unmap(base + 100n * ps, 1); // a hole at page 100
+      runner.call('mlock', [base + 10n * ps, 30n * ps]);
+      runner.call('mlock', [base + 60n * ps, 40n * ps]);
+      const whole = runner.probes.pageLocks(base, pages)?.join('') ?? 'blind';
+      expect(whole).toBe(`${'U'.repeat(10)}${'L'.repeat(30)}${'U'.repeat(20)}${'L'.repeat(40)}-${'U'.repeat(29)}`);
+      const parts = [0, 32, 64, 96, 128].map((at) => runner.probes.pageLocks(base + BigInt(at) * ps, Math.min(32, pages - at))?.join('') ?? 'blind');
+      expect(parts.join('')).toBe(whole);
+    } finally {
+      runner.memory.unmap(base, pages);
+    }
+  });
 });
 
 describe.runIf(isLinuxRootWithIpcLock)('confinement: a spec reaches only its own memory (real system calls, cases that bypass lint)', () => {

@@ -3,9 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRunner, UnsupportedOsError } from '../runners/index.js';
 import { parseSmaps } from '../runners/linux.js';
+import { pageLocksIn, type Vma } from '../runners/linux-proc.js';
 import { errnoNames } from '../runners/posix-common.js';
 
 describe('Linux smaps parsing', () => {
@@ -40,6 +42,30 @@ describe('Linux smaps parsing', () => {
     expect(reference.length).toBeGreaterThan(10);
     expect(parseSmaps(text)).toEqual(reference);
     expect(parseSmaps(`${smaps}\n`)).toEqual(parseSmaps(smaps)); // a final newline, as the kernel ends the file
+  });
+
+  it('reads pages against VMAs in address order as a search of every VMA for every page does (holes, edges, ranges past the last VMA)', () => {
+    const ps = 4096n;
+    // VMAs in address order, none overlapping, as smaps lists them: gaps and lengths in pages, each locked or not
+    const layout = fc.array(fc.record({ gap: fc.nat(3), pages: fc.integer({ min: 1, max: 4 }), locked: fc.boolean() }), { maxLength: 12 });
+    fc.assert(
+      fc.property(layout, fc.nat(60), fc.nat(40), (shape, first, pages) => {
+        const vmas: Vma[] = [];
+        let at = 0x7f0000000000n;
+        for (const { gap, pages: n, locked } of shape) {
+          const start = at + BigInt(gap) * ps;
+          vmas.push({ start, end: start + BigInt(n) * ps, locked });
+          at = start + BigInt(n) * ps;
+        }
+        const addr = 0x7f0000000000n + BigInt(first) * ps;
+        const reference = Array.from({ length: pages }, (_, i) => {
+          const page = addr + BigInt(i) * ps;
+          const vma = vmas.find((v) => v.start <= page && page < v.end);
+          return vma === undefined ? '-' : vma.locked ? 'L' : 'U';
+        });
+        expect(pageLocksIn(vmas, addr, pages, ps)).toEqual(reference);
+      }),
+    );
   });
 
   it('returns null when the kernel gives no VmFlags, so the probe declares itself blind', () => {

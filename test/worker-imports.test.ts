@@ -51,3 +51,13 @@ describe('the run inside a launched target (src/targets/inner.ts)', () => {
     expect(heavyPaths(graph(join(process.cwd(), 'dist/src/targets/inner.js'))).length).toBeGreaterThan(0);
   });
 });
+
+describe('semconf run here (src/commands/run.ts)', () => {
+  it('reaches yaml only through the cold load of the catalog (zod it needs: the results are validated as they are written)', () => {
+    const yamlPaths = (g: Map<string, string[]>): string[] => heavyPaths(g).filter((p) => /(^|-> )yaml(\/|$)/.test(p.split(' -> ').at(-1) ?? ''));
+    const g = graph(join(process.cwd(), 'dist/src/commands/run.js'), ['/spec/lint.js']);
+    expect([...g.keys()].some((k) => k.endsWith('/spec/cached-catalog.js'))).toBe(true);
+    expect(yamlPaths(g)).toEqual([]);
+    expect(yamlPaths(graph(join(process.cwd(), 'dist/src/commands/run.js'))).length).toBeGreaterThan(0);
+  });
+});

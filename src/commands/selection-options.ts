@@ -3,7 +3,7 @@
 import { nearest as nearestId } from '../suggest.js';
 import { selectedCases } from '../plan.js';
 import { parseShard, patternList, SelectionError, type SelectionOptions } from '../selection.js';
-import { allCases, type CaseRef, type Catalog } from '../spec/catalog.js';
+import { allCases, type CaseRef, type Catalog } from '../spec/catalog-model.js';
 import { type OptionValues, str, UsageError } from './command.js';
 
 import { strings } from './selection-flags.js';

@@ -129,6 +129,40 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
     expect(again?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
   });
 
+  it('a case sent ahead to a worker that then breaks is not run there: the worker ignores it, the pool sends it to the next worker', async () => {
+    // A case that breaks a reused worker with a JIT: an exec probe, which only a fresh process may run (forced into a
+    // reused worker here), is an error there, and the worker is stopped. The ordinary case after it was sent while it ran.
+    const [breaks, after] = itemsFor('mlock', [
+      c('mlock.r-breaks', 'mlock(buf, 1p)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
+      c('mlock.r-after', 'mlock(buf, 2p)', { memory: { buf: { pages: 2 } } }),
+    ]).map((i) => ({ ...(i as PlanItem), isolated: false, freshReason: undefined }));
+    if (breaks === undefined || after === undefined) throw new Error('planned');
+    expect([kindOf(breaks), kindOf(after)]).toEqual(['jit', 'jit']);
+    // the worker itself, driven directly: the second case arrives before the first's result, and is never answered
+    const { fork } = await import('node:child_process');
+    const child = fork(fileURLToPath(new URL('../dist/src/worker/child.js', import.meta.url)), [JSON.stringify({ process: 'reused', copies: false })], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const answers: { type: string; key?: string; outcome?: { status: string; reason?: string } }[] = [];
+    try {
+      await new Promise<void>((resolve) => child.on('message', (m: { type: string }) => (answers.push(m), m.type === 'hello' && resolve())));
+      child.send({ type: 'run', item: breaks });
+      child.send({ type: 'run', item: after });
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(answers.map((a) => [a.type, a.key, a.outcome?.status, a.outcome?.reason])).toEqual([
+      ['hello', undefined, undefined, undefined],
+      ['result', breaks.key, 'error', 'the exec probe needs a fresh worker'],
+    ]);
+    // and through the pool: both reported, the second run by the next worker
+    const result = await runItems([breaks, after], { jobs: 1 });
+    expect(result.reports.map((r) => [r.item.key, r.process, r.outcome.status])).toEqual([
+      [breaks.key, 'reused', 'error'],
+      [after.key, 'reused', 'ran'],
+    ]);
+    expect(result.reports[1]?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+  });
+
   it('a whole-process lock in a reused worker is undone: the next case\'s fresh mappings are not locked', async () => {
     const items = itemsFor('mlockall', [
       c('mlockall.r1-future', 'mlockall(MCL_CURRENT | MCL_FUTURE)', { memory: { buf: { pages: 2 }, later: { pages: 2, after_call: true } } }),

@@ -154,40 +154,62 @@ class WorkerProcess {
   }
 
   run(item: PlanItem, signal?: AbortSignal): Promise<CaseOutcome> {
-    const started = performance.now();
-    const fail = (reason: string): CaseOutcome => ({ status: 'error', reason, durationMs: performance.now() - started });
-    return new Promise((resolve) => {
-      const finish = (o: CaseOutcome): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.results.delete(item.key);
-        resolve(o);
-      };
-      const onAbort = (): void => {
-        this.kill();
-        finish({ ...fail('interrupted'), interrupted: true });
-      };
-      const timer = setTimeout(() => {
-        this.kill();
-        finish(fail(`timed out after ${item.timeoutMs} ms; the worker was killed`));
-      }, item.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // A result with execPending comes from a worker about to exec into the exec probe's program: the case is
-      // complete when that process is gone and its report is read from the end of its stderr.
-      let awaitingExec: CaseOutcome | undefined;
-      this.results.set(item.key, (o) => {
-        if (o.execPending === true) awaitingExec = o;
-        else finish(o);
-      });
-      void this.closed.then((how) => {
-        if (awaitingExec !== undefined) {
-          finish(withExecReport(awaitingExec, execReportIn(this.stderrTail, how, this.child.pid)));
-          return;
-        }
-        finish(fail(`worker ${how}${afterCall(this.called.get(item.key))} while running the case`));
-      });
-      this.send({ type: 'run', item });
+    return this.dispatch(item).outcome(signal);
+  }
+
+  /** Send `item` now; its outcome is waited for, and its time limit counted, from `outcome()` on. The lanes send an
+   * ordinary case ahead, while the one before it runs (runItems), so that the worker does not wait for a round trip
+   * between them; a result that comes before `outcome()` is kept. `cancel()`: the item is no longer waited for (its
+   * worker retired or died before it could start it: it goes back to the schedule). */
+  dispatch(item: PlanItem): Dispatched {
+    // A result with execPending comes from a worker about to exec into the exec probe's program: the case is
+    // complete when that process is gone and its report is read from the end of its stderr.
+    let awaitingExec: CaseOutcome | undefined;
+    let settled: { outcome: CaseOutcome } | { closed: string } | undefined;
+    let waiter: ((s: { outcome: CaseOutcome } | { closed: string }) => void) | undefined;
+    const settle = (s: { outcome: CaseOutcome } | { closed: string }): void => {
+      if (settled !== undefined) return;
+      settled = s;
+      this.results.delete(item.key);
+      waiter?.(s);
+    };
+    this.results.set(item.key, (o) => {
+      if (o.execPending === true) awaitingExec = o;
+      else settle({ outcome: o });
     });
+    void this.closed.then((how) => settle(awaitingExec !== undefined ? { outcome: withExecReport(awaitingExec, execReportIn(this.stderrTail, how, this.child.pid)) } : { closed: how }));
+    this.send({ type: 'run', item });
+    return {
+      outcome: (signal?: AbortSignal): Promise<CaseOutcome> => {
+        const started = performance.now();
+        const fail = (reason: string): CaseOutcome => ({ status: 'error', reason, durationMs: performance.now() - started });
+        const outcomeOf = (r: { outcome: CaseOutcome } | { closed: string }): CaseOutcome =>
+          'outcome' in r ? r.outcome : fail(`worker ${r.closed}${afterCall(this.called.get(item.key))} while running the case`);
+        if (settled !== undefined) return Promise.resolve(outcomeOf(settled));
+        return new Promise((resolve) => {
+          const finish = (o: CaseOutcome): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            waiter = undefined;
+            resolve(o);
+          };
+          const onAbort = (): void => {
+            this.kill();
+            finish({ ...fail('interrupted'), interrupted: true });
+          };
+          const timer = setTimeout(() => {
+            this.kill();
+            finish(fail(`timed out after ${item.timeoutMs} ms; the worker was killed`));
+          }, item.timeoutMs);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          waiter = (r) => finish(outcomeOf(r));
+        });
+      },
+      cancel: () => {
+        if (settled === undefined) settled = { closed: 'cancelled' };
+        this.results.delete(item.key);
+      },
+    };
   }
 
   private send(msg: ToWorker): void {
@@ -222,6 +244,14 @@ class WorkerProcess {
     await this.closed;
     clearTimeout(timer);
   }
+}
+
+/** An item sent to a worker (WorkerProcess.dispatch). */
+export interface Dispatched {
+  /** its outcome; its time limit runs from this call */
+  outcome(signal?: AbortSignal): Promise<CaseOutcome>;
+  /** no longer waited for */
+  cancel(): void;
 }
 
 /** Reused workers (that run forked copies: the default isolation) started ahead, while the parent is still loading
@@ -286,12 +316,17 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
   /** The item in a reused worker, which enters its context; one that cannot be entered restorably runs fresh. */
   /** The item in a reused worker; one that needs a process of its own after all goes back to the schedule for a worker
    * that forks copies (null: no report yet), or, where none does, gets a fresh process. */
-  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind): Promise<WorkerReport | null> => {
+  /** The item in a reused worker (already sent to it, where `sent` says so); `whileRunning` is called once it has been
+   * sent. One that needs a process of its own after all goes back to the schedule for a worker that forks copies
+   * (null: no report yet), or, where none does, gets a fresh process. */
+  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | null> => {
     const hello = await worker.hello;
     if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };
     facts ??= hello.facts;
     probes ??= hello.probes;
-    const outcome = await worker.run(item, options.signal);
+    const running = sent ?? worker.dispatch(item);
+    whileRunning();
+    const outcome = await running.outcome(options.signal);
     if (outcome.needsFresh !== undefined) {
       const own = { ...item, isolated: true, freshReason: outcome.needsFresh };
       if (copies && kind === 'jit') {
@@ -306,23 +341,48 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
 
   const lane = async (id: number): Promise<void> => {
     const reused = new Map<ReusedKind, WorkerProcess>();
+    /** this lane's worker of `kind`: the one it has, else one started up front (run.ts), else a new one */
+    const workerOf = (kind: ReusedKind): WorkerProcess => {
+      let worker = reused.get(kind);
+      if (worker === undefined || worker.isClosed) {
+        // only the workers without a JIT fork copies (they run V8 single-threaded: lean.ts)
+        worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies: copies && kind === 'jitless' }, script, helloMs, kind === 'jitless');
+        reused.set(kind, worker);
+      }
+      return worker;
+    };
+    /** the lane's next item, and whether it was already sent to its worker with a JIT (see below) */
+    const ahead: { item: PlanItem | undefined; sent?: Dispatched } = { item: schedule.next(id) };
+    /** the worker it was sent to is gone before it started it: it is sent again, to the next worker */
+    const unsend = (): void => {
+      ahead.sent?.cancel();
+      delete ahead.sent;
+    };
     try {
-      for (let item = schedule.next(id); item !== undefined; item = schedule.next(id)) {
+      while (ahead.item !== undefined) {
+        const item = ahead.item;
+        const sent = ahead.sent;
+        ahead.item = undefined;
+        delete ahead.sent;
         if (options.signal?.aborted) break;
         let report: WorkerReport;
         const kind = kindOf(item, isolation);
         if (kind === 'fresh') report = await runFresh(item);
         else {
-          let worker = reused.get(kind);
-          if (worker === undefined || worker.isClosed) {
-            // only the workers without a JIT fork copies (they run V8 single-threaded: lean.ts)
-            worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies: copies && kind === 'jitless' }, script, helloMs, kind === 'jitless');
-            reused.set(kind, worker);
-          }
-          const done = await runReused(worker, item, kind);
+          const worker = workerOf(kind);
+          // An ordinary case after an ordinary case is sent while the first runs: the worker goes on to it without
+          // waiting for a round trip (~0.2 ms a case), and this process judges the first meanwhile. A worker that
+          // retires, or breaks, runs nothing it was sent after (child.ts); the case sent ahead then goes to the next
+          // worker. (Not for whole-process cases: nothing arrives while a worker may be locked whole.)
+          const done = await runReused(worker, item, kind, sent, () => {
+            const following = schedule.next(id);
+            ahead.item = following;
+            if (kind === 'jit' && following !== undefined && kindOf(following, isolation) === 'jit') ahead.sent = worker.dispatch(following);
+          });
           if (done === null) continue;
           report = done;
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
+            unsend();
             await worker.stop();
             reused.delete(kind);
           }
@@ -333,6 +393,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         if (report.outcome.interrupted === true || (options.signal?.aborted === true && report.outcome.status === 'error')) break;
         reports.set(item.key, report);
         options.onReport?.(report, probes);
+        ahead.item ??= schedule.next(id);
       }
     } finally {
       schedule.release(id);

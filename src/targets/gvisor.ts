@@ -56,9 +56,9 @@ export function unsearchableOnTheWay(dir: string): string | null {
   }
 }
 
-/** Where runsc's state directory is made: the temporary directory where the sandbox can reach it, else /tmp, else
- * why neither will do. */
-export function gvisorStateParent(candidates: readonly string[] = [tmpdir(), '/tmp']): { dir: string } | { problem: string } {
+/** Where runsc's state directory is made: the temporary directory where the sandbox can reach it, else /tmp (each
+ * named once, where TMPDIR is /tmp), else why neither will do. */
+export function gvisorStateParent(candidates: readonly string[] = [...new Set([tmpdir(), '/tmp'])]): { dir: string } | { problem: string } {
   const blocked: string[] = [];
   for (const dir of candidates) {
     const at = unsearchableOnTheWay(dir);

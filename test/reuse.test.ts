@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlanItem } from '../src/plan.js';
 import { executeCase } from '../src/worker/execute.js';
 import { kindOf, LaneSchedule } from '../src/worker/lanes.js';
-import { runItems } from '../src/worker/pool.js';
+import { defaultChildScript, runItems } from '../src/worker/pool.js';
 import { c, itemsFor, ledgerRunner } from './helpers.js';
 
 const isLinuxRoot = process.platform === 'linux' && process.geteuid?.() === 0;
@@ -140,7 +140,7 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
     expect([kindOf(breaks), kindOf(after)]).toEqual(['jit', 'jit']);
     // the worker itself, driven directly: the second case arrives before the first's result, and is never answered
     const { fork } = await import('node:child_process');
-    const child = fork(fileURLToPath(new URL('../dist/src/worker/child.js', import.meta.url)), [JSON.stringify({ process: 'reused', copies: false })], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(defaultChildScript(), [JSON.stringify({ process: 'reused', copies: false })], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const answers: { type: string; key?: string; outcome?: { status: string; reason?: string } }[] = [];
     try {
       await new Promise<void>((resolve) => child.on('message', (m: { type: string }) => (answers.push(m), m.type === 'hello' && resolve())));

@@ -80,22 +80,22 @@ async function main(): Promise<void> {
 
   // The parent is gone (or asked us to leave): leave at once, through _exit, whatever this process locked.
   process.on('disconnect', () => runner.exitNow(0));
-  /** Why this worker runs nothing more (it is leaving: retired, or a case broke in it), or null. The parent sends an
-   * ordinary case while the one before it runs (pool.ts), so a case may arrive after the one that retired the worker:
-   * it is not run here, and the parent sends it to the next worker. */
-  let done: string | null = null;
+  /** This worker runs nothing more: it is leaving (retired, or a case broke in it). The parent sends an ordinary case
+   * while the one before it runs (pool.ts), so a case may arrive after the one that retired the worker: it is not run
+   * here, and the parent sends it to the next worker. */
+  let done = false;
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'exit') {
       process.disconnect?.();
       return;
     }
-    if (done !== null) return;
+    if (done) return;
     const fresh = start.process === 'fresh';
     // A case may leave the process unable to go on (mlockall(MCL_FUTURE) with no room left to map): tell the parent
     // what the call did before observing anything else.
     const onCalled = fresh || msg.item.wholeProcess ? (call: CallRecord) => void send({ type: 'called', key: msg.item.key, call }).catch(() => undefined) : undefined;
     const outcome: CaseOutcome = fresh ? executeCase(runner, msg.item, onCalled) : runReused(runner, msg.item, baseline, start.copies, onCalled);
-    if (fresh || outcome.retire !== undefined || outcome.status === 'error') done = outcome.retire ?? outcome.reason ?? outcome.status;
+    done = fresh || outcome.retire !== undefined || outcome.status === 'error';
     void send({ type: 'result', key: msg.item.key, outcome }).then(() => {
       if (outcome.execPending === true) {
         // Returns only when execve failed; the reason is on stderr after the marker, where the pool looks.

@@ -222,7 +222,7 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
 });
 
 describe.runIf(isLinuxRoot)('the baseline proof (a real worker-like process)', () => {
-  it('names what a case left: locks, MCL_FUTURE, a changed limit; and is empty once they are undone', () => {
+  it('names what a case left: locks, MCL_FUTURE, a changed limit, a context not left; and is empty once they are undone', () => {
     const dist = fileURLToPath(new URL('../dist/', import.meta.url));
     // --jitless: this process locks its whole address space with MCL_FUTURE, as a reused worker may
     const script = `const { createRunner } = await import(${JSON.stringify(`${dist}runners/index.js`)});
@@ -237,6 +237,16 @@ runner.setMemlockSoftLimit(4096n);
 out.limit = departuresFrom(runner, baseline);
 runner.setMemlockSoftLimit(BigInt(baseline.credentials.memlock.soft));
 out.restored = departuresFrom(runner, baseline);
+// the proof after a case compares credentials where entering its context changed them: an unprivileged one left
+// entered is named; once left, nothing is
+const { enterContext } = await import(${JSON.stringify(`${dist}src/worker/context.js`)});
+const privileged = enterContext(runner, 'privileged', baseline.credentials);
+out.privilegedChanged = [String(privileged.changed)];
+const dropped = enterContext(runner, { user: 'unprivileged', memlock: '2p' }, baseline.credentials);
+out.droppedChanged = [String(dropped.changed)];
+out.stillDropped = departuresFrom(runner, baseline, { future: false, credentials: dropped.changed });
+out.left = [String(dropped.leave())];
+out.afterLeave = departuresFrom(runner, baseline, { future: false, credentials: dropped.changed });
 process.stdout.write(JSON.stringify(out));
 runner.exitNow(0);`;
     const r = spawnSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -246,6 +256,11 @@ runner.exitNow(0);`;
     expect(out.future).toContain('MCL_FUTURE in force (a fresh mapping is locked)');
     expect(out.limit?.join()).toMatch(/^credentials .*"soft":"4096".* \(was .*\)$/);
     expect(out.restored).toEqual([]);
+    expect(out.privilegedChanged).toEqual(['false']);
+    expect(out.droppedChanged).toEqual(['true']);
+    expect(out.stillDropped?.join()).toMatch(/^credentials .*"euid":65534.* \(was .*"euid":0.*\),groups .* \(was .*\)$/);
+    expect(out.left).toEqual(['null']);
+    expect(out.afterLeave).toEqual([]);
   });
 });
 

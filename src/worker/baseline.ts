@@ -12,12 +12,11 @@ export interface Baseline {
   groups: number[];
 }
 
+const lockedNow = (runner: Runner): number | null => runner.probes.lockedBytes() ?? runner.probes.pinnedBytes?.() ?? null;
+const groupsNow = (): number[] => process.getgroups?.() ?? [];
+
 export function takeBaseline(runner: Runner): Baseline {
-  return {
-    lockedBytes: runner.probes.lockedBytes() ?? runner.probes.pinnedBytes?.() ?? null,
-    credentials: runner.credentials(),
-    groups: process.getgroups?.() ?? [],
-  };
+  return { lockedBytes: lockedNow(runner), credentials: runner.credentials(), groups: groupsNow() };
 }
 
 /** Whether MCL_FUTURE is in force: a mapping made now would be locked (Linux marks the new VMA VM_LOCKED, also when
@@ -33,21 +32,36 @@ function futureLocked(runner: Runner): boolean | null {
   }
 }
 
-/** How the worker differs from its baseline, one clause each; empty when it is back at it. `futureChecked`: whether
- * to look for MCL_FUTURE, which only mlockall sets (it is the process's default for new mappings, mm->def_flags on
- * Linux): after a case that called no whole-process function (spec/functions.ts PROCESS_WIDE; every call a case makes
- * is allowlisted) or a case run in a forked copy (another process), nothing could have set it, and the look costs a
- * reading of the lock probe (under gVisor a whole /proc/self/smaps: milliseconds per case). */
-export function departuresFrom(runner: Runner, baseline: Baseline, futureChecked = true): string[] {
-  const now = takeBaseline(runner);
+/** What the proof after a case looks at, besides the locked total (which any case may leave behind: a lock that
+ * outlived its mapping's munmap, say). Each is looked at only where something could have changed it, since every call
+ * a case makes is allowlisted (spec/functions.ts CALLABLES) and none of them sets a uid, a group or a limit. */
+export interface ProofScope {
+  /** whether MCL_FUTURE may be in force: only mlockall sets it (it is the process's default for new mappings,
+   * mm->def_flags on Linux), so only after a case that called a whole-process function (spec/functions.ts
+   * PROCESS_WIDE) in this process, not one run in a forked copy (another process). The look costs a reading of the
+   * lock probe (under gVisor a whole /proc/self/smaps: milliseconds per case). */
+  future: boolean;
+  /** whether credentials, groups and limits may differ: only entering a context changes them (context.ts
+   * enterContext, `changed`), so only after a case whose context was entered by a drop. The look costs a /proc
+   * status reading and a getrlimit (under gVisor ~0.5 ms per case). */
+  credentials: boolean;
+}
+
+/** The whole proof: a worker's first check, and where the caller cannot say what a case could have changed. */
+const EVERYTHING: ProofScope = { future: true, credentials: true };
+
+/** How the worker differs from its baseline, one clause each; empty when it is back at it. */
+export function departuresFrom(runner: Runner, baseline: Baseline, scope: ProofScope = EVERYTHING): string[] {
   const out: string[] = [];
   const same = (what: string, was: unknown, is: unknown): void => {
     if (JSON.stringify(was) !== JSON.stringify(is)) out.push(`${what} ${JSON.stringify(is)} (was ${JSON.stringify(was)})`);
   };
-  same('locked bytes', baseline.lockedBytes, now.lockedBytes);
-  same('credentials', baseline.credentials, now.credentials);
-  same('groups', baseline.groups, now.groups);
-  if (!futureChecked) return out;
+  same('locked bytes', baseline.lockedBytes, lockedNow(runner));
+  if (scope.credentials) {
+    same('credentials', baseline.credentials, runner.credentials());
+    same('groups', baseline.groups, groupsNow());
+  }
+  if (!scope.future) return out;
   const future = futureLocked(runner);
   if (future === true) out.push('MCL_FUTURE in force (a fresh mapping is locked)');
   // Blind to a fresh mapping's lock state, the worker cannot show that no MCL_FUTURE is left: it is not trusted.

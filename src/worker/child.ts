@@ -29,13 +29,13 @@ function runIsolated(runner: Runner, item: PlanItem, baseline: Baseline, why: st
   if (copy === undefined) return cannot('this OS file makes no forked copy of a worker');
   const outcome = runForked(runner, copy, item);
   if ('cannot' in outcome) return cannot(`no forked copy: ${outcome.cannot}`);
-  const departures = departuresFrom(runner, baseline, false);
+  // the copy is another process: whatever it locked or changed ended with it; this one changed nothing of its own
+  const departures = departuresFrom(runner, baseline, { future: false, credentials: false });
   if (departures.length === 0) return outcome;
   const retire = `worker state after the case's forked copy differs from its baseline: ${departures.join('; ')}`;
   return { ...outcome, warnings: [...(outcome.warnings ?? []), retire], retire };
 }
 
-/** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
 /** A young-generation collection now, where the worker runs with --expose-gc (lean.ts QUIET_GC): before a case that
  * may lock the whole process (or a copy of it), so that no collection falls while it is locked. */
 function collectYoung(): void {
@@ -43,6 +43,7 @@ function collectYoung(): void {
   gc?.({ type: 'minor', execution: 'sync' });
 }
 
+/** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
 function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: boolean, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
   if (item.wholeProcess || item.isolated) collectYoung();
   if (item.isolated) return runIsolated(runner, item, baseline, item.freshReason ?? 'the case needs a process of its own', copies);
@@ -55,7 +56,7 @@ function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: b
   // locked, and in an unprivileged context charged against its limit.
   if (item.wholeProcess && runner.has('munlockall')) runner.call('munlockall', []);
   const left = entered.leave();
-  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, item.wholeProcess)];
+  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, { future: item.wholeProcess, credentials: entered.changed })];
   if (outcome.execPending === true) {
     // never in a reused worker: the exec ends the process (plan.ts gives every case that observes an exec a fresh one)
     const { execPending: _, ...rest } = outcome;

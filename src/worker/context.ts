@@ -89,6 +89,10 @@ export interface Entered extends Established {
   notRestorable?: string;
   /** back to the worker's baseline context; null when that worked, else why not (the worker is then retired) */
   leave(): string | null;
+  /** whether entering changed the worker's credentials, groups or soft limit (even part way): leaving restores them,
+   * and the proof after the case compares them with the baseline (baseline.ts ProofScope). Entering a privileged
+   * context, or refusing one before the first change, changes nothing. */
+  changed: boolean;
 }
 
 /** Enter a context in a reused worker, for one case. Privileged: the worker's own state, checked. Unprivileged: the
@@ -104,6 +108,7 @@ export function enterContext(runner: Runner, context: Context, current: Credenti
   const record = (established: boolean, leave: () => string | null, problem?: string): Entered => ({
     record: { name: contextName(context), spec: context, established, credentials },
     leave,
+    changed: leave !== stay,
     ...(problem !== undefined ? { problem } : {}),
   });
   const notRestorable = (why: string): Entered => ({ ...record(false, stay), notRestorable: why });

@@ -65,12 +65,18 @@ function compileCheck(c: CheckLike): Predicate | undefined {
     case 'custom':
       // A refinement is code: run zod's own check on the value, and accept only if it raised nothing.
       return (value) => {
-        const payload = { value, issues: [] as unknown[] };
+        const payload: { value: unknown; issues: unknown[] } = { value, issues: [] };
         try {
           const r = c._zod.check(payload);
           return !(r instanceof Promise) && payload.issues.length === 0;
         } catch {
           return false;
+        } finally {
+          // Dead after this, yet while it pointed at the value, young-generation collections took the whole parsed
+          // results file as live: measured over 300 files, 10x the bytes surviving them (164 MB against 15) and 8x
+          // their time, and merge ~25% slower. Likely V8 placed the payload (zod's check hangs a closure on it) in its
+          // old generation, which a young collection does not trace, so whatever it points to is kept.
+          payload.value = undefined;
         }
       };
     default:

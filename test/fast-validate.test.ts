@@ -144,6 +144,17 @@ describe('the fast path of validation', () => {
     expect(fastValidator(Results)?.(reordered)).toBe(false);
   });
 
+  test('a refinement run on the fast path lets go of the value it judged (a payload kept alive kept a whole parsed file)', () => {
+    const payloads: { value?: unknown }[] = [];
+    const schema = z.strictObject({ n: z.number() }).check((payload) => {
+      payloads.push(payload);
+    });
+    const value = { n: 1 };
+    expect(fastValidator(schema)?.(value)).toBe(true);
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0]?.value).toBeUndefined();
+  });
+
   test('leaves to zod every schema with a construct it does not know', () => {
     for (const schema of [
       z.string().transform((s) => s.length),

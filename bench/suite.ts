@@ -219,7 +219,7 @@ async function main(): Promise<void> {
     // run-to-run noise of this machine (tens of ms) moves the slope by hundredths of a ms (between n and 2n it moved it
     // by tenths: 0.8 to 2.1 ms for the same code). Runs of n and of 5n alternate, and the figure is the median of the
     // five pairs' slopes: this machine's speed drifts over seconds, and three runs of n then three of 5n counted the
-    // drift as work (ten such figures for one build: 0.55 to 1.29 ms; four of the alternating kind: 0.69 to 0.77 ms).
+    // drift as work (five such figures for one build: 0.55 to 1.29 ms; four of the alternating kind: 0.69 to 0.77 ms).
     const n = 100;
     const more = 5 * n;
     const pairs: { once: number; twice: number }[] = [];
@@ -240,8 +240,8 @@ async function main(): Promise<void> {
       `worker    ${n} vs ${more} ordinary cases in one reused worker (medians of 5, alternating): ${ms(once)} vs ${ms(twice)}  growth x${(twice / once).toFixed(2)} for x${more / n} work`,
       `marginal  cost of one more case in a reused worker (median of 5 pairs): ${ms(perCase)}  = ${(perCase / nodeStart).toFixed(3)} x node start-up  (target: under 1 ms)`,
     ];
-    // Every target launched elsewhere (gVisor, a VM, ia32), once each, as a ratio against the native suite: one
-    // mechanism, so one loop; a target that cannot run here says why instead.
+    // Every target launched elsewhere (gVisor, a VM, ia32), as a ratio against the native suite: one mechanism, so one
+    // loop; a target that cannot run here says why instead.
     const elsewhere: { target: string; problem: string | null; wall: number }[] = [];
     for (const t of TARGETS.filter((name) => name !== 'native')) {
       const out = join(dir, `${t}.json`);

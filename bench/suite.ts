@@ -47,6 +47,14 @@ function repeat(n: number, f: () => number): number {
   return median(Array.from({ length: n }, f));
 }
 
+/** `f` run `n` times; the median of each of its figures, apart. */
+function repeatEach<T extends Record<string, number>>(n: number, f: (k: number) => T): T {
+  const runs = Array.from({ length: n }, (_, k) => f(k));
+  const first = runs[0];
+  if (first === undefined) throw new Error('repeatEach needs at least one run');
+  return Object.fromEntries(Object.keys(first).map((key) => [key, median(runs.map((r) => r[key] as number))])) as T;
+}
+
 async function timeItems(items: PlanItem[]): Promise<number> {
   const t = performance.now();
   const r = await runItems(items, { jobs: 1 });
@@ -77,8 +85,7 @@ runner.exitNow(0);`;
 }
 
 function medianWorker(lean: boolean): { startMs: number; lockableMiB: number; mlockallMs: number } {
-  const runs = Array.from({ length: 5 }, () => workerFigures(lean));
-  return { startMs: median(runs.map((r) => r.startMs)), lockableMiB: median(runs.map((r) => r.lockableMiB)), mlockallMs: median(runs.map((r) => r.mlockallMs)) };
+  return repeatEach(5, () => workerFigures(lean));
 }
 
 /** SYNTHETIC results files for the merge benchmark (bench/synthetic.ts), one per target. */
@@ -129,13 +136,9 @@ process.stdout.write(JSON.stringify({ code, maxRss: process.resourceUsage().maxR
  * lines printed, and the 1,000-file figure for bench/results.json. */
 function mergeFigures(dir: string, template: Results, nodeStart: number): { lines: string[]; figure: Figure } {
   const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
-  // each the median of 3 runs (time and peak memory apart), into a file that does not exist yet
-  const medianMerge = (files: string[], name: string): { ms: number; maxRssMiB: number } => {
-    const runs = [1, 2, 3].map((k) => timeMerge(files, join(dir, `${name}-${k}.json`)));
-    return { ms: median(runs.map((r) => r.ms)), maxRssMiB: median(runs.map((r) => r.maxRssMiB)) };
-  };
-  const half = medianMerge(many.slice(0, 500), 'm500');
-  const all = medianMerge(many, 'm1000');
+  // each the median of 3 runs (time and peak memory apart), each into a file that does not exist yet
+  const half = repeatEach(3, (k) => timeMerge(many.slice(0, 500), join(dir, `m500-${k}.json`)));
+  const all = repeatEach(3, (k) => timeMerge(many, join(dir, `m1000-${k}.json`)));
   const figure: Figure = {
     id: 'merge',
     what: '`semconf merge` of 1,000 synthetic results files × 100 cases (median of 3)',

@@ -229,14 +229,15 @@ describe.runIf(isLinuxRoot)('the baseline proof (a real worker-like process)', (
 const { takeBaseline, departuresFrom } = await import(${JSON.stringify(`${dist}src/worker/baseline.js`)});
 const runner = createRunner();
 const baseline = takeBaseline(runner);
-const out = { clean: departuresFrom(runner, baseline) };
+const all = { future: true, credentials: true };
+const out = { clean: departuresFrom(runner, baseline, all) };
 runner.call('mlockall', [runner.constants.MCL_FUTURE]);
-out.future = departuresFrom(runner, baseline);
+out.future = departuresFrom(runner, baseline, all);
 runner.call('munlockall', []);
 runner.setMemlockSoftLimit(4096n);
-out.limit = departuresFrom(runner, baseline);
+out.limit = departuresFrom(runner, baseline, all);
 runner.setMemlockSoftLimit(BigInt(baseline.credentials.memlock.soft));
-out.restored = departuresFrom(runner, baseline);
+out.restored = departuresFrom(runner, baseline, all);
 // the proof after a case compares credentials where entering its context changed them: an unprivileged one left
 // entered is named; once left, nothing is
 const { enterContext } = await import(${JSON.stringify(`${dist}src/worker/context.js`)});

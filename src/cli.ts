@@ -38,7 +38,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/diff.js')).diffCommand,
   },
   merge: {
-    summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/1)',
+    summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/2)',
     load: async () => (await import('./commands/merge.js')).mergeCommand,
   },
   explore: {
@@ -50,7 +50,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/audit.js')).auditCommand,
   },
   validate: {
-    summary: 'check that files are valid semconf-results/1 files or semconf-matrix/1 matrices (and say what is wrong if not)',
+    summary: 'check that files are valid semconf results files or matrices, of either version (and say what is wrong if not)',
     load: async () => (await import('./commands/validate.js')).validateCommand,
   },
   schema: {

@@ -22,7 +22,8 @@ export type MergeFacts = Pick<Results, 'target' | 'specDigest' | 'finishedAt' | 
   profileIds: string[];
 };
 
-export function factsOf(r: Results): MergeFacts {
+/** The facts of results in memory or as a file holds them (the fields they share). */
+export function factsOf(r: Pick<Results, 'target' | 'specDigest' | 'finishedAt' | 'complete' | 'selection'> & { cases: readonly { id: string }[]; profiles: readonly { id: string }[] }): MergeFacts {
   return {
     target: r.target,
     specDigest: r.specDigest,
@@ -182,7 +183,7 @@ export function merge(inputs: readonly MergeInput[], options: MergeOptions): Mat
 }
 
 /** A report's input as a matrix: a results file is a matrix of one target, judged only against itself. */
-export function asMatrix(input: ReportInput, source: string): Matrix {
+export function asMatrix(input: { kind: 'results'; results: Results } | { kind: 'matrix'; matrix: Matrix }, source: string): Matrix {
   if (input.kind === 'matrix') return input.matrix;
   const r = input.results;
   return merge([{ source, path: source, results: r }], { createdAt: r.finishedAt, toolVersion: r.tool.version });

@@ -3,7 +3,10 @@
 // and never validates them (the launcher does), loads no zod: under gVisor importing zod costs ~0.3 s.
 import type { CaseResult, Summary, VerdictName } from './results.js';
 
+/** The results as held in memory, and as files of version 1 were written (src/results.ts: Results). */
 export const RESULTS_SCHEMA = 'semconf-results/1';
+/** The results file as written now (src/results.ts: ResultsFile; src/results-codec.ts). */
+export const RESULTS_FILE_SCHEMA = 'semconf-results/2';
 
 export const VERDICTS = ['conforms', 'diverges', 'inconclusive', 'unspecified', 'unsupported', 'skipped', 'error'] as const;
 

@@ -1,10 +1,14 @@
-// The results file, `semconf-results/1`: the one artefact every report, diff and merge reads. Validated on write and
-// on read; written to a temporary file and renamed, so a reader never sees half a file.
+// The results, `semconf-results/1` in memory: the one model every report, diff and merge reads. On disk it is
+// `semconf-results/2` (ResultsFile below, src/results-codec.ts): the same results with each clause quoted once and each
+// case's observed outcome written once, about a third of the bytes. Files of either version are read; only version 2
+// is written. Validated on write and on read; written to a temporary file and renamed, so a reader never sees half a
+// file.
 import { isAscii } from 'node:buffer';
 import { closeSync, existsSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import { copyRange, type FileRange } from './copy-range.js';
+import { OutputError, ResultsFileError } from './file-errors.js';
 import { fastValidator } from './fast-validate.js';
 import { Selection } from './selection-schema.js';
 import { specErrorMap } from './spec/messages.js';
@@ -12,8 +16,10 @@ import { Context, LongText, ShortText } from './spec/schema.js';
 import { startWriteback, WRITEBACK_EVERY } from './writeback.js';
 
 // The names and the summary a run needs without the schemas (src/results-summary.ts, which loads no zod).
-import { RESULTS_SCHEMA, summarise, VERDICTS } from './results-summary.js';
-export { RESULTS_SCHEMA, summarise, VERDICTS };
+import { RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, summarise, VERDICTS } from './results-summary.js';
+import { decodeResults, encodeResults, resultsFileText } from './results-codec.js';
+export { RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, summarise, VERDICTS };
+export { OutputError, ResultsFileError };
 
 export const VerdictName = z.enum(VERDICTS);
 export type VerdictName = z.infer<typeof VerdictName>;
@@ -173,6 +179,37 @@ export type TargetFacts = z.infer<typeof TargetFacts>;
 export const Summary = z.record(ShortText, z.record(VerdictName, z.int().min(0)));
 export type Summary = z.infer<typeof Summary>;
 
+// Every case is judged against exactly the profiles the file lists, and the summary counts exactly those: a file
+// whose verdict keys do not match would show empty cells in every report. (Both versions of the file.)
+function judgedAgainstItsProfiles(
+  r: { profiles: readonly { id: string }[]; cases: readonly { id: string; verdicts: Record<string, unknown> }[]; summary: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+): void {
+  const ids = r.profiles.map((p) => p.id);
+  const listed = new Set(ids);
+  const want = JSON.stringify([...ids].sort());
+  // (each case's keys against the set, not sorted and compared as text: this runs on every case of every file merged)
+  const exactly = (o: Record<string, unknown>): boolean => {
+    const keys = Object.keys(o);
+    return listed.size === ids.length && keys.length === ids.length && keys.every((k) => listed.has(k));
+  };
+  r.cases.forEach((c, i) => {
+    if (exactly(c.verdicts)) return;
+    const got = Object.keys(c.verdicts).sort();
+    if (JSON.stringify(got) !== want) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cases', i, 'verdicts'],
+        message: `case ${c.id} is judged against ${got.join(', ') || 'no profile'}, but the file lists the profiles ${ids.join(', ') || '(none)'}`,
+      });
+    }
+  });
+  const summarised = Object.keys(r.summary).sort();
+  if (JSON.stringify(summarised) !== want) {
+    ctx.addIssue({ code: 'custom', path: ['summary'], message: `the summary counts ${summarised.join(', ') || 'no profile'}, but the file lists ${ids.join(', ')}` });
+  }
+}
+
 export const Results = z.strictObject({
   schema: z.literal(RESULTS_SCHEMA),
   tool: z.strictObject({ name: z.literal('semconf'), version: ShortText }),
@@ -191,29 +228,61 @@ export const Results = z.strictObject({
   cases: z.array(CaseResult),
   summary: Summary,
 })
-  // Every case is judged against exactly the profiles the file lists, and the summary counts exactly those: a file
-  // whose verdict keys do not match would show empty cells in every report.
-  .superRefine((r, ctx) => {
-    const ids = r.profiles.map((p) => p.id);
-    const want = JSON.stringify([...ids].sort());
-    r.cases.forEach((c, i) => {
-      const got = Object.keys(c.verdicts).sort();
-      if (JSON.stringify(got) !== want) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['cases', i, 'verdicts'],
-          message: `case ${c.id} is judged against ${got.join(', ') || 'no profile'}, but the file lists the profiles ${ids.join(', ') || '(none)'}`,
-        });
-      }
-    });
-    const summarised = Object.keys(r.summary).sort();
-    if (JSON.stringify(summarised) !== want) {
-      ctx.addIssue({ code: 'custom', path: ['summary'], message: `the summary counts ${summarised.join(', ') || 'no profile'}, but the file lists ${ids.join(', ')}` });
-    }
-  });
+  .superRefine(judgedAgainstItsProfiles);
 export type Results = z.infer<typeof Results>;
 
-export class ResultsFileError extends Error {}
+// ---- the file, `semconf-results/2`: the results as written (src/results-codec.ts turns one into the other) ----
+
+/** A clause as a file's table holds it: its id is the table's key. */
+export const TabledClause = ClauseRef.omit({ id: true });
+export type TabledClause = z.infer<typeof TabledClause>;
+
+/** A verdict as written: each clause cited by its id in the file's table of the verdict's profile (or, for one the
+ * table cannot hold, an id already there quoting something else, given whole); `observed` absent where the case's
+ * `observedText` stands for it. (Spread over Verdict's fields: `clauses` keeps its place, and the written order.) */
+export const FileVerdict = z.strictObject({ ...Verdict.shape, clauses: z.array(z.union([ShortText, ClauseRef])).optional() });
+export type FileVerdict = z.infer<typeof FileVerdict>;
+
+const { verdicts: _verdicts, ...caseFields } = CaseResult.shape;
+/** A case as written: `observedText` is what every one of its verdicts says was observed, written once. */
+export const FileCase = z.strictObject({ ...caseFields, observedText: LongText.optional(), verdicts: z.record(ShortText, FileVerdict) });
+export type FileCase = z.infer<typeof FileCase>;
+
+const { schema: _schema, cases: _cases, summary: _summary, ...resultsFields } = Results.shape;
+export const ResultsFile = z
+  .strictObject({
+    schema: z.literal(RESULTS_FILE_SCHEMA),
+    ...resultsFields,
+    /** each profile's clauses, by id: what the verdicts of that profile cite */
+    clauses: z.record(ShortText, z.record(ShortText, TabledClause)),
+    cases: z.array(FileCase),
+    summary: Summary,
+  })
+  .superRefine(judgedAgainstItsProfiles)
+  // A citation names a clause of its own profile's table; a verdict's own `observed` and its case's `observedText`
+  // never both stand (which one would the reader show?).
+  .superRefine((f, ctx) => {
+    f.cases.forEach((c, i) => {
+      for (const profile in c.verdicts) {
+        const v = c.verdicts[profile];
+        if (v === undefined) continue;
+        if (c.observedText !== undefined && v.observed !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['cases', i, 'verdicts', profile, 'observed'], message: `case ${c.id} has observedText, so its verdicts do not say what was observed` });
+        }
+        const cited = v.clauses;
+        if (cited === undefined) continue;
+        const table = Object.hasOwn(f.clauses, profile) ? f.clauses[profile] : undefined;
+        for (let k = 0; k < cited.length; k++) {
+          const id = cited[k];
+          if (typeof id === 'string' && (table === undefined || !Object.hasOwn(table, id))) {
+            ctx.addIssue({ code: 'custom', path: ['cases', i, 'verdicts', profile, 'clauses', k], message: `clause "${id}" is not in the clauses of profile ${profile}` });
+          }
+        }
+      }
+    });
+  });
+export type ResultsFile = z.infer<typeof ResultsFile>;
+
 
 /** The JSON in a file, or a ResultsFileError naming the file (a truncated or non-JSON file). */
 export function readJsonFile(file: string): unknown {
@@ -280,13 +349,28 @@ export function validateFile<S extends z.ZodType>(file: string, name: string, sc
   throw new ResultsFileError(`${file}: not a valid ${name} file: at ${where}: ${first?.message ?? 'invalid'}`);
 }
 
-/** Read and validate a results file; refuses truncated or hand-edited files with a message naming the problem. */
-export function readResults(file: string): Results {
-  return validateFile(file, RESULTS_SCHEMA, Results, readJsonFile(file));
+/** `data` validated by `schema`: through the fast path when it accepts (src/fast-validate.ts: the parsed value is then
+ * the input itself, as zod's would be), else by zod, which judges and words the message for every input the fast path
+ * refuses. Reading 1,000 results files is mostly this (zod alone: ~8 ms a file of 100 cases; the fast path ~1.5 ms).
+ * `asIs`: the fast path accepted, so the value is the input as parsed. */
+export function judged<S extends z.ZodType>(file: string, name: string, schema: S, data: unknown): { value: z.infer<S>; asIs: boolean } {
+  const fast = fastValidator(schema);
+  return fast !== undefined && fast(data) ? { value: data, asIs: true } : { value: validateFile(file, name, schema, data), asIs: false };
 }
 
-/** An output could not be written; the file that was there is as it was. One sentence, exit 1 (cli.ts). */
-export class OutputError extends Error {}
+/** The `schema` field of parsed JSON, if it has one. */
+export function schemaField(data: unknown): unknown {
+  return typeof data === 'object' && data !== null && 'schema' in data ? data.schema : undefined;
+}
+
+/** Read and validate a results file of either version; refuses truncated or hand-edited files with a message naming
+ * the problem. The results as in memory (version 1's form). */
+export function readResults(file: string): Results {
+  const data = readJsonFile(file);
+  if (schemaField(data) === RESULTS_FILE_SCHEMA) return decodeResults(judged(file, RESULTS_FILE_SCHEMA, ResultsFile, data).value);
+  return judged(file, RESULTS_SCHEMA, Results, data).value;
+}
+
 
 /** What an existing path is, when it is not a regular file (a device node, a FIFO, a symlink, a directory). */
 function specialKind(file: string): string | null {
@@ -324,66 +408,133 @@ function removeStaleTemps(file: string): void {
   }
 }
 
-/** Write a whole file or nothing: a temporary file beside the target, every byte written (writeSync may write fewer
- * than asked on a nearly full disk), flushed to disk, then renamed over the target and the directory flushed. On any
- * failure the old file stays as it was and an OutputError says why. An existing target that is not a regular file
- * (a device node, a FIFO, a symlink) is refused: renaming over it would replace it. */
-export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array | FileRange>): void {
-  const kind = specialKind(file);
-  if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
-  removeStaleTemps(file);
-  const tmp = tempName(file, process.pid);
-  try {
-    const fd = openSync(tmp, 'wx', 0o644);
+/** A whole file or nothing, written a chunk at a time: a temporary file beside the target, every byte written
+ * (writeSync may write fewer than asked on a nearly full disk), flushed to disk on `commit`, then renamed over the
+ * target and the directory flushed; `abort` removes it. On any failure the old file stays as it was and an OutputError
+ * says why. An existing target that is not a regular file (a device node, a FIFO, a symlink) is refused: renaming over
+ * it would replace it. The temporary file is named by the writer's pid, so one a killed writer left is removed by the
+ * next write (removeStaleTemps). */
+export class AtomicFile {
+  /** a large file's disk write is started every WRITEBACK_EVERY bytes, so that fsync has less left to wait for */
+  private sinceWriteback = 0;
+
+  private constructor(
+    private readonly file: string,
+    private readonly tmp: string,
+    private fd: number | null,
+  ) {}
+
+  static open(file: string): AtomicFile {
+    const kind = specialKind(file);
+    if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
+    removeStaleTemps(file);
+    const tmp = tempName(file, process.pid);
     try {
-      // a large file's disk write is started every WRITEBACK_EVERY bytes, so that fsync has less left to wait for
-      let sinceWriteback = 0;
-      for (const chunk of chunks) {
-        if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
-          copyRange(chunk, fd);
-          sinceWriteback += chunk.length;
-        } else {
-          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-          for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-          sinceWriteback += bytes.length;
-        }
-        if (sinceWriteback >= WRITEBACK_EVERY) {
-          startWriteback(fd);
-          sinceWriteback = 0;
-        }
+      return new AtomicFile(file, tmp, openSync(tmp, 'wx', 0o644));
+    } catch (e) {
+      throw AtomicFile.failed(file, e);
+    }
+  }
+
+  /** The error of a write of `file` that failed with `e`. */
+  static failed(file: string, e: unknown): OutputError {
+    return new OutputError(`could not write ${file} (${(e as Error).message}); ${existsSync(file) ? 'the file that was there is unchanged' : 'nothing was written'}`);
+  }
+
+  /** Append `chunk` (a range of another file is copied by the kernel where it can: src/copy-range.ts). */
+  write(chunk: string | Uint8Array | FileRange): void {
+    const fd = this.fd;
+    if (fd === null) throw new Error(`${this.file}: written after commit or abort`);
+    try {
+      if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
+        copyRange(chunk, fd);
+        this.sinceWriteback += chunk.length;
+      } else {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+        this.sinceWriteback += bytes.length;
       }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      if (this.sinceWriteback >= WRITEBACK_EVERY) {
+        startWriteback(fd);
+        this.sinceWriteback = 0;
+      }
+    } catch (e) {
+      this.abort();
+      throw AtomicFile.failed(this.file, e);
     }
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new OutputError(`could not write ${file} (${(e as Error).message}); ${existsSync(file) ? 'the file that was there is unchanged' : 'nothing was written'}`);
   }
-  // The rename is durable only once the directory is on disk too; a file system that cannot flush a directory
-  // (EINVAL) has nothing to flush.
-  try {
-    const dfd = openSync(dirname(file), 'r');
+
+  /** Flush, rename into place, flush the directory. */
+  commit(): void {
+    const fd = this.fd;
+    if (fd === null) throw new Error(`${this.file}: committed after commit or abort`);
+    this.fd = null;
     try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(this.tmp, this.file);
+    } catch (e) {
+      rmSync(this.tmp, { force: true });
+      throw AtomicFile.failed(this.file, e);
     }
-  } catch {
-    // nothing more to make durable
+    // The rename is durable only once the directory is on disk too; a file system that cannot flush a directory
+    // (EINVAL) has nothing to flush.
+    try {
+      const dfd = openSync(dirname(this.file), 'r');
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    } catch {
+      // nothing more to make durable
+    }
   }
+
+  /** The temporary file removed; the target as it was. Safe to call more than once. */
+  abort(): void {
+    const fd = this.fd;
+    if (fd === null) return;
+    this.fd = null;
+    try {
+      closeSync(fd);
+    } finally {
+      rmSync(this.tmp, { force: true });
+    }
+  }
+}
+
+/** Write a whole file or nothing (AtomicFile), from `chunks`. */
+export function writeFileAtomicChunks(file: string, chunks: Iterable<string | Uint8Array | FileRange>): void {
+  const out = AtomicFile.open(file);
+  const it = chunks[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<string | Uint8Array | FileRange>;
+    try {
+      next = it.next();
+    } catch (e) {
+      // the chunks' producer failed (a failed write has said so itself, naming the file)
+      out.abort();
+      throw AtomicFile.failed(file, e);
+    }
+    if (next.done === true) break;
+    out.write(next.value);
+  }
+  out.commit();
 }
 
 export function writeFileAtomic(file: string, text: string): void {
   writeFileAtomicChunks(file, [text]);
 }
 
-/** Validate, then write atomically. Through the fast path when it accepts (src/fast-validate.ts: the results as
- * they are are then what zod would have produced), else through zod: a run's results of 209 cases took zod ~75 ms,
- * most of the serial tail after its last case. */
+/** Validate, then write atomically, as a `semconf-results/2` file. Through the fast path when it accepts
+ * (src/fast-validate.ts: the results as they are are then what zod would have produced), else through zod: a run's
+ * results of 209 cases took zod ~75 ms, most of the serial tail after its last case. */
 export function writeResults(file: string, results: Results): void {
   const fast = fastValidator(Results);
   const valid = fast !== undefined && fast(results) ? results : Results.parse(results);
-  writeFileAtomic(file, `${JSON.stringify(valid, null, 2)}\n`);
+  writeFileAtomic(file, resultsFileText(encodeResults(valid)));
 }

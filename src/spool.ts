@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FileRange } from './copy-range.js';
-import { OutputError } from './results.js';
+import { OutputError } from './file-errors.js';
 
 export interface SpoolRange {
   offset: number;

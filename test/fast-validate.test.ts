@@ -1,7 +1,8 @@
 // The fast path of validation (src/fast-validate.ts) never accepts what zod refuses, and where it accepts, zod's
 // output is the input itself (so merge and the reports may use the input as the parsed value). Checked on thousands
-// of malformed results files and matrices made from the committed results by one mutation each; and it must
-// actually compile the schemas merge reads, or the speed is silently gone.
+// of malformed results files and matrices made from the committed results by one mutation each, in memory's form and
+// as files are written (semconf-results/2, semconf-matrix/2); and it must actually compile the schemas merge reads,
+// or the speed is silently gone.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,14 +10,14 @@ import fc from 'fast-check';
 import * as z from 'zod';
 import { describe, expect, test } from 'vitest';
 import { fastValidator } from '../src/fast-validate.js';
-import { Matrix } from '../src/matrix.js';
+import { Matrix, MatrixFile } from '../src/matrix.js';
 import { merge } from '../src/merge.js';
-import { Results, summarise } from '../src/results.js';
+import { encodeResults } from '../src/results-codec.js';
+import { readResults, Results, ResultsFile, summarise } from '../src/results.js';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
-const committed = readdirSync(RESULTS)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as Results);
+const committedFiles = readdirSync(RESULTS).filter((f) => f.endsWith('.json'));
+const committed = committedFiles.map((f) => readResults(join(RESULTS, f)));
 
 /** A small valid results file: the first `n` cases of a committed one, with the summary they add up to. */
 function small(r: Results, n: number): Results {
@@ -95,16 +96,37 @@ function agreesWithZod<S extends z.ZodType>(schema: S, input: unknown): void {
 
 describe('the fast path of validation', () => {
   test('compiles the schemas merge and the reports read (or every file would go the slow way)', () => {
-    expect(fastValidator(Results)).toBeDefined();
-    expect(fastValidator(Matrix)).toBeDefined();
+    for (const schema of [Results, Matrix, ResultsFile, MatrixFile]) expect(fastValidator(schema)).toBeDefined();
   });
 
-  test('accepts every committed results file, and zod gives back the same value', () => {
+  test('accepts every committed results file, as written and in memory, and zod gives back the same value', () => {
     expect(committed.length).toBeGreaterThan(0);
+    for (const f of committedFiles) {
+      const written = JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as unknown;
+      expect(fastValidator(ResultsFile)?.(written), f).toBe(true);
+      agreesWithZod(ResultsFile, written);
+    }
     for (const r of committed) {
       expect(fastValidator(Results)?.(r)).toBe(true);
       agreesWithZod(Results, r);
     }
+  });
+
+  test('never accepts a malformed results file as written that zod refuses (clause citations, observedText)', () => {
+    const base = encodeResults(small(committed[0] as Results, 4)) as unknown as Json;
+    agreesWithZod(ResultsFile, base);
+    expect(fastValidator(ResultsFile)?.(base)).toBe(true);
+    const all = paths(base);
+    let refusedByZod = 0;
+    fc.assert(
+      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
+        const input = mutate(base, all[i] as Path, m);
+        if (!ResultsFile.safeParse(input).success) refusedByZod += 1;
+        agreesWithZod(ResultsFile, input);
+      }),
+      { numRuns: 2000, seed: 13 },
+    );
+    expect(refusedByZod).toBeGreaterThan(800);
   });
 
   test('never accepts a malformed results file zod refuses (one mutation anywhere in a valid file)', () => {
@@ -135,6 +157,34 @@ describe('the fast path of validation', () => {
       fc.property(fc.nat(all.length - 1), mutation, (i, m) => agreesWithZod(Matrix, mutate(matrix, all[i] as Path, m))),
       { numRuns: 1000, seed: 13 },
     );
+  });
+
+  test('never accepts a malformed matrix as written that zod refuses (results by index, each once)', () => {
+    const [a, b] = committed.slice(0, 2).map((r) => encodeResults(small(r, 2)));
+    if (a === undefined || b === undefined) throw new Error('two committed results files');
+    const entry = (r: ResultsFile, results: number) => ({ id: r.target.id, source: `${r.target.id}.json`, stale: false, complete: true, notes: [], results });
+    const matrix = {
+      schema: 'semconf-matrix/2',
+      results: [b, a],
+      tool: { name: 'semconf', version: '0.0.0' },
+      createdAt: '2026-01-01T00:00:00.000Z',
+      specDigest: { value: a.specDigest, basis: 'majority', detail: 'held by 2 of 2 targets' },
+      complete: true,
+      targets: [entry(a, 1), entry(b, 0)].sort((x, y) => x.id.localeCompare(y.id)),
+    } as unknown as Json;
+    expect(MatrixFile.safeParse(matrix).success).toBe(true);
+    expect(fastValidator(MatrixFile)?.(matrix)).toBe(true);
+    const all = paths(matrix);
+    let refusedByZod = 0;
+    fc.assert(
+      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
+        const input = mutate(matrix, all[i] as Path, m);
+        if (!MatrixFile.safeParse(input).success) refusedByZod += 1;
+        agreesWithZod(MatrixFile, input);
+      }),
+      { numRuns: 1000, seed: 13 },
+    );
+    expect(refusedByZod).toBeGreaterThan(300);
   });
 
   test('refuses a file whose keys are out of the schema order, which zod would reorder (zod then judges it)', () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkerAnswer, WorkerStart } from '../src/merge-files.js';
 import { readMatrix } from '../src/matrix.js';
 import { merge, type MergeInput } from '../src/merge.js';
+import { encodeResults, resultsFileText } from '../src/results-codec.js';
 import { readResults, writeResults } from '../src/results.js';
 import { Spool } from '../src/spool.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
@@ -87,6 +88,7 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
     mkdirSync(outDir);
     const r = semconf('merge', ...files, '--out', join(outDir, 'm.json'));
     expect(r.status).toBe(2);
+    // the bad file is version 1 (results as in memory, stringified)
     expect(r.stderr).toContain(`${bad}: not a valid semconf-results/1 file: at complete:`);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(outDir)).toEqual([]);
@@ -136,8 +138,9 @@ describe('merge worker (src/merge-worker.ts)', () => {
         expect(Object.keys(entry ?? {}).sort()).toEqual(['facts', 'results', 'source']);
         const range = entry?.results;
         if (range === undefined || range === null) throw new Error(`${name} was not spooled`);
-        // the exact bytes the matrix gets: the compact JSON of the validated results
-        expect(Buffer.from(spool.read(range)).toString('utf8')).toBe(JSON.stringify(load(name)));
+        // the exact bytes the matrix gets: the compact JSON of the validated results, as a file holds them (the
+        // fixtures are files of version 1: encoded)
+        expect(Buffer.from(spool.read(range)).toString('utf8')).toBe(JSON.stringify(encodeResults(load(name))));
       }
     } finally {
       await stop();
@@ -151,18 +154,19 @@ describe('merge worker (src/merge-worker.ts)', () => {
     const duration = String(native.cases[0]?.durationMs);
     expect(duration).toMatch(/^\d+(\.\d+)?$/);
     const asWritten = join(dir, 'as-written.json');
-    writeFileSync(asWritten, JSON.stringify(native, null, 2).replace(`"durationMs": ${duration},`, `"durationMs": ${duration}e0,`));
+    const file = encodeResults(native);
+    writeFileSync(asWritten, resultsFileText(file).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
     // keys out of order: zod's output has them in the schema's order, and that is what is spooled
     const reordered = join(dir, 'reordered.json');
-    const { id, ...rest } = native.target;
-    const reorderedValue = { ...native, target: { ...rest, id } };
+    const { id, ...rest } = file.target;
+    const reorderedValue = { ...file, target: { ...rest, id } };
     writeFileSync(reordered, JSON.stringify(reorderedValue, null, 2));
     const { spool, ask, stop } = startWorker(dir);
     try {
       const copied = spooledText(spool, await ask(0, asWritten));
-      expect(copied).toBe(JSON.stringify(native).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
+      expect(copied).toBe(JSON.stringify(file).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
       const stringified = spooledText(spool, await ask(1, reordered));
-      expect(stringified).toBe(JSON.stringify(native));
+      expect(stringified).toBe(JSON.stringify(file));
       expect(stringified).not.toBe(JSON.stringify(reorderedValue));
     } finally {
       await stop();

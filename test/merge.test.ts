@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Matrix, readMatrix, readReportInput } from '../src/matrix.js';
 import { factsOf, merge, mergeFacts, type MergeInput, referenceDigest } from '../src/merge.js';
+import { encodeResults } from '../src/results-codec.js';
 import { readResults, ResultsFileError, writeResults } from '../src/results.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
 
@@ -197,7 +198,7 @@ describe('semconf merge (CLI)', () => {
     const m = JSON.parse(readFileSync(out, 'utf8')) as { targets: { id: string }[] };
     m.targets[0] = { ...m.targets[0], id: 'somebody-else' };
     writeFileSync(bad, JSON.stringify(m));
-    expect(() => readReportInput(bad)).toThrow(`${bad}: not a valid semconf-matrix/1 file: at targets.0.id: "somebody-else" is not the id of its results ("linux-x86_64-glibc")`);
+    expect(() => readReportInput(bad)).toThrow(`${bad}: not a valid semconf-matrix/2 file: at targets.0.id: "somebody-else" is not the id of its results ("linux-x86_64-glibc")`);
     expect(semconf('report', '--format', 'md', bad).status).toBe(2);
   });
 
@@ -220,12 +221,16 @@ describe('semconf merge (CLI)', () => {
     const m = readMatrix(out);
     expect(m.targets.map((t) => t.source)).toEqual([...files].reverse());
     for (const t of m.targets) expect(t.results).toEqual(readResults(t.source));
-    // one target a line, its results as compact JSON of what was validated
-    const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('    {'));
-    expect(lines).toHaveLength(12);
+    // each results a line, in the order read, as compact JSON of what was validated; then a target a line, in
+    // target order, naming its results
+    const text = readFileSync(out, 'utf8').split('\n');
+    const results = text.filter((l) => l.startsWith('    {"schema":'));
+    expect(results).toHaveLength(12);
     // (a boolean each: a mismatch would otherwise print two 40 kB lines)
-    const exact = lines.map((line, i) => line.replace(/,$/, '').endsWith(`,"results":${JSON.stringify(readResults(files[11 - i] ?? ''))}}`));
-    expect(exact).toEqual(lines.map(() => true));
+    const exact = results.map((line, i) => line.trim().replace(/,$/, '') === JSON.stringify(encodeResults(readResults(files[i] ?? ''))));
+    expect(exact).toEqual(results.map(() => true));
+    const targets = text.filter((l) => l.startsWith('    {"id":')).map((l) => JSON.parse(l.replace(/,$/, '')) as { id: string; results: number });
+    expect(targets.map((t) => [t.id, t.results])).toEqual(files.map((_, k) => [`t-${String(k).padStart(2, '0')}`, 11 - k]));
   });
 
   it('many files with two bad ones: the first bad one in argument order is named, exit 2, nothing written', () => {
@@ -238,15 +243,31 @@ describe('semconf merge (CLI)', () => {
     });
     const text = readFileSync(files[3] ?? '', 'utf8');
     // in-3 fails only at validation, after the whole file is parsed; in-8 at once: a later file may fail sooner
-    writeFileSync(files[3] ?? '', text.replace('"status": "ran"', '"status": "walked"'));
+    expect(text).toContain('"status":"ran"');
+    writeFileSync(files[3] ?? '', text.replace('"status":"ran"', '"status":"walked"'));
     writeFileSync(files[8] ?? '', '{');
     const outDir = join(dir, 'out');
     mkdirSync(outDir);
     const r = semconf('merge', ...files, '--out', join(outDir, 'm.json'));
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`${files[3]}: not a valid semconf-results/1 file: at cases.`);
+    expect(r.stderr).toContain(`${files[3]}: not a valid semconf-results/2 file: at cases.`);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('a first file that is bad at once, while the matrix is still being opened: exit 2, nothing left behind', () => {
+    const dir = scratch();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{');
+    const outDir = join(dir, 'out');
+    mkdirSync(outDir);
+    // the bad file's answer can come before the main thread has loaded the matrix's module and opened the output
+    for (let k = 0; k < 3; k++) {
+      const r = semconf('merge', bad, fixture('native.json'), '--out', join(outDir, 'm.json'));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${bad}: not a readable JSON results file`);
+      expect(readdirSync(outDir)).toEqual([]);
+    }
   });
 
   it('an output directory that is not there: a bad input is still the error (exit 2), else the output is (exit 1)', () => {

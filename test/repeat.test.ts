@@ -2,11 +2,10 @@
 // between repetitions as flaky. The CLI runs are REAL: real worker processes, real mlockall (whose whole-process
 // VmLck moves with Node's heap from run to run), a real forked child and exec'd program. collapseRepetitions is
 // also checked on constructed case results (FAKE, labelled), since a real flaky case cannot be made on demand.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Diff } from '../src/diff.js';
-import { type CaseResult, Results } from '../src/results.js';
+import { type CaseResult, readResults, type Results } from '../src/results.js';
 import { DEFAULT_SPECS } from '../src/commands/command.js';
 import { asMatrix } from '../src/merge.js';
 import { plan } from '../src/plan.js';
@@ -23,7 +22,7 @@ const isLinuxRoot = process.platform === 'linux' && process.geteuid?.() === 0;
 const SUBSET = '/^(mlockall\\.current|mlockall\\.current-twice|munlock\\.after-mlockall|mlockall\\.current-not-inherited|mlock\\.not-inherited-by-child|mlock\\.whole-mapping)$/';
 const IDS = ['mlock.whole-mapping', 'mlock.not-inherited-by-child', 'munlock.after-mlockall', 'mlockall.current', 'mlockall.current-twice', 'mlockall.current-not-inherited'];
 
-const readRun = (file: string): Results => Results.parse(JSON.parse(readFileSync(file, 'utf8')));
+const readRun = (file: string): Results => readResults(file);
 
 describe.runIf(isLinuxRoot)('two real runs of a subset on this machine', () => {
   const dir = scratch();

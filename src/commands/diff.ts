@@ -23,7 +23,7 @@ export function defaultDiffFormat(stdout: { isTTY?: boolean }, out: string | und
 
 function readOne(file: string): Results {
   const input = readReportInput(file);
-  if (input.kind !== 'results') throw new ResultsFileError(`${file}: a matrix; diff compares two results files (semconf-results/1)`);
+  if (input.kind !== 'results') throw new ResultsFileError(`${file}: a matrix; diff compares two results files`);
   return input.results;
 }
 

@@ -1,16 +1,15 @@
-// semconf merge: results files of many machines (or earlier matrices) → one semconf-matrix/1 file.
+// semconf merge: results files of many machines (or earlier matrices) → one semconf-matrix/2 file.
 import { resolve } from 'node:path';
 import { type MergeFile, mergeFiles } from '../merge-files.js';
 import { toolVersion } from '../package-info.js';
 import { terminalText } from '../report/escape.js';
-import { loadCatalog } from '../spec/lint.js';
 import { type Command, EXIT, str, UsageError } from './command.js';
 
 export const mergeCommand: Command = {
-  summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/1)',
+  summary: 'merge results files from many machines into one cross-target matrix (semconf-matrix/2)',
   usage: `semconf merge FILE... --out MATRIX.json [--prefer FILE]... [--specs DIR] [--expect NAME[=FILE],...]...
 
-  FILE          results files (semconf-results/1) or matrices to merge again; each is validated
+  FILE          results files (semconf-results/2 or /1) or matrices to merge again; each is validated
   --out FILE    the matrix to write (atomically)
   --prefer F    when several files hold results for one target id, F wins; repeatable. Without it such a clash is
                 refused (exit 2)
@@ -40,7 +39,8 @@ export const mergeCommand: Command = {
     const matrix = await mergeFiles(files, out, {
       prefer,
       ...(expect !== undefined ? { expect } : {}),
-      ...(specs !== undefined ? { specsDigest: loadCatalog(specs).digest } : {}),
+      // the catalog (YAML, the spec schemas) is loaded only when asked for: merge's own start is its workers'
+      ...(specs !== undefined ? { specsDigest: (await import('../spec/lint.js')).loadCatalog(specs).digest } : {}),
       createdAt: new Date().toISOString(),
       toolVersion: toolVersion(),
     });

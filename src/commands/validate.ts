@@ -3,7 +3,7 @@ import { readReportInput } from '../matrix.js';
 import { type Command, EXIT, UsageError } from './command.js';
 
 export const validateCommand: Command = {
-  summary: 'check that files are valid semconf-results/1 files or semconf-matrix/1 matrices (and say what is wrong if not)',
+  summary: 'check that files are valid semconf results files or matrices, of either version (and say what is wrong if not)',
   usage: 'semconf validate FILE...',
   positionals: true,
   options: {},
@@ -13,10 +13,10 @@ export const validateCommand: Command = {
       const input = readReportInput(file);
       if (input.kind === 'results') {
         const r = input.results;
-        process.stdout.write(`${file}: valid ${r.schema}, target ${r.target.id}, ${r.cases.length} cases, ${r.complete ? 'complete' : 'incomplete'}\n`);
+        process.stdout.write(`${file}: valid ${input.schema}, target ${r.target.id}, ${r.cases.length} cases, ${r.complete ? 'complete' : 'incomplete'}\n`);
       } else {
         const m = input.matrix;
-        process.stdout.write(`${file}: valid ${m.schema}, ${m.targets.length} target(s), ${m.complete ? 'complete' : 'incomplete or stale'}\n`);
+        process.stdout.write(`${file}: valid ${input.schema}, ${m.targets.length} target(s), ${m.complete ? 'complete' : 'incomplete or stale'}\n`);
       }
     }
     return EXIT.ok;

@@ -205,7 +205,8 @@ export class MatrixWriter {
 
   /** Throws an OutputError when `file` cannot be written. */
   static open(file: string): MatrixWriter {
-    const out = AtomicFile.open(file);
+    // unnamed until made: the matrix is written while every input is read, and a merge killed then leaves nothing
+    const out = AtomicFile.open(file, { unnamed: true });
     out.write(`{\n  "schema": ${JSON.stringify(MATRIX_FILE_SCHEMA)},\n  "results": [\n`);
     return new MatrixWriter(out);
   }

@@ -13,6 +13,7 @@ import { fastValidator } from './fast-validate.js';
 import { Selection } from './selection-schema.js';
 import { specErrorMap } from './spec/messages.js';
 import { Context, LongText, ShortText } from './spec/schema.js';
+import { nameUnnamed, openUnnamed } from './unnamed-file.js';
 import { startWriteback, WRITEBACK_EVERY } from './writeback.js';
 
 // The names and the summary a run needs without the schemas (src/results-summary.ts, which loads no zod).
@@ -422,15 +423,21 @@ export class AtomicFile {
     private readonly file: string,
     private readonly tmp: string,
     private fd: number | null,
+    /** made by openUnnamed: no directory entry until commit names it `tmp` */
+    private readonly unnamed: boolean,
   ) {}
 
-  static open(file: string): AtomicFile {
+  /** `unnamed`: where the platform can, the temporary file has no name until it is complete (src/unnamed-file.ts),
+   * so that a writer killed even by SIGKILL leaves nothing: for a file written over a long time (merge's matrix). */
+  static open(file: string, options: { unnamed?: boolean } = {}): AtomicFile {
     const kind = specialKind(file);
     if (kind !== null) throw new OutputError(`${file} is a ${kind}, not a regular file; refusing to replace it`);
     removeStaleTemps(file);
     const tmp = tempName(file, process.pid);
+    const fd = options.unnamed === true ? openUnnamed(dirname(file), 0o644) : null;
+    if (fd !== null) return new AtomicFile(file, tmp, fd, true);
     try {
-      return new AtomicFile(file, tmp, openSync(tmp, 'wx', 0o644));
+      return new AtomicFile(file, tmp, openSync(tmp, 'wx', 0o644), false);
     } catch (e) {
       throw AtomicFile.failed(file, e);
     }
@@ -472,6 +479,8 @@ export class AtomicFile {
     try {
       try {
         fsyncSync(fd);
+        // (named only now, complete and on disk: the rename below follows at once)
+        if (this.unnamed) nameUnnamed(fd, this.tmp);
       } finally {
         closeSync(fd);
       }
@@ -502,7 +511,8 @@ export class AtomicFile {
     try {
       closeSync(fd);
     } finally {
-      rmSync(this.tmp, { force: true });
+      // an unnamed file is gone with its descriptor
+      if (!this.unnamed) rmSync(this.tmp, { force: true });
     }
   }
 }

@@ -1,12 +1,12 @@
 // Faults a run must survive: an interrupt in the middle, a results path that cannot be written, and leaving nothing
 // behind (no locked memory, no child processes). Real runs of the CLI and of the worker pool.
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readResults } from '../src/results.js';
+import { readResults, writeResults } from '../src/results.js';
 import { runItems } from '../src/worker/pool.js';
 import { c, itemsFor } from './helpers.js';
 
@@ -189,6 +189,45 @@ describe.runIf(live)('signals: a results file is never lost (real runs of the CL
     expect(r.workers.length).toBeGreaterThan(0);
     // a worker whose parent is gone leaves by itself (its IPC channel closed)
     expect(await eventually(() => r.workers.every((pid) => !alive(pid))), `workers still alive: ${r.workers.filter(alive).join(', ')}`).toBe(true);
+  });
+});
+
+describe.runIf(live)('merge killed while it writes the matrix (real merges of the CLI)', () => {
+  it('SIGKILL mid-merge leaves the old matrix as it was and nothing beside it: the new one has no name until made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-kill-merge-'));
+    const native = readResults(fileURLToPath(new URL('./fixtures/results/native.json', import.meta.url)));
+    const inputs = Array.from({ length: 400 }, (_, k) => {
+      const file = join(dir, `in-${k}.json`);
+      writeResults(file, { ...native, target: { ...native.target, id: `t-${k}` } });
+      return file;
+    });
+    const outDir = mkdtempSync(join(dir, 'out-'));
+    const out = join(outDir, 'm.json');
+    expect(spawnSync(process.execPath, [cli, 'merge', inputs[0] ?? '', '--out', out]).status).toBe(0);
+    const before = readFileSync(out, 'utf8');
+    const child = spawn(process.execPath, [cli, 'merge', ...inputs, '--out', out], { stdio: 'ignore' });
+    const pid = child.pid ?? 0;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    // the matrix being written: a descriptor of the merge on a file of the output's directory that has no name
+    const unnamed = (): boolean => {
+      try {
+        return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${outDir}/#`);
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    const seen = await eventually(unnamed, 20_000);
+    process.kill(pid, 'SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(seen, 'the merge never held an unnamed file in the output directory').toBe(true);
+    expect(readdirSync(outDir)).toEqual(['m.json']);
+    expect(readFileSync(out, 'utf8')).toBe(before);
   });
 });
 

@@ -9,10 +9,11 @@
 // be skipped natively instead (Buffer.indexOf, copyWithin): a file has ~14,000 lines and ~10,000 `": "`, and each
 // native call costs more than the bytes it skips.
 //
-// The matrix must not outgrow JSON.stringify's (1,000 targets are ~470 M characters compact, near V8's ~536 M limit on
-// the one string `semconf validate` and `report` read a matrix as): a \u escape (JSON.stringify writes the character
-// itself, except a control character) or "\/" makes the answer null, and the caller stringifies. So does a file that
-// is not UTF-8 (JSON.parse read replacement characters, which its bytes are not). Numbers are copied as written.
+// The matrix must not outgrow JSON.stringify's (1,000 targets were ~470 M characters compact as semconf-results/1, near
+// V8's ~536 M limit on the one string `semconf validate` and `report` read a matrix as; ~242 M as semconf-results/2):
+// a \u escape (JSON.stringify writes the character itself, except a control character) or "\/" makes the answer
+// null, and the caller stringifies. So does a file that is not UTF-8 (JSON.parse read replacement characters, which
+// its bytes are not). Numbers are copied as written.
 import { isAscii, isUtf8 } from 'node:buffer';
 
 // ---- a few WebAssembly opcodes and encodings (https://webassembly.github.io/spec/core/binary/) ----

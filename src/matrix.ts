@@ -199,9 +199,7 @@ export class MatrixWriter {
   /** the target id of each results written, by index */
   private readonly ids: string[] = [];
 
-  private constructor(
-    private readonly out: AtomicFile,
-  ) {}
+  private constructor(private readonly out: AtomicFile) {}
 
   /** Throws an OutputError when `file` cannot be written. */
   static open(file: string): MatrixWriter {

@@ -4,8 +4,8 @@
 // matrix as soon as their file is read, in the order of the files (the matrix holds them so: src/matrix.ts
 // MatrixFile), while the workers read the rest: the main thread is otherwise idle, and the disk writes while they
 // read. The envelope and the targets, which need every input, come last.
-// Memory thus grows with the targets' facts, not with their results (a results file of 100 cases is ~0.6 MB of JSON,
-// several MB parsed), and the results bytes never pass between threads (cloning ~0.5 MB a file to this thread, then a
+// Memory thus grows with the targets' facts, not with their results (a results file of 100 cases is ~0.24 MB of JSON,
+// a few MB parsed), and the results bytes never pass between threads (cloning ~0.5 MB a file to this thread, then a
 // Buffer of it to spool, cost a worker ~10% of its time per file, and a 1,000-file merge 15-25 MiB of peak memory).
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

@@ -3,8 +3,8 @@
 // for key and in the same order; test/results-codec.test.ts). A file repeats nothing a run repeats: each profile's
 // clauses are quoted once in a table its verdicts cite by id (a clause is cited by ~7 verdicts of a run), and what a
 // case observed is written once when all its verdicts say the same (they do in every case a run writes today). A run
-// of 209 cases is ~0.4 MB written so against ~1.2 MB before; reading one is JSON.parse of a third of the bytes and a
-// third of the objects, which is most of what `semconf merge` of 1,000 files costs (~1.9 against ~4.3 ms a file of 100
+// of 209 cases is ~0.48 MB written so against ~1.23 MB before; reading one is JSON.parse of ~40% of the bytes and
+// of fewer objects, which is most of what `semconf merge` of 1,000 files costs (~1.9 against ~4.3 ms a file of 100
 // cases, measured). Pure: the schemas are src/results.ts's (types only here, so that module can use these).
 import type { CaseResult, ClauseRef, FileCase, FileVerdict, Results, ResultsFile, TabledClause, Verdict } from './results.js';
 import { RESULTS_FILE_SCHEMA, RESULTS_SCHEMA } from './results-summary.js';

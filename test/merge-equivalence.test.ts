@@ -1,7 +1,7 @@
 // `semconf merge` through its worker threads and spools (src/merge-files.ts) writes the matrix the in-memory merge
 // (src/merge.ts merge(), the reference: every input parsed and validated, nothing spooled) makes of the same inputs:
-// pretty-printed and compact results files and a matrix merged again. And the worker's side of it: the results it
-// read go to its own spool, never back to the main thread.
+// results files of both versions (semconf-results/2 as written, /1 compact) and matrices of both versions merged again.
+// And the worker's side of it: the results it read go to its own spool, never back to the main thread.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -17,7 +17,7 @@ import { fixture, load, scratch, semconf } from './report-fixtures.js';
 const workerScript = new URL('../dist/src/merge-worker.js', import.meta.url);
 
 describe('semconf merge: the matrix is the in-memory merge of the same inputs', () => {
-  it('pretty-printed and compact results files and a matrix merged again; validate and report accept it', () => {
+  it('results files of both versions and matrices of both versions merged again; validate and report accept it', () => {
     const dir = scratch();
     const pretty = join(dir, 'pretty.json');
     const compact = join(dir, 'compact.json');
@@ -26,8 +26,13 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
     writeFileSync(compact, JSON.stringify(load('constructed-gvisor-relabelled.json')));
     expect(readFileSync(compact, 'utf8')).not.toContain('\n');
     expect(semconf('merge', fixture('constructed-partial-relabelled.json'), '--out', earlier).status).toBe(0);
+    // a matrix of version 1 (as merge wrote them before semconf-matrix/2: the in-memory form), merged again too
+    const old = join(dir, 'old-matrix.json');
+    const oldTarget = load('mlock-only.json');
+    writeFileSync(old, JSON.stringify(merge([{ source: 'x.json', path: '/x.json', results: { ...oldTarget, target: { ...oldTarget.target, id: 'from-v1-matrix' } } }], { createdAt: '2026-01-01T00:00:00.000Z', toolVersion: '0.0.0' }), null, 2));
+    expect(readFileSync(old, 'utf8')).toContain('"schema": "semconf-matrix/1"');
     const out = join(dir, 'm.json');
-    const r = semconf('merge', pretty, earlier, compact, '--out', out);
+    const r = semconf('merge', pretty, earlier, compact, old, '--out', out);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
 
@@ -36,9 +41,12 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
       { source: pretty, path: pretty, results: readResults(pretty) },
       ...readMatrix(earlier).targets.map((t) => ({ source: `${earlier}#${t.id}`, path: earlier, results: t.results })),
       { source: compact, path: compact, results: readResults(compact) },
+      ...readMatrix(old).targets.map((t) => ({ source: `${old}#${t.id}`, path: old, results: t.results })),
     ];
     expect(written).toEqual(merge(inputs, { createdAt: written.createdAt, toolVersion: written.tool.version }));
-    expect(written.targets).toHaveLength(3);
+    expect(written.targets).toHaveLength(4);
+    expect(semconf('validate', old).stdout).toContain('valid semconf-matrix/1');
+    expect(semconf('validate', out).stdout).toContain('valid semconf-matrix/2');
     expect(semconf('validate', out).status).toBe(0);
     expect(semconf('report', '--format', 'md', out).status).toBe(0);
   });

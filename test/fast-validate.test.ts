@@ -94,6 +94,24 @@ function agreesWithZod<S extends z.ZodType>(schema: S, input: unknown): void {
   expect(JSON.stringify(judged.data), "zod's output differs from the input the fast path passed as it").toBe(JSON.stringify(input));
 }
 
+/** The property on `runs` inputs made from the valid `base` by one mutation each, anywhere in it; how many of them zod
+ * refused (so that a test can require the property was tested on refusals, not only on valid inputs). */
+function mutationsAgree<S extends z.ZodType>(schema: S, base: Json, runs: number): number {
+  expect(schema.safeParse(base).success).toBe(true);
+  expect(fastValidator(schema)?.(base)).toBe(true);
+  const all = paths(base);
+  let refusedByZod = 0;
+  fc.assert(
+    fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
+      const input = mutate(base, all[i] as Path, m);
+      if (!schema.safeParse(input).success) refusedByZod += 1;
+      agreesWithZod(schema, input);
+    }),
+    { numRuns: runs, seed: 13 },
+  );
+  return refusedByZod;
+}
+
 describe('the fast path of validation', () => {
   test('compiles the schemas merge and the reports read (or every file would go the slow way)', () => {
     for (const schema of [Results, Matrix, ResultsFile, MatrixFile]) expect(fastValidator(schema)).toBeDefined();
@@ -114,35 +132,12 @@ describe('the fast path of validation', () => {
 
   test('never accepts a malformed results file as written that zod refuses (clause citations, observedText)', () => {
     const base = encodeResults(small(committed[0] as Results, 4)) as unknown as Json;
-    agreesWithZod(ResultsFile, base);
-    expect(fastValidator(ResultsFile)?.(base)).toBe(true);
-    const all = paths(base);
-    let refusedByZod = 0;
-    fc.assert(
-      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
-        const input = mutate(base, all[i] as Path, m);
-        if (!ResultsFile.safeParse(input).success) refusedByZod += 1;
-        agreesWithZod(ResultsFile, input);
-      }),
-      { numRuns: 2000, seed: 13 },
-    );
-    expect(refusedByZod).toBeGreaterThan(800);
+    expect(mutationsAgree(ResultsFile, base, 2000)).toBeGreaterThan(800);
   });
 
   test('never accepts a malformed results file zod refuses (one mutation anywhere in a valid file)', () => {
-    const base = small(committed[0] as Results, 4) as unknown as Json;
-    const all = paths(base);
-    let refusedByZod = 0;
-    fc.assert(
-      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
-        const input = mutate(base, all[i] as Path, m);
-        if (!Results.safeParse(input).success) refusedByZod += 1;
-        agreesWithZod(Results, input);
-      }),
-      { numRuns: 2000, seed: 13 },
-    );
     // the mutations are mostly malformed: the property was tested on refusals, not only on valid files
-    expect(refusedByZod).toBeGreaterThan(800);
+    expect(mutationsAgree(Results, small(committed[0] as Results, 4) as unknown as Json, 2000)).toBeGreaterThan(800);
   });
 
   test('never accepts a malformed matrix zod refuses', () => {
@@ -151,12 +146,7 @@ describe('the fast path of validation', () => {
       { createdAt: '2026-01-01T00:00:00.000Z', toolVersion: '0.0.0' },
     ) as unknown as Json;
     agreesWithZod(Matrix, matrix);
-    expect(fastValidator(Matrix)?.(matrix)).toBe(true);
-    const all = paths(matrix);
-    fc.assert(
-      fc.property(fc.nat(all.length - 1), mutation, (i, m) => agreesWithZod(Matrix, mutate(matrix, all[i] as Path, m))),
-      { numRuns: 1000, seed: 13 },
-    );
+    mutationsAgree(Matrix, matrix, 1000);
   });
 
   test('never accepts a malformed matrix as written that zod refuses (results by index, each once)', () => {
@@ -172,19 +162,7 @@ describe('the fast path of validation', () => {
       complete: true,
       targets: [entry(a, 1), entry(b, 0)].sort((x, y) => x.id.localeCompare(y.id)),
     } as unknown as Json;
-    expect(MatrixFile.safeParse(matrix).success).toBe(true);
-    expect(fastValidator(MatrixFile)?.(matrix)).toBe(true);
-    const all = paths(matrix);
-    let refusedByZod = 0;
-    fc.assert(
-      fc.property(fc.nat(all.length - 1), mutation, (i, m) => {
-        const input = mutate(matrix, all[i] as Path, m);
-        if (!MatrixFile.safeParse(input).success) refusedByZod += 1;
-        agreesWithZod(MatrixFile, input);
-      }),
-      { numRuns: 1000, seed: 13 },
-    );
-    expect(refusedByZod).toBeGreaterThan(300);
+    expect(mutationsAgree(MatrixFile, matrix, 1000)).toBeGreaterThan(300);
   });
 
   test('refuses a file whose keys are out of the schema order, which zod would reorder (zod then judges it)', () => {

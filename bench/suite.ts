@@ -104,7 +104,8 @@ function writeSyntheticResults(dir: string, template: Results, files: number, ca
  * the file's size and the process's peak resident memory. */
 function timeHtml(template: string, targets: number, out: string): { ms: number; bytes: number; maxRssMiB: number } {
   const dist = join(ROOT, 'dist');
-  const script = `const { readResults, writeFileAtomicChunks } = await import(${JSON.stringify(join(dist, 'src/results.js'))});
+  const script = `const { readResults } = await import(${JSON.stringify(join(dist, 'src/results.js'))});
+const { writeFileAtomicChunks } = await import(${JSON.stringify(join(dist, 'src/atomic-file.js'))});
 const { syntheticMatrix } = await import(${JSON.stringify(join(dist, 'bench/synthetic.js'))});
 const { renderHtmlChunks } = await import(${JSON.stringify(join(dist, 'src/report/html.js'))});
 const { statSync } = await import('node:fs');

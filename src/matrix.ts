@@ -7,7 +7,8 @@ import * as z from 'zod';
 import type { FileRange } from './copy-range.js';
 import { LongText, ShortText } from './spec/schema.js';
 import { decodeResults, encodeResults } from './results-codec.js';
-import { AtomicFile, judged, parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, ResultsFile, ResultsFileError, schemaField } from './results.js';
+import { AtomicFile } from './atomic-file.js';
+import { judged, judgedResults, parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, ResultsFile, ResultsFileError, schemaField } from './results.js';
 
 /** The matrix as held in memory, and as matrices of version 1 were written. */
 export const MATRIX_SCHEMA = 'semconf-matrix/1';
@@ -157,9 +158,8 @@ function asFile(file: string, data: unknown): FileInput {
 /** A results file or a matrix of either version, as in memory. */
 function asInput(file: string, data: unknown): ReportInput {
   const schema = schemaField(data);
-  if (schema === RESULTS_SCHEMA) return { kind: 'results', schema, results: judged(file, RESULTS_SCHEMA, Results, data).value };
+  if (schema === RESULTS_SCHEMA || schema === RESULTS_FILE_SCHEMA) return { kind: 'results', schema, results: judgedResults(file, data) };
   if (schema === MATRIX_SCHEMA) return { kind: 'matrix', schema, matrix: judged(file, MATRIX_SCHEMA, Matrix, data).value };
-  if (schema === RESULTS_FILE_SCHEMA) return { kind: 'results', schema, results: decodeResults(judged(file, RESULTS_FILE_SCHEMA, ResultsFile, data).value) };
   if (schema === MATRIX_FILE_SCHEMA) {
     const m = judged(file, MATRIX_FILE_SCHEMA, MatrixFile, data).value;
     const { schema: _schema, results: _results, targets: _targets, ...envelope } = m;

@@ -19,11 +19,11 @@ export function encodeResults(r: Results): ResultsFile {
   // Maps, not objects, while filling: a clause id is text from a spec, and `table[id]` of "constructor" is not absent.
   const tables = new Map<string, Map<string, TabledClause>>();
   const cite = (profile: string, clause: ClauseRef): string | ClauseRef => {
-    let table = tables.get(profile);
-    if (table === undefined) tables.set(profile, (table = new Map()));
     const { id, ...quoted } = clause;
     // a key JSON.parse keeps but an object built by assignment (zod's record) does not: the clause stays whole
     if (id === '__proto__') return clause;
+    let table = tables.get(profile);
+    if (table === undefined) tables.set(profile, (table = new Map()));
     const held = table.get(id);
     if (held === undefined) table.set(id, quoted);
     // an id the table already holds with other words (a file no run writes) keeps its clause whole
@@ -62,11 +62,10 @@ export function decodeResults(f: ResultsFile): Results {
   const decodeVerdict = (profile: string, v: FileVerdict, observedText: string | undefined): Verdict => {
     const { verdict, expected, observed: own, reason, clauses: cited, basis, ...unknown } = v;
     // every field of a verdict is named here, so that one added to Verdict does not compile until it is put back
-    const none: Record<string, never> = unknown;
+    const _none: Record<string, never> = unknown;
     const observed = observedText ?? own;
     // in Verdict's order
     return {
-      ...none,
       verdict,
       expected,
       ...(observed !== undefined ? { observed } : {}),

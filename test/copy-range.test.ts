@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyRange } from '../src/copy-range.js';
-import { writeFileAtomicChunks } from '../src/results.js';
+import { writeFileAtomicChunks } from '../src/atomic-file.js';
 import { Spool } from '../src/spool.js';
 import { scratch } from './report-fixtures.js';
 

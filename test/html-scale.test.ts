@@ -13,7 +13,8 @@ import type { Matrix } from '../src/matrix.js';
 import { asMatrix } from '../src/merge.js';
 import { renderHtml, renderHtmlChunks } from '../src/report/html.js';
 import { capText, type HtmlData, PAGE_SIZE, TEXT_CAP } from '../src/report/html-data.js';
-import { type Results, writeFileAtomicChunks } from '../src/results.js';
+import { writeFileAtomicChunks } from '../src/atomic-file.js';
+import type { Results } from '../src/results.js';
 import { launchChromium, load, scratch } from './report-fixtures.js';
 
 const dir = scratch();

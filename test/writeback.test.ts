@@ -3,7 +3,7 @@
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomicChunks } from '../src/results.js';
+import { writeFileAtomicChunks } from '../src/atomic-file.js';
 import { startWriteback, WRITEBACK_EVERY } from '../src/writeback.js';
 import { scratch } from './report-fixtures.js';
 

@@ -1,6 +1,6 @@
 // semconf coverage: which clauses of which documents the cases cite.
 import { coverage, renderCoverageMarkdown } from '../coverage.js';
-import { writeFileAtomic } from '../results.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { loadCatalog } from '../spec/lint.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
 

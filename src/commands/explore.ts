@@ -4,7 +4,7 @@ import { explore } from '../explore/explore.js';
 import { writeExploredTree } from '../explore/emit.js';
 import { summaryMarkdown, summaryTerminal } from '../explore/summary.js';
 import { defaultResultsDir } from '../results-home.js';
-import { writeFileAtomic } from '../results.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import { loadCatalog } from '../spec/lint.js';
 import { isTarget, runOnTarget, TARGETS, targetProblem } from '../target.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';

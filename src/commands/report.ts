@@ -10,7 +10,8 @@ import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { profilesOf, requiredFailures } from '../report/model.js';
 import { renderTerminal } from '../report/terminal.js';
-import { VERDICTS, VerdictName, writeFileAtomicChunks } from '../results.js';
+import { writeFileAtomicChunks } from '../atomic-file.js';
+import { VERDICTS, VerdictName } from '../results.js';
 import { type Command, EXIT, type OptionValues, str, UsageError } from './command.js';
 import { useColor } from '../color.js';
 

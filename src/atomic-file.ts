@@ -52,6 +52,8 @@ function removeStaleTemps(file: string): void {
 export class AtomicFile {
   /** a large file's disk write is started every WRITEBACK_EVERY bytes, so that fsync has less left to wait for */
   private sinceWriteback = 0;
+  /** how many bytes are written */
+  private written = 0;
 
   private constructor(
     private readonly file: string,
@@ -71,7 +73,8 @@ export class AtomicFile {
     const fd = options.unnamed === true ? openUnnamed(dirname(file), 0o644) : null;
     if (fd !== null) return new AtomicFile(file, tmp, fd, true);
     try {
-      return new AtomicFile(file, tmp, openSync(tmp, 'wx', 0o644), false);
+      // open for reading too: what is written can be copied on (range) while it is open
+      return new AtomicFile(file, tmp, openSync(tmp, 'wx+', 0o644), false);
     } catch (e) {
       throw AtomicFile.failed(file, e);
     }
@@ -87,14 +90,17 @@ export class AtomicFile {
     const fd = this.fd;
     if (fd === null) throw new Error(`${this.file}: written after commit or abort`);
     try {
+      let length: number;
       if (typeof chunk === 'object' && !(chunk instanceof Uint8Array)) {
         copyRange(chunk, fd);
-        this.sinceWriteback += chunk.length;
+        length = chunk.length;
       } else {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
         for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-        this.sinceWriteback += bytes.length;
+        length = bytes.length;
       }
+      this.written += length;
+      this.sinceWriteback += length;
       if (this.sinceWriteback >= WRITEBACK_EVERY) {
         startWriteback(fd);
         this.sinceWriteback = 0;
@@ -103,6 +109,19 @@ export class AtomicFile {
       this.abort();
       throw AtomicFile.failed(this.file, e);
     }
+  }
+
+  /** How many bytes are written so far: the offset the next write goes to. */
+  get size(): number {
+    return this.written;
+  }
+
+  /** `length` bytes of what is written, from `offset`, to be copied on (src/copy-range.ts) while the file is open. */
+  range(offset: number, length: number): FileRange {
+    const fd = this.fd;
+    if (fd === null) throw new Error(`${this.file}: read after commit or abort`);
+    if (offset < 0 || offset + length > this.written) throw new Error(`${this.file}: bytes ${offset}..${offset + length} are not written`);
+    return { fd, offset, length };
   }
 
   /** Flush, rename into place, flush the directory. */

@@ -199,8 +199,8 @@ const PAGE = 65536;
 export const COMPACT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** One thread's compactor: its memory is where the bytes to compact are read to (room), so that a file goes from the
- * disk to the spool with no buffer of its own (allocating ~1 MB a file, and faulting its pages in, cost more than
- * reading it: 0.35 vs 0.11 ms a 640 KB file). */
+ * disk to the buffer it is answered in with no buffer of its own (allocating ~1 MB a file, and faulting its pages
+ * in, cost more than reading it: 0.35 vs 0.11 ms a 640 KB file). */
 export class JsonCompactor {
   private readonly exports: InstanceType<WasmApi['Instance']>['exports'];
 

@@ -1,11 +1,18 @@
 // A fast path for zod validation of large, valid inputs (the results files `semconf merge` reads by the thousand):
-// the zod schema itself, compiled into plain checks once. It only ever says "valid, and here is what zod would have
-// produced" or "ask zod": zod stays the judge of every input the fast path refuses, and makes the located message. So
-// it may refuse more than zod (then nothing is lost but time), never less, and it accepts only inputs that zod's
-// output would leave as they are (so the input is the parsed value, not copied): any construct it does not know (a
-// transform, a default, a format it has no pattern for, a loose object) makes the whole schema uncompiled, and every
-// input goes to zod. test/fast-validate.test.ts checks, on many malformed results files, that whatever it accepts zod
-// accepts with the same output. It reads zod's schema definitions (`_zod.def`), which zod documents as its internals.
+// the zod schema itself, compiled once into JavaScript source, a function per schema (new Function). It only ever says
+// "valid, and here is what zod would have produced" or "ask zod": zod stays the judge of every input the fast path
+// refuses, and makes the located message. So it may refuse more than zod (then nothing is lost but time), never less,
+// and it accepts only inputs that zod's output would leave as they are (so the input is the parsed value, not copied):
+// any construct it does not know (a transform, a default, a format it has no pattern for, a loose object) makes the
+// whole schema uncompiled, and every input goes to zod. test/fast-validate.test.ts checks, on many malformed results
+// files, that whatever it accepts zod accepts with the same output. It reads zod's schema definitions (`_zod.def`),
+// which zod documents as its internals.
+//
+// Why source and not closures: the same checks as closures (one per schema, each calling the next through a variable)
+// took ~0.57 ms a results file of 100 cases, as much as JSON.parse of it, since every call site saw every closure and
+// V8 could inline none. As source, each call names its function, and V8 inlines the small ones: ~0.30 ms (measured, CPU
+// time, the same file). Only the schema's shape becomes source: keys and literals as JSON, numbers when finite;
+// patterns, sets of values and zod's own checks stay values the source refers to (`E[i]`), never text.
 import type * as z from 'zod';
 
 /** Whether zod accepts the input AND its output is the input itself (same keys, in the same order). */
@@ -22,212 +29,258 @@ interface SchemaLike {
 /** String formats checked by their pattern alone in zod (its $ZodStringFormat with `def.pattern`). */
 const PATTERN_FORMATS = new Set(['regex', 'datetime', 'date', 'time']);
 
-type Predicate = (value: unknown) => boolean;
+/** Where a value is, in the generated source: an expression for each check to test. */
+type Emit = (v: string) => string;
 
-function lengthOf(v: unknown): number {
-  return (v as { length: number }).length;
+/** The source being generated for one schema and the values it refers to (`E[i]`: patterns, sets, zod's checks). */
+class Source {
+  readonly externals: unknown[] = [];
+  readonly functions: string[] = [];
+  readonly memo = new Map<SchemaLike, string | undefined>();
+
+  /** `E[i]` in the source: a value the source uses as it is, never written into it as text. */
+  external(x: unknown): string {
+    this.externals.push(x);
+    return `E[${this.externals.length - 1}]`;
+  }
+
+  /** A new function `name(v)` with `body`; its name. */
+  define(body: string): string {
+    const name = `f${this.functions.length}`;
+    this.functions.push(`function ${name}(v) {\n${body}\n}`);
+    return name;
+  }
 }
 
-/** One check as a predicate on a value that already has the schema's type; undefined when not supported. */
-function compileCheck(c: CheckLike): Predicate | undefined {
+/** A finite number as source; undefined for anything else (kept out of the source, so not compiled). */
+function numberText(n: unknown): string | undefined {
+  return typeof n === 'number' && Number.isFinite(n) ? String(n) : undefined;
+}
+
+/** One check as an expression on a value that already has the schema's type; undefined when not supported. */
+function compileCheck(c: CheckLike, src: Source): Emit | undefined {
   const d = c._zod.def;
   switch (d.check) {
     case 'max_length': {
-      const max = d.maximum as number;
-      return (v) => lengthOf(v) <= max;
+      const max = numberText(d.maximum);
+      return max === undefined ? undefined : (v) => `${v}.length <= ${max}`;
     }
     case 'min_length': {
-      const min = d.minimum as number;
-      return (v) => lengthOf(v) >= min;
+      const min = numberText(d.minimum);
+      return min === undefined ? undefined : (v) => `${v}.length >= ${min}`;
     }
     case 'length_equals': {
-      const n = d.length as number;
-      return (v) => lengthOf(v) === n;
+      const n = numberText(d.length);
+      return n === undefined ? undefined : (v) => `${v}.length === ${n}`;
     }
     case 'greater_than': {
-      const n = d.value as number;
-      return d.inclusive === true ? (v) => (v as number) >= n : (v) => (v as number) > n;
+      const n = numberText(d.value);
+      const op = d.inclusive === true ? '>=' : '>';
+      return n === undefined ? undefined : (v) => `${v} ${op} ${n}`;
     }
     case 'less_than': {
-      const n = d.value as number;
-      return d.inclusive === true ? (v) => (v as number) <= n : (v) => (v as number) < n;
+      const n = numberText(d.value);
+      const op = d.inclusive === true ? '<=' : '<';
+      return n === undefined ? undefined : (v) => `${v} ${op} ${n}`;
     }
     case 'number_format':
-      return d.format === 'safeint' ? (v) => Number.isSafeInteger(v) : undefined;
+      return d.format === 'safeint' ? (v) => `Number.isSafeInteger(${v})` : undefined;
     case 'string_format': {
       const pattern = d.pattern;
       if (!(pattern instanceof RegExp) || !PATTERN_FORMATS.has(String(d.format))) return undefined;
-      return (v) => {
-        pattern.lastIndex = 0;
-        return pattern.test(v as string);
-      };
+      const rx = src.external(pattern);
+      return (v) => `(${rx}.lastIndex = 0, ${rx}.test(${v}))`;
     }
-    case 'custom':
-      // A refinement is code: run zod's own check on the value, and accept only if it raised nothing.
-      return (value) => {
-        const payload: { value: unknown; issues: unknown[] } = { value, issues: [] };
-        try {
-          const r = c._zod.check(payload);
-          return !(r instanceof Promise) && payload.issues.length === 0;
-        } catch {
-          return false;
-        } finally {
-          // Dead after this, yet while it pointed at the value, young-generation collections took the whole parsed
-          // results file as live: measured over 300 files, 10x the bytes surviving them (164 MB against 15) and 8x
-          // their time, and merge ~25% slower. Likely V8 placed the payload (zod's check hangs a closure on it) in its
-          // old generation, which a young collection does not trace, so whatever it points to is kept.
-          payload.value = undefined;
-        }
-      };
+    case 'custom': {
+      // A refinement is code: run zod's own check on the value (refined, below), and accept only if it raised nothing.
+      const check = src.external(c);
+      return (v) => `refined(${check}, ${v})`;
+    }
     default:
       return undefined;
+  }
+}
+
+/** zod's check `c` run on `value`: true when it raised no issue. Called from the generated source. */
+function refined(c: CheckLike, value: unknown): boolean {
+  const payload: { value: unknown; issues: unknown[] } = { value, issues: [] };
+  try {
+    const r = c._zod.check(payload);
+    return !(r instanceof Promise) && payload.issues.length === 0;
+  } catch {
+    return false;
+  } finally {
+    // Dead after this, yet while it pointed at the value, young-generation collections took the whole parsed
+    // results file as live: measured over 300 files, 10x the bytes surviving them (164 MB against 15) and 8x
+    // their time, and merge ~25% slower. Likely V8 placed the payload (zod's check hangs a closure on it) in its
+    // old generation, which a young collection does not trace, so whatever it points to is kept.
+    payload.value = undefined;
   }
 }
 
 /** All of a schema's checks (a format schema, such as z.int() or z.iso.datetime(), is its own first check). */
-function compileChecks(s: SchemaLike): Predicate[] | undefined {
+function compileChecks(s: SchemaLike, src: Source): Emit[] | undefined {
   const all: CheckLike[] = [...(s._zod.traits.has('$ZodCheck') ? [s as unknown as CheckLike] : []), ...(s._zod.def.checks ?? [])];
-  const out: Predicate[] = [];
+  const out: Emit[] = [];
   for (const c of all) {
-    const p = compileCheck(c);
-    if (p === undefined) return undefined;
-    out.push(p);
+    const e = compileCheck(c, src);
+    if (e === undefined) return undefined;
+    out.push(e);
   }
   return out;
 }
 
-/** A plain object as JSON.parse makes them (an object of any other prototype is left to zod). */
-const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-
-function compile(s: SchemaLike, memo: Map<SchemaLike, Validator | undefined>): Validator | undefined {
-  if (memo.has(s)) return memo.get(s);
-  memo.set(s, undefined); // a schema reached again while compiling it (recursion) stays uncompiled
-  const v = compileNew(s, memo);
-  memo.set(s, v);
-  return v;
+/** The name of the function that validates `s`, or undefined when it is not compiled. */
+function compile(s: SchemaLike, src: Source): string | undefined {
+  if (src.memo.has(s)) return src.memo.get(s);
+  src.memo.set(s, undefined); // a schema reached again while compiling it (recursion) stays uncompiled
+  const f = compileNew(s, src);
+  src.memo.set(s, f);
+  return f;
 }
 
-function withChecks(base: Validator, checks: Predicate[]): Validator {
-  if (checks.length === 0) return base;
-  return (input) => {
-    if (!base(input)) return false;
-    for (const c of checks) if (!c(input)) return false;
-    return true;
-  };
+/** A function testing `base` on `v`, then each check. */
+function withChecks(src: Source, base: string, checks: Emit[]): string {
+  return src.define(`  return (${base})${checks.map((c) => ` && ${c('v')}`).join('')};`);
 }
 
-function compileNew(s: SchemaLike, memo: Map<SchemaLike, Validator | undefined>): Validator | undefined {
+/** A literal value as source, or undefined when it is not one JSON has. */
+function literalText(x: unknown): string | undefined {
+  if (typeof x === 'string' || typeof x === 'boolean' || x === null) return JSON.stringify(x);
+  return numberText(x);
+}
+
+function compileNew(s: SchemaLike, src: Source): string | undefined {
   const d = s._zod.def;
-  const checks = compileChecks(s);
+  const checks = compileChecks(s, src);
   if (checks === undefined || d.coerce === true) return undefined;
-  const sub = (x: unknown): Validator | undefined => compile(x as SchemaLike, memo);
+  const sub = (x: unknown): string | undefined => compile(x as SchemaLike, src);
   switch (d.type) {
     case 'string':
-      return withChecks((v) => typeof v === 'string', checks);
+      return withChecks(src, "typeof v === 'string'", checks);
     case 'number':
-      return withChecks((v) => typeof v === 'number' && Number.isFinite(v), checks);
+      return withChecks(src, "typeof v === 'number' && Number.isFinite(v)", checks);
     case 'boolean':
-      return withChecks((v) => typeof v === 'boolean', checks);
+      return withChecks(src, "typeof v === 'boolean'", checks);
     case 'literal':
     case 'enum': {
       const values = s._zod.values;
       if (values === undefined) return undefined;
-      return withChecks((v) => values.has(v), checks);
+      const texts = [...values].map(literalText);
+      // a few values are compared one by one; more, or one that is not JSON's, through the set itself
+      const base = texts.length <= 8 && texts.every((t) => t !== undefined) ? texts.map((t) => `v === ${t}`).join(' || ') || 'false' : `${src.external(values)}.has(v)`;
+      return withChecks(src, base, checks);
     }
     case 'never':
-      return () => false;
+      return src.define('  return false;');
     case 'nullable': {
       const inner = sub(d.innerType);
-      return inner && withChecks((v) => v === null || inner(v), checks);
+      return inner && withChecks(src, `v === null || ${inner}(v)`, checks);
     }
     case 'optional': {
       const inner = sub(d.innerType);
-      return inner && withChecks((v) => v === undefined || inner(v), checks);
+      return inner && withChecks(src, `v === undefined || ${inner}(v)`, checks);
     }
     case 'array': {
       const element = sub(d.element);
       if (element === undefined) return undefined;
-      return withChecks((v) => {
-        if (!Array.isArray(v)) return false;
-        for (let i = 0; i < v.length; i += 1) if (!element(v[i])) return false;
-        return true;
-      }, checks);
+      const loop = src.define(`  if (!Array.isArray(v)) return false;\n  for (let i = 0; i < v.length; i += 1) if (!${element}(v[i])) return false;\n  return true;`);
+      return withChecks(src, `${loop}(v)`, checks);
     }
     case 'union': {
       if (d.inclusive === false) return undefined;
       const options = (d.options as unknown[]).map(sub);
-      if (options.some((o) => o === undefined)) return undefined;
-      const compiled = options as Validator[];
+      if (options.length === 0 || options.some((o) => o === undefined)) return undefined;
       // zod's union gives the output of the first option that accepts; with no option changing its input, that is
       // the input whichever one it is
-      return withChecks((v) => compiled.some((o) => o(v)), checks);
+      return withChecks(src, options.map((o) => `${o as string}(v)`).join(' || '), checks);
     }
     case 'object':
-      return compileObject(s, checks, memo);
+      return compileObject(s, checks, src);
     case 'record':
-      return compileRecord(s, checks, memo);
+      return compileRecord(s, checks, src);
     default:
       return undefined;
   }
 }
 
+/** A plain object as JSON.parse makes them (an object of any other prototype is left to zod), as source. */
+const IS_PLAIN = "typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype";
+
 /** A strict object whose keys come in the shape's order (optional ones may be absent): zod's output is then the
  * input itself, key for key in the same order. Out of order is refused (zod would reorder: left to it), as is any key
- * outside the shape. Any other kind of object (loose, stripping) is not compiled. */
-function compileObject(s: SchemaLike, checks: Predicate[], memo: Map<SchemaLike, Validator | undefined>): Validator | undefined {
+ * outside the shape. Any other kind of object (loose, stripping) is not compiled. The source walks the object's own
+ * keys against the shape, field by field: a required field must be the next key, an optional one may be; every key
+ * must have been met at the end. (Against a `for (k in v)` with a `switch` on the key: ~40% less time a results file,
+ * the fields read by their names, which V8 caches for objects of one shape, as JSON.parse makes them.) */
+function compileObject(s: SchemaLike, checks: Emit[], src: Source): string | undefined {
   const d = s._zod.def;
   const catchall = d.catchall as SchemaLike | undefined;
   if (catchall === undefined || catchall._zod.def.type !== 'never') return undefined;
-  const fields: { key: string; validate: Validator; optional: boolean }[] = [];
+  const lines = [`  if (!(${IS_PLAIN})) return false;`, '  const keys = Object.keys(v);', '  let p = 0;'];
   for (const [key, schema] of Object.entries(d.shape as Record<string, SchemaLike>)) {
-    const validate = compile(schema, memo);
+    // v["__proto__"] would read the prototype, not the key: such a shape is left to zod
+    if (key === '__proto__') return undefined;
+    const validate = compile(schema, src);
     if (validate === undefined) return undefined;
-    fields.push({ key, validate, optional: schema._zod.def.type === 'optional' });
+    const k = JSON.stringify(key);
+    lines.push(
+      schema._zod.def.type === 'optional'
+        ? `  if (keys[p] === ${k}) { if (!${validate}(v[${k}])) return false; p += 1; }`
+        : `  if (keys[p] !== ${k} || !${validate}(v[${k}])) return false;
+  p += 1;`,
+    );
   }
-  const n = fields.length;
-  return withChecks((v) => {
-    if (!isPlain(v)) return false;
-    let i = 0;
-    for (const k in v) {
-      for (; i < n && (fields[i] as (typeof fields)[number]).key !== k; i += 1) if (!(fields[i] as (typeof fields)[number]).optional) return false;
-      if (i === n || !Object.hasOwn(v, k) || !(fields[i] as (typeof fields)[number]).validate(v[k])) return false;
-      i += 1;
-    }
-    for (; i < n; i += 1) if (!(fields[i] as (typeof fields)[number]).optional) return false;
-    return true;
-  }, checks);
+  lines.push('  return p === keys.length;');
+  return withChecks(src, `${src.define(lines.join('\n'))}(v)`, checks);
 }
 
 /** A record: of an enum's keys (every one, in the enum's order, which is the order of zod's output, and no other), or
  * of keys a schema checks (zod keeps the input's order). A `__proto__` key, which zod drops, is refused. */
-function compileRecord(s: SchemaLike, checks: Predicate[], memo: Map<SchemaLike, Validator | undefined>): Validator | undefined {
+function compileRecord(s: SchemaLike, checks: Emit[], src: Source): string | undefined {
   const d = s._zod.def;
   if (d.partial === true || d.mode === 'loose') return undefined;
   const keyType = d.keyType as SchemaLike;
-  const validateKey = compile(keyType, memo);
-  const validateValue = compile(d.valueType as SchemaLike, memo);
+  const validateKey = compile(keyType, src);
+  const validateValue = compile(d.valueType as SchemaLike, src);
   if (validateKey === undefined || validateValue === undefined) return undefined;
   const values = keyType._zod.values;
+  let body: string;
   if (values !== undefined) {
     const declared = [...values];
     if (!declared.every((k): k is string => typeof k === 'string' && k !== '__proto__')) return undefined;
-    return withChecks((v) => {
-      if (!isPlain(v)) return false;
-      let i = 0;
-      for (const k in v) {
-        if (declared[i] !== k || !Object.hasOwn(v, k) || !validateValue(v[k])) return false;
-        i += 1;
-      }
-      return i === declared.length;
-    }, checks);
+    body = [
+      `  if (!(${IS_PLAIN})) return false;`,
+      `  const declared = ${src.external(declared)};`,
+      '  let i = 0;',
+      '  for (const k in v) {',
+      `    if (declared[i] !== k || !Object.hasOwn(v, k) || !${validateValue}(v[k])) return false;`,
+      '    i += 1;',
+      '  }',
+      `  return i === ${declared.length};`,
+    ].join('\n');
+  } else {
+    body = [
+      `  if (!(${IS_PLAIN})) return false;`,
+      '  for (const k in v) {',
+      `    if (k === '__proto__' || !Object.hasOwn(v, k) || !${validateKey}(k) || !${validateValue}(v[k])) return false;`,
+      '  }',
+      '  return true;',
+    ].join('\n');
   }
-  return withChecks((v) => {
-    if (!isPlain(v)) return false;
-    for (const k in v) {
-      if (k === '__proto__' || !Object.hasOwn(v, k) || !validateKey(k) || !validateValue(v[k])) return false;
-    }
-    return true;
-  }, checks);
+  return withChecks(src, `${src.define(body)}(v)`, checks);
+}
+
+/** The generated source made a function: the root's, with its externals and `refined` in scope. Null where code
+ * cannot be made from strings (node --disallow-code-generation-from-strings): then zod judges every input. */
+function build(src: Source, root: string): Validator | null {
+  try {
+    const factory = new Function('E', 'refined', `'use strict';\n${src.functions.join('\n')}\nreturn ${root};`) as (e: unknown[], r: typeof refined) => Validator;
+    return factory(src.externals, refined);
+  } catch (e) {
+    if (e instanceof EvalError) return null;
+    throw e;
+  }
 }
 
 const compiled = new WeakMap<object, Validator | null>();
@@ -238,7 +291,9 @@ const compiled = new WeakMap<object, Validator | null>();
 export function fastValidator<S extends z.ZodType>(schema: S): ((input: unknown) => input is z.infer<S>) | undefined {
   let v = compiled.get(schema);
   if (v === undefined) {
-    v = compile(schema as unknown as SchemaLike, new Map()) ?? null;
+    const src = new Source();
+    const root = compile(schema as unknown as SchemaLike, src);
+    v = root === undefined ? null : build(src, root);
     compiled.set(schema, v);
   }
   return v === null ? undefined : (v as (input: unknown) => input is z.infer<S>);

@@ -198,6 +198,8 @@ export type MatrixEntry = Omit<MatrixTarget, 'results'>;
 export class MatrixWriter {
   /** the target id of each results written, by index */
   private readonly ids: string[] = [];
+  /** where each results written is in the file, by index */
+  private readonly at: { offset: number; length: number }[] = [];
 
   private constructor(private readonly out: AtomicFile) {}
 
@@ -210,12 +212,22 @@ export class MatrixWriter {
   }
 
   /** Append the results of target `id`: their JSON as a results file holds them (ResultsFile), validated when they
-   * were read (readFileInputWithBytes); bytes, or a range of a spool's file (copied by the kernel where it can:
+   * were read (readFileInputWithBytes); bytes, or a range of another open file (copied by the kernel where it can:
    * src/copy-range.ts). Their index in the matrix's `results`. Throws an OutputError, the file aborted. */
   results(id: string, json: string | Uint8Array | FileRange): number {
     this.out.write(this.ids.length === 0 ? '    ' : ',\n    ');
+    const offset = this.out.size;
     this.out.write(json);
+    this.at.push({ offset, length: this.out.size - offset });
     return this.ids.push(id) - 1;
+  }
+
+  /** Where the results of `index` are in the file being written, to be copied on while it is open (merge's --prefer
+   * writes a matrix again with some of them: src/merge-files.ts). */
+  resultsRange(index: number): FileRange {
+    const at = this.at[index];
+    if (at === undefined) throw new Error(`no results ${index} written`);
+    return this.out.range(at.offset, at.length);
   }
 
   /** The envelope and the targets (each naming the index of its results), checked, written, and the file made. */

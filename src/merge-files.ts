@@ -1,19 +1,18 @@
 // The files side of `semconf merge`, in bounded memory: each input is read and validated on its own (in a few worker
-// threads, src/merge-worker.ts), what the merge decides on (its facts) is kept, its results go to the worker's spool as
-// JSON, and the parsed file is gone before more are read. Each target's results are copied from the spool into the
-// matrix as soon as their file is read, in the order of the files (the matrix holds them so: src/matrix.ts
-// MatrixFile), while the workers read the rest: the main thread is otherwise idle, and the disk writes while they
-// read. The envelope and the targets, which need every input, come last.
+// threads, src/merge-worker.ts), what the merge decides on (its facts) is kept, and its results JSON is written into
+// the matrix as soon as its file's turn comes, in the order of the files (the matrix holds them so: src/matrix.ts
+// MatrixFile), while the workers read the rest. The envelope and the targets, which need every input, come last.
 // Memory thus grows with the targets' facts, not with their results (a results file of 100 cases is ~0.24 MB of JSON,
-// a few MB parsed), and the results bytes never pass between threads (cloning ~0.5 MB a file to this thread, then a
-// Buffer of it to spool, cost a worker ~10% of its time per file, and a 1,000-file merge 15-25 MiB of peak memory).
+// a few MB parsed): the JSON comes from the worker in a buffer moved, not copied, and goes back to it once written
+// (src/merge-worker.ts), and the files ahead of their turn are at most a few per worker (AHEAD). (Each worker once
+// wrote its results to a spool file of its own, and this thread copied them from there into the matrix: the disk
+// wrote every byte twice, and a merge of 1,000 files took ~8% longer.)
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InOrder } from './in-order.js';
 import type { MatrixWriter } from './matrix.js';
 import type { ReadEntry } from './merge-read.js';
 import type { FactsInput, MergeOptions, PlannedMatrix } from './merge.js';
-import type { FileRange } from './copy-range.js';
 import { OutputError, ResultsFileError } from './file-errors.js';
 import { Spool, type SpoolRange } from './spool.js';
 
@@ -24,55 +23,48 @@ export interface MergeFile {
   path: string;
 }
 
-/** What a worker starts with: the descriptor of the spool it fills (null: the spool could not be opened). */
-export interface WorkerStart {
-  spool: number | null;
-}
+/** A file for a worker to read. */
 export interface WorkerJob {
   index: number;
   file: string;
 }
-/** A target read by a worker: its results are in the worker's spool (null: not spooled, the spool failed). */
-export type SpooledEntry = Omit<ReadEntry, 'json'> & { results: SpoolRange | null };
-export type WorkerAnswer =
-  | { index: number; entries: SpooledEntry[]; spoolFailure?: string }
-  | { index: number; error: { input: boolean; message: string; stack: string } };
-/** Where a target's results are: which worker's spool, and the range in it. */
-export type SpooledResults = SpoolRange & { spool: number };
-/** A target's results: where they were spooled (null: not spooled, the spool failed) and their index in the matrix
- * being written (null: not written, the output failed). */
+/** A buffer of a worker's answer given back to it, its results written. */
+export interface BufferReturn {
+  returned: ArrayBuffer;
+}
+export type WorkerMessage = WorkerJob | BufferReturn;
+/** A target read by a worker: its results JSON (compact, as a results file holds them), in a buffer of the worker's
+ * moved to this thread. */
+export type ReadTarget = Omit<ReadEntry, 'json'> & { results: Uint8Array };
+export type WorkerAnswer = { index: number; entries: ReadTarget[] } | { index: number; error: { input: boolean; message: string; stack: string } };
+/** A target's results: their index in the matrix being written (null: not written, the output failed). */
 export interface MergedResults {
-  spooled: SpooledResults | null;
   index: number | null;
 }
 
 /** Workers: one per core, at most this many. Each holds one parsed file at a time but adds its own heap to the
  * process's peak (merge of 1,000 files, 2 / 3 / 4 workers: ~215 / 262 / 322 MiB): three keep it under 300 MiB. */
 const MAX_WORKERS = 3;
-/** A small young generation: a file's objects live until it is spooled, so a larger one only delays their
- * promotion, and the worker's resident memory grows with it at no gain in speed (measured: 8 vs 32 MiB). */
+/** A small young generation: a file's objects live until it is read, so a larger one only delays their promotion,
+ * and the worker's resident memory grows with it at no gain in speed (measured: 8 vs 32 MiB). */
 const YOUNG_MIB = 8;
 /** How many files, per worker, may be out ahead of the next one to take (src/in-order.ts). */
 const AHEAD = 2;
 
-type Take = (file: MergeFile, entries: SpooledEntry[], spool: number) => void;
+/** The entries of a file, read by `worker` (to which each results buffer goes back once written). */
+type Take = (file: MergeFile, entries: ReadTarget[], worker: Worker) => void;
 
-/** Each file's entries, handed to `take` in the order of `files` whatever order the workers finish in. The first bad
- * file in that order is the error, as if they had been read one by one. `prepare` runs once the workers are started
- * and sent their first files, while they start (a worker takes ~150 ms to load what it needs), and gives `take`;
- * entries that arrive before it has are handed to it then. */
-async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[], spools: readonly Spool[], prepare: () => Promise<P>): Promise<P> {
+/** Each file's entries, handed to `take` in the order of `files` whatever order the workers finish in, by `count`
+ * workers. The first bad file in that order is the error, as if they had been read one by one. `prepare` runs once
+ * the workers are started and sent their first files, while they start (a worker takes ~150 ms to load what it
+ * needs), and gives `take`; entries that arrive before it has are handed to it then. */
+async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[], count: number, prepare: () => Promise<P>): Promise<P> {
   // execArgv: none of this process's node options: a worker is a plain module, whatever started semconf (node -e with
   // --input-type, as the benchmark does, would be refused in a worker).
-  const workers = spools.map(
-    (spool) =>
-      new Worker(new URL('./merge-worker.js', import.meta.url), {
-        execArgv: [],
-        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB },
-        workerData: { spool: spool.descriptor } satisfies WorkerStart,
-      }),
+  const workers = Array.from(
+    { length: count },
+    () => new Worker(new URL('./merge-worker.js', import.meta.url), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }),
   );
-  const count = workers.length;
   try {
     let take: Take | null = null;
     const early: Parameters<Take>[] = [];
@@ -87,9 +79,7 @@ async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[]
             if (a.error.input) throw new ResultsFileError(a.error.message);
             throw Object.assign(new Error(a.error.message), { stack: a.error.stack });
           }
-          const spool = workers.indexOf(w);
-          if (a.spoolFailure !== undefined) spools[spool]?.appendFailed(a.spoolFailure);
-          const entry: Parameters<Take> = [files[index] as MergeFile, a.entries, spool];
+          const entry: Parameters<Take> = [files[index] as MergeFile, a.entries, w];
           if (take === null) early.push(entry);
           else take(...entry);
         },
@@ -127,25 +117,39 @@ async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[]
   }
 }
 
+/** The matrix `first`, written with every target read, written again as `again` with the results of `kept` alone, in
+ * their order (--prefer dropped the others): through a spool beside `out`, since both files cannot be open at once
+ * (they have one temporary name). Each kept target's index in `again`. */
+function writeAgain<R extends MergedResults>(first: MatrixWriter, open: () => MatrixWriter, kept: readonly FactsInput<R>[], out: string): { again: MatrixWriter; index: Map<R, number> } {
+  const spool = Spool.beside(out, 'prefer');
+  try {
+    const spooled = kept.map((i) => {
+      const range = i.results.index === null ? null : spool.appendRange(first.resultsRange(i.results.index));
+      if (range === null) throw spool.failure ?? new OutputError(`could not write ${out} (target ${i.facts.target.id} has no results written); nothing was written`);
+      return range;
+    });
+    first.abort();
+    const again = open();
+    const index = new Map(kept.map((i, k) => [i.results, again.results(i.facts.target.id, spool.fileRange(spooled[k] as SpoolRange))]));
+    return { again, index };
+  } finally {
+    first.abort(); // (done already, unless something above failed)
+    spool.close();
+  }
+}
+
 /** Merge `files` into the matrix `out`; returns the matrix as planned. A bad input is a ResultsFileError naming it,
  * and nothing is written. */
 export async function mergeFiles(files: readonly MergeFile[], out: string, options: MergeOptions): Promise<PlannedMatrix<MergedResults>> {
   const count = Math.max(1, Math.min(MAX_WORKERS, availableParallelism(), files.length));
-  // one spool per worker, each filled by its worker alone; closed only once every worker is gone (readInOrder ends them)
-  const spools = Array.from({ length: count }, (_, i) => Spool.beside(out, String(i)));
-  const rangeOf = (at: SpooledResults | null): FileRange => {
-    const spool = at === null ? undefined : spools[at.spool];
-    if (at === null || spool === undefined) throw new OutputError(`could not write ${out} (results not spooled); nothing was written`);
-    return spool.fileRange(at);
-  };
   // An output that cannot be opened or written is the error only once every input is validated (a bad input is the
   // error that matters): until then the inputs are still read, and no more is written.
   const output: { writer: MatrixWriter | null; failure: unknown } = { writer: null, failure: null };
-  const written = (spooled: SpooledResults, id: string): number | null => {
+  const written = (results: Uint8Array, id: string): number | null => {
     const w = output.writer;
     if (w === null || output.failure !== null) return null;
     try {
-      return w.results(id, rangeOf(spooled));
+      return w.results(id, results);
     } catch (e) {
       output.writer = null; // a failed write aborted the file
       output.failure = e;
@@ -154,7 +158,7 @@ export async function mergeFiles(files: readonly MergeFile[], out: string, optio
   };
   try {
     const inputs: FactsInput<MergedResults>[] = [];
-    const { open, decide } = await readInOrder(files, spools, async () => {
+    const { open, decide } = await readInOrder(files, count, async () => {
       // Loaded while the workers start: the matrix's module (zod and the schemas, ~150 ms) and the merge's.
       const [{ MatrixWriter }, { mergeFacts }] = await Promise.all([import('./matrix.js'), import('./merge.js')]);
       try {
@@ -162,28 +166,28 @@ export async function mergeFiles(files: readonly MergeFile[], out: string, optio
       } catch (e) {
         output.failure = e;
       }
-      const take: Take = ({ path }, entries, spool) => {
+      const take: Take = ({ path }, entries, worker) => {
         for (const { source, facts, results } of entries) {
-          const spooled = results === null ? null : { spool, ...results };
-          inputs.push({ source, path, facts, results: { spooled, index: spooled === null ? null : written(spooled, facts.target.id) } });
+          inputs.push({ source, path, facts, results: { index: written(results, facts.target.id) } });
+          // written (or not, the output failed): the buffer goes back to its worker, to be filled again
+          worker.postMessage({ returned: results.buffer as ArrayBuffer } satisfies BufferReturn, [results.buffer as ArrayBuffer]);
         }
       };
       return { take, open: (file: string) => MatrixWriter.open(file), decide: mergeFacts<MergedResults> };
     });
     const matrix = decide(inputs, options);
     // Every input validated and the matrix decided: only now is an output problem the error (exit 1).
-    for (const s of spools) if (s.failure !== null) throw s.failure;
     if (output.failure !== null) throw output.failure;
     let targets = matrix.targets;
-    if (targets.length < inputs.length) {
+    const first = output.writer;
+    if (first !== null && targets.length < inputs.length) {
       // A target that lost to another file of its id (--prefer) was written as it was read: the results are written
       // again, the winners' alone, in the same order.
-      output.writer?.abort();
-      const again = open(out);
-      output.writer = again;
       const won = new Set(targets.map((t) => t.results));
-      const index = new Map(inputs.filter((i) => won.has(i.results)).map((i) => [i.results, again.results(i.facts.target.id, rangeOf(i.results.spooled))]));
-      targets = targets.map((t) => ({ ...t, results: { ...t.results, index: index.get(t.results) ?? null } }));
+      output.writer = null;
+      const { again, index } = writeAgain(first, () => open(out), inputs.filter((i) => won.has(i.results)), out);
+      output.writer = again;
+      targets = targets.map((t) => ({ ...t, results: { index: index.get(t.results) ?? null } }));
     }
     const done = output.writer;
     if (done === null) throw new OutputError(`could not write ${out}; nothing was written`);
@@ -199,6 +203,5 @@ export async function mergeFiles(files: readonly MergeFile[], out: string, optio
     return { ...matrix, targets };
   } finally {
     output.writer?.abort();
-    for (const s of spools) s.close();
   }
 }

@@ -15,7 +15,7 @@ export interface MergeInput {
 }
 
 /** What the merge decides on, of one target's results: its facts and the ids of its cases and profiles, not the cases
- * themselves. The command keeps only this in memory per target (the results go to a spool as JSON), so memory grows
+ * themselves. The command keeps only this in memory per target (the results are written into the matrix as their file is read), so memory grows
  * with the number of targets, not with the size of their results. */
 export type MergeFacts = Pick<Results, 'target' | 'specDigest' | 'finishedAt' | 'complete' | 'selection'> & {
   caseIds: string[];
@@ -36,7 +36,7 @@ export function factsOf(r: Pick<Results, 'target' | 'specDigest' | 'finishedAt' 
 }
 
 /** One input of mergeFacts: where it came from, its facts, and whatever stands for its results (the results
- * themselves, or where their JSON was spooled). */
+ * themselves, or where their JSON was written). */
 export interface FactsInput<R> {
   source: string;
   path: string;

@@ -1,12 +1,10 @@
-// A scratch file for bytes written once and read back in another order: merge spools each target's results JSON here
-// as it reads the files, so that memory holds only what the matrix decides on, and copies them into the matrix in
-// target order. The file is unlinked as soon as it is opened: it never shows in a directory and goes with the process,
-// however that ends. Its owner (Spool) opens, reads and closes it; whoever fills it may be another thread of the
-// process, appending through the descriptor (SpoolAppender): merge's workers each fill a spool of their own, so that
-// the bytes never pass between threads.
+// A scratch file for bytes written once and read back in another order: when --prefer drops some targets of a matrix
+// merge has already written, the results it keeps go here, and from here into the matrix written again
+// (src/merge-files.ts). The file is unlinked as soon as it is opened: it never shows in a directory and goes with the
+// process, however that ends.
 import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { FileRange } from './copy-range.js';
+import { copyRange, type FileRange } from './copy-range.js';
 import { OutputError } from './file-errors.js';
 
 export interface SpoolRange {
@@ -14,25 +12,9 @@ export interface SpoolRange {
   length: number;
 }
 
-/** Appends to a spool by its descriptor, in one thread: a spool has one appender, or offsets would collide. */
-export class SpoolAppender {
-  private end = 0;
-
-  constructor(private readonly fd: number) {}
-
-  /** Where `bytes` went; throws what writeSync throws (a full disk). */
-  append(bytes: string | Uint8Array): SpoolRange {
-    const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-    // writeSync may write fewer bytes than asked (a nearly full disk): loop until all are down, or it throws.
-    for (let off = 0; off < b.length; ) off += writeSync(this.fd, b, off, b.length - off, this.end + off);
-    const range = { offset: this.end, length: b.length };
-    this.end += b.length;
-    return range;
-  }
-}
-
 export class Spool {
-  private appender: SpoolAppender | null = null;
+  /** where the next append goes */
+  private end = 0;
   /** one buffer for every read: each range is consumed (written out) before the next is read */
   private buffer = Buffer.alloc(0);
   private failed: OutputError | null = null;
@@ -45,8 +27,8 @@ export class Spool {
 
   /** A spool in the directory of `file`, the output it will become (the same file system, so no other disk fills,
    * and a directory the user chose, never a memory-backed /tmp); `part` tells apart several spools of one process.
-   * It never throws: a spool that cannot be opened or written has `failure`, so that the caller can still validate
-   * every input first (a bad input is the error that matters) and raise the output's error after. */
+   * It never throws: a spool that cannot be opened or written has `failure`, so that the caller can still finish what
+   * it is doing (a bad input is the error that matters) and raise the output's error after. */
   static beside(file: string, part = ''): Spool {
     const path = join(dirname(file), `.${basename(file)}.${process.pid}${part === '' ? '' : `.${part}`}.semconf.spool`);
     const spool = new Spool(file, null);
@@ -64,29 +46,18 @@ export class Spool {
     return this.failed;
   }
 
-  /** The descriptor another thread appends through (SpoolAppender), or null when the spool could not be opened. It
-   * stays open until `close`, which must wait until that thread is done with it: a number closed and reused would
-   * send its appends to another file. */
-  get descriptor(): number | null {
-    return this.failed === null ? this.fd : null;
+  /** Where `bytes` went, or null once the spool has failed. */
+  append(bytes: string | Uint8Array): SpoolRange | null {
+    const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+    // writeSync may write fewer bytes than asked (a nearly full disk): loop until all are down, or it throws.
+    return this.appended(b.length, (fd, at) => {
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off, at + off);
+    });
   }
 
-  /** Where `text` went, or null once the spool has failed. For a spool this thread fills itself. */
-  append(text: string | Uint8Array): SpoolRange | null {
-    if (this.fd === null || this.failed !== null) return null;
-    this.appender ??= new SpoolAppender(this.fd);
-    try {
-      return this.appender.append(text);
-    } catch (e) {
-      this.fail(e);
-      return null;
-    }
-  }
-
-  /** An append elsewhere (through `descriptor`) failed: the spool's failure, named as its own would be. The descriptor
-   * stays open until `close` (see `descriptor`). */
-  appendFailed(why: string): void {
-    this.failed ??= this.error(why);
+  /** Where the bytes of `range` (of another open file) went, or null once the spool has failed. */
+  appendRange(range: FileRange): SpoolRange | null {
+    return this.appended(range.length, (fd, at) => copyRange(range, fd, at));
   }
 
   /** Where the bytes of `range` are, to be copied from the spool's file (src/copy-range.ts) while it is open. */
@@ -110,6 +81,20 @@ export class Spool {
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+
+  /** `length` bytes written at the end by `write` (given the descriptor and the offset); their range. */
+  private appended(length: number, write: (fd: number, at: number) => void): SpoolRange | null {
+    if (this.fd === null || this.failed !== null) return null;
+    try {
+      write(this.fd, this.end);
+    } catch (e) {
+      this.fail(e);
+      return null;
+    }
+    const range = { offset: this.end, length };
+    this.end += length;
+    return range;
   }
 
   private fail(e: unknown): void {

@@ -22,11 +22,12 @@ function linker(): Linkat | null {
   return linkat;
 }
 
-/** A descriptor open for writing on a new file in `dir` that has no name yet, or null where there is none such. */
+/** A descriptor open for reading and writing on a new file in `dir` that has no name yet, or null where there is none
+ * such. */
 export function openUnnamed(dir: string, mode: number): number | null {
   if (linker() === null) return null;
   try {
-    return openSync(dir, O_TMPFILE_BIT | constants.O_DIRECTORY | constants.O_WRONLY, mode);
+    return openSync(dir, O_TMPFILE_BIT | constants.O_DIRECTORY | constants.O_RDWR, mode);
   } catch {
     return null; // a file system without O_TMPFILE (EOPNOTSUPP), or a directory that cannot be written: named instead
   }

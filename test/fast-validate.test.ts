@@ -3,6 +3,7 @@
 // of malformed results files and matrices made from the committed results by one mutation each, in memory's form and
 // as files are written (semconf-results/2, semconf-matrix/2); and it must actually compile the schemas merge reads,
 // or the speed is silently gone.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,6 +184,30 @@ describe('the fast path of validation', () => {
     expect(payloads[0]?.value).toBeUndefined();
   });
 
+  test('compiles keys and literals that are not identifiers, and a string spelling of any value', () => {
+    const schema = z.strictObject({ 'a"b': z.literal('x"\\y'), 'c\nd': z.number().max(1.5).optional(), '0': z.enum(['e', '__proto__', 'f\u2028']) });
+    const fast = fastValidator(schema);
+    expect(fast).toBeDefined();
+    // integer-like keys come first in an object's order: zod's output too
+    const ok = JSON.parse('{"0":"__proto__","a\\"b":"x\\"\\\\y","c\\nd":1}') as unknown;
+    expect(schema.safeParse(ok).success).toBe(true);
+    expect(fast?.(ok)).toBe(true);
+    for (const bad of ['{"0":"e","a\\"b":"x"}', '{"0":"g","a\\"b":"x\\"\\\\y"}', '{"0":"e","a\\"b":"x\\"\\\\y","c\\nd":2}']) {
+      const input = JSON.parse(bad) as unknown;
+      expect(schema.safeParse(input).success, bad).toBe(false);
+      expect(fast?.(input), bad).toBe(false);
+    }
+  });
+
+  test('where code cannot be made from strings, nothing is compiled and zod judges every input', () => {
+    const dist = (f: string): string => JSON.stringify(new URL(`../dist/src/${f}`, import.meta.url).href);
+    const script = `const { fastValidator } = await import(${dist('fast-validate.js')}); const { ResultsFile, readResults } = await import(${dist('results.js')});
+console.log(fastValidator(ResultsFile) === undefined, readResults(${JSON.stringify(join(RESULTS, committedFiles[0] ?? ''))}).cases.length > 0);`;
+    const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true true');
+  });
+
   test('leaves to zod every schema with a construct it does not know', () => {
     for (const schema of [
       z.string().transform((s) => s.length),
@@ -193,6 +218,7 @@ describe('the fast path of validation', () => {
       z.number().multipleOf(3),
       z.url(),
       z.strictObject({ a: z.array(z.lazy(() => z.string())) }),
+      z.strictObject({ ['__proto__']: z.string() }), // read by name, the key would be the prototype
     ]) {
       expect(fastValidator(schema)).toBeUndefined();
     }

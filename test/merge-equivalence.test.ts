@@ -1,17 +1,17 @@
-// `semconf merge` through its worker threads and spools (src/merge-files.ts) writes the matrix the in-memory merge
-// (src/merge.ts merge(), the reference: every input parsed and validated, nothing spooled) makes of the same inputs:
-// results files of both versions (semconf-results/2 as written, /1 compact) and matrices of both versions merged again.
-// And the worker's side of it: the results it read go to its own spool, never back to the main thread.
+// `semconf merge` through its worker threads (src/merge-files.ts) writes the matrix the in-memory merge (src/merge.ts
+// merge(), the reference: every input parsed and validated at once) makes of the same inputs: results files of both
+// versions (semconf-results/2 as written, /1 compact), matrices of both versions merged again, and a clash --prefer
+// settles (the matrix written again). And the worker's side of it: the bytes of the results it read, in a buffer it
+// moves to the main thread.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { WorkerAnswer, WorkerStart } from '../src/merge-files.js';
+import type { WorkerAnswer, WorkerMessage } from '../src/merge-files.js';
 import { readMatrix } from '../src/matrix.js';
 import { merge, type MergeInput } from '../src/merge.js';
 import { encodeResults, resultsFileText } from '../src/results-codec.js';
 import { readResults, writeResults } from '../src/results.js';
-import { Spool } from '../src/spool.js';
 import { fixture, load, scratch, semconf } from './report-fixtures.js';
 
 const workerScript = new URL('../dist/src/merge-worker.js', import.meta.url);
@@ -82,6 +82,27 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
     expect(semconf('validate', out).status).toBe(0);
   });
 
+  it('a clash --prefer settles: the matrix is written again with the winners alone, in the order read', () => {
+    const dir = scratch();
+    // gvisor.json holds results for native.json's target: one of them loses, between two that do not clash
+    const files = [fixture('constructed-gvisor-relabelled.json'), fixture('native.json'), fixture('constructed-partial-relabelled.json'), fixture('gvisor.json')];
+    for (const prefer of [fixture('native.json'), fixture('gvisor.json')]) {
+      const out = join(dir, 'm.json');
+      const r = semconf('merge', ...files, '--prefer', prefer, '--out', out);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const written = readMatrix(out);
+      const inputs: MergeInput[] = files.map((f) => ({ source: f, path: f, results: readResults(f) }));
+      expect(written).toEqual(merge(inputs, { createdAt: written.createdAt, toolVersion: written.tool.version, prefer: [prefer] }));
+      expect(written.targets).toHaveLength(3);
+      // the file holds the winners' results alone, each once
+      const raw = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; targets: { results: number }[] };
+      expect(raw.results).toHaveLength(3);
+      expect(raw.targets.map((t) => t.results).sort()).toEqual([0, 1, 2]);
+      expect(readdirSync(dir)).toEqual(['m.json']);
+    }
+  });
+
   it('a bad file in the middle: exit 2, that file named, nothing written', () => {
     const dir = scratch();
     const native = load('native.json');
@@ -103,52 +124,55 @@ describe('semconf merge: the matrix is the in-memory merge of the same inputs', 
   });
 });
 
-/** A merge worker filling a fresh spool; `ask` sends it a file and waits for its answer. */
-function startWorker(dir: string): { spool: Spool; ask: (index: number, file: string) => Promise<WorkerAnswer>; stop: () => Promise<void> } {
-  const spool = Spool.beside(join(dir, 'm.json'), '0');
-  const worker = new Worker(workerScript, { workerData: { spool: spool.descriptor } satisfies WorkerStart });
+/** A merge worker; `ask` sends it a file and waits for its answer. */
+function startWorker(): { ask: (index: number, file: string) => Promise<WorkerAnswer>; giveBack: (b: Uint8Array) => void; stop: () => Promise<void> } {
+  const worker = new Worker(workerScript);
   const ask = (index: number, file: string): Promise<WorkerAnswer> =>
     new Promise((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-      worker.postMessage({ index, file });
+      worker.postMessage({ index, file } satisfies WorkerMessage);
     });
-  return {
-    spool,
-    ask,
-    stop: async () => {
-      await worker.terminate();
-      spool.close();
-    },
-  };
+  // as merge does once it has written them: the worker fills the buffer again
+  const giveBack = (b: Uint8Array): void => worker.postMessage({ returned: b.buffer as ArrayBuffer } satisfies WorkerMessage, [b.buffer as ArrayBuffer]);
+  return { ask, giveBack, stop: async () => void (await worker.terminate()) };
 }
 
-/** The bytes a worker spooled for the one target of `answer`. */
-function spooledText(spool: Spool, answer: WorkerAnswer | undefined): string {
+/** The results JSON a worker answered with for the one target of `answer`. */
+function resultsText(answer: WorkerAnswer | undefined): string {
   if (answer === undefined || !('entries' in answer)) throw new Error('no entries');
-  const range = answer.entries[0]?.results;
-  if (range === undefined || range === null) throw new Error('not spooled');
-  return Buffer.from(spool.read(range)).toString('utf8');
+  const results = answer.entries[0]?.results;
+  if (results === undefined) throw new Error('no results');
+  return Buffer.from(results).toString('utf8');
 }
 
 describe('merge worker (src/merge-worker.ts)', () => {
-  it('spools the results it read to the spool it was given and answers with their range, not their JSON', async () => {
-    const dir = scratch();
-    const { spool, ask, stop } = startWorker(dir);
+  it('answers with the results it read as compact JSON, in a buffer of its own moved to this thread', async () => {
+    const { ask, giveBack, stop } = startWorker();
     try {
-      const answers = [await ask(0, fixture('native.json')), await ask(1, fixture('constructed-gvisor-relabelled.json'))];
+      const answers: WorkerAnswer[] = [];
+      // the first answer's buffer given back before the second file (a larger one) is read: refilled, or replaced
+      for (const [i, name] of ['mlock-only.json', 'native.json', 'constructed-gvisor-relabelled.json'].entries()) {
+        const a = await ask(i, fixture(name));
+        answers.push(a);
+        if (i === 0 && 'entries' in a) giveBack(a.entries[0]?.results ?? new Uint8Array());
+      }
+      expect(answers[0] !== undefined && 'entries' in answers[0] && answers[0].entries[0]?.results.byteLength).toBe(0); // given back: detached here
+      answers.shift();
       for (const [i, name] of ['native.json', 'constructed-gvisor-relabelled.json'].entries()) {
         const a = answers[i];
         if (a === undefined || !('entries' in a)) throw new Error(`no entries for ${name}`);
-        expect(a.index).toBe(i);
+        expect(a.index).toBe(i + 1);
         const [entry] = a.entries;
         expect(a.entries).toHaveLength(1);
         expect(Object.keys(entry ?? {}).sort()).toEqual(['facts', 'results', 'source']);
-        const range = entry?.results;
-        if (range === undefined || range === null) throw new Error(`${name} was not spooled`);
+        const results = entry?.results;
+        expect(results).toBeInstanceOf(Uint8Array);
+        // moved, not copied into a shared pool: the buffer is the answer's alone, to be given back
+        expect(results?.buffer).toBeInstanceOf(ArrayBuffer);
         // the exact bytes the matrix gets: the compact JSON of the validated results, as a file holds them (the
         // fixtures are files of version 1: encoded)
-        expect(Buffer.from(spool.read(range)).toString('utf8')).toBe(JSON.stringify(encodeResults(load(name))));
+        expect(resultsText(a)).toBe(JSON.stringify(encodeResults(load(name))));
       }
     } finally {
       await stop();
@@ -164,16 +188,16 @@ describe('merge worker (src/merge-worker.ts)', () => {
     const asWritten = join(dir, 'as-written.json');
     const file = encodeResults(native);
     writeFileSync(asWritten, resultsFileText(file).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
-    // keys out of order: zod's output has them in the schema's order, and that is what is spooled
+    // keys out of order: zod's output has them in the schema's order, and that is what is answered
     const reordered = join(dir, 'reordered.json');
     const { id, ...rest } = file.target;
     const reorderedValue = { ...file, target: { ...rest, id } };
     writeFileSync(reordered, JSON.stringify(reorderedValue, null, 2));
-    const { spool, ask, stop } = startWorker(dir);
+    const { ask, stop } = startWorker();
     try {
-      const copied = spooledText(spool, await ask(0, asWritten));
+      const copied = resultsText(await ask(0, asWritten));
       expect(copied).toBe(JSON.stringify(file).replace(`"durationMs":${duration},`, `"durationMs":${duration}e0,`));
-      const stringified = spooledText(spool, await ask(1, reordered));
+      const stringified = resultsText(await ask(1, reordered));
       expect(stringified).toBe(JSON.stringify(file));
       expect(stringified).not.toBe(JSON.stringify(reorderedValue));
     } finally {

@@ -1,9 +1,10 @@
-// The merge spool (src/spool.ts): bytes appended once, read back by range in any order, never visible as a file.
-import { readdirSync } from 'node:fs';
+// The merge spool (src/spool.ts): bytes appended once (or copied from another open file), read back by range in any
+// order, never visible as a file.
+import { closeSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputError } from '../src/results.js';
-import { Spool, SpoolAppender } from '../src/spool.js';
+import { Spool } from '../src/spool.js';
 import { scratch } from './report-fixtures.js';
 
 describe('Spool', () => {
@@ -21,40 +22,46 @@ describe('Spool', () => {
     }
   });
 
-  it('several spools beside one output (parts), each filled through its descriptor by an appender, read back apart', () => {
+  it('appends ranges of another open file (a matrix being written), at its end, after what was appended before', () => {
     const dir = scratch();
     const out = join(dir, 'm.json');
-    const spools = [Spool.beside(out, '0'), Spool.beside(out, '1')];
+    const source = join(dir, 'source');
+    writeFileSync(source, 'ab{"x":"é"}cd[1,2]');
+    const fd = openSync(source, 'r');
+    const spool = Spool.beside(out, 'prefer');
     try {
-      const appenders = spools.map((s) => new SpoolAppender(s.descriptor ?? -1));
-      const first = appenders.map((a, i) => a.append(`spool ${i}: ${'x'.repeat(10 * (i + 1))}`));
-      const second = appenders.map((a, i) => a.append(Buffer.from(`then ${i} é`, 'utf8')));
-      expect(readdirSync(dir)).toEqual([]);
-      for (const i of [1, 0]) {
-        const s = spools[i] as Spool;
-        expect(Buffer.from(s.read(second[i] ?? { offset: -1, length: 1 })).toString('utf8')).toBe(`then ${i} é`);
-        expect(Buffer.from(s.read(first[i] ?? { offset: -1, length: 1 })).toString('utf8')).toBe(`spool ${i}: ${'x'.repeat(10 * (i + 1))}`);
-      }
+      const before = spool.append('first');
+      const ranges = [spool.appendRange({ fd, offset: 14, length: 5 }), spool.appendRange({ fd, offset: 2, length: 10 })];
+      expect(spool.failure).toBeNull();
+      expect(before).toEqual({ offset: 0, length: 5 });
+      expect(ranges).toEqual([
+        { offset: 5, length: 5 },
+        { offset: 10, length: 10 },
+      ]);
+      expect(Buffer.from(spool.read(ranges[1] ?? { offset: -1, length: 1 })).toString('utf8')).toBe('{"x":"é"}');
+      expect(Buffer.from(spool.read(ranges[0] ?? { offset: -1, length: 1 })).toString('utf8')).toBe('[1,2]');
+      expect(Buffer.from(spool.read(before ?? { offset: -1, length: 1 })).toString('utf8')).toBe('first');
+      expect(readdirSync(dir).sort()).toEqual(['source']);
     } finally {
-      for (const s of spools) s.close();
+      spool.close();
+      closeSync(fd);
     }
   });
 
-  it('an append that failed in another thread is the spool\'s failure, worded as its own; the descriptor stays open until close', () => {
+  it('a range past the end of its file is the spool\'s failure, worded as its own; nothing more is appended', () => {
     const dir = scratch();
     const out = join(dir, 'm.json');
-    const spool = Spool.beside(out, '0');
-    const fd = spool.descriptor;
+    const source = join(dir, 'source');
+    writeFileSync(source, 'abc');
+    const fd = openSync(source, 'r');
+    const spool = Spool.beside(out);
     try {
-      expect(fd).not.toBeNull();
-      spool.appendFailed('ENOSPC: no space left on device, write');
-      spool.appendFailed('a later one');
-      expect(spool.failure?.message).toBe(`could not write ${out} (ENOSPC: no space left on device, write); nothing was written`);
-      expect(spool.descriptor).toBeNull();
-      // still open: a worker still holding the number must not write into whatever file would reuse it
-      expect(new SpoolAppender(fd ?? -1).append('still ours').length).toBe(10);
+      expect(spool.appendRange({ fd, offset: 1, length: 5 })).toBeNull();
+      expect(spool.failure?.message).toBe(`could not write ${out} (the file ended 3 byte(s) before the range copied from it); nothing was written`);
+      expect(spool.append('later')).toBeNull();
     } finally {
       spool.close();
+      closeSync(fd);
     }
   });
 
@@ -62,7 +69,6 @@ describe('Spool', () => {
     const out = join(scratch(), 'missing', 'm.json');
     const spool = Spool.beside(out);
     expect(spool.append('{}')).toBeNull();
-    expect(spool.descriptor).toBeNull();
     expect(spool.failure).toBeInstanceOf(OutputError);
     expect(spool.failure?.message).toMatch(new RegExp(`^could not write ${out} \\(ENOENT.*\\); nothing was written$`));
     expect(() => spool.read({ offset: 0, length: 2 })).toThrow(spool.failure ?? 'a failure');

@@ -1,0 +1,60 @@
+// JSON.parse of a results file as semconf writes it (src/results-codec.ts resultsFileText: each case on a line of its
+// own), a case at a time. The value is JSON.parse's of the whole text; the time is not. The text of a whole file
+// (~0.24 MB for 100 cases) is a string of V8's large-object space, given fresh pages each time and freed at the next
+// collection: making it cost ~0.35 ms a file here, ~40% of JSON.parse's own time, and a merge makes one per file (its
+// workers are ~2 ms a file in all). A case line (~2.4 KB) is an ordinary young string: the 100 of them cost ~0.03 ms.
+//
+// Any other layout (a file written by hand, pretty-printed by a tool, of version 1) is undefined here, and the caller
+// parses the whole text, which also words the error of a text that is not JSON. So is a text in which the split could
+// be told from the whole: a line that is not one value, a second key that JSON would read as `cases` (the last of
+// duplicate keys wins), a `cases` that is not the top level's.
+
+/** The line that opens the cases, as resultsFileText writes it: a key of the top level, indented by two. */
+const OPEN = Buffer.from('\n  "cases": [\n');
+const SPACE = 0x20;
+const COMMA = 0x2c;
+const CLOSE = 0x5d; // ]
+const NEWLINE = 0x0a;
+
+/** Whether the line at `at` closes the cases: `  ]`. */
+function closes(text: Buffer, at: number): boolean {
+  return text[at] === SPACE && text[at + 1] === SPACE && text[at + 2] === CLOSE;
+}
+
+/** `text` (the bytes of a JSON file; `ascii`: all of them are) parsed as JSON.parse would parse the whole, or undefined
+ * when it is not laid out a case per line (then the caller parses the whole). */
+export function parseCaseLines(text: Buffer, ascii: boolean): unknown {
+  const encoding = ascii ? 'latin1' : 'utf8';
+  const open = text.indexOf(OPEN);
+  if (open < 0) return undefined;
+  const cases: unknown[] = [];
+  let line = open + OPEN.length;
+  try {
+    while (!closes(text, line)) {
+      const end = text.indexOf(NEWLINE, line);
+      if (end < 0) return undefined;
+      // every case but the last ends with the comma that separates it from the next
+      let value = end;
+      if (!closes(text, end + 1)) {
+        if (text[end - 1] !== COMMA) return undefined;
+        value -= 1;
+      }
+      cases.push(JSON.parse(text.toString(encoding, line, value)));
+      line = end + 1;
+    }
+    // The rest of the file, with the cases' array empty: `[` then `  ]`.
+    const head = text.toString(encoding, 0, open + OPEN.length - 1);
+    const skeleton = head + text.toString(encoding, line);
+    // One key spelled `cases` (a \u escape could spell another), and it is the top level's: its empty array.
+    const key = head.length - '"cases": ['.length;
+    if (skeleton.indexOf('"cases"') !== key || skeleton.indexOf('"cases"', key + 1) >= 0 || skeleton.includes('\\u')) return undefined;
+    const top: unknown = JSON.parse(skeleton);
+    if (typeof top !== 'object' || top === null || !Object.hasOwn(top, 'cases')) return undefined;
+    const held = (top as { cases: unknown }).cases;
+    if (!Array.isArray(held) || held.length !== 0) return undefined;
+    (top as { cases: unknown }).cases = cases;
+    return top;
+  } catch {
+    return undefined;
+  }
+}

@@ -21,7 +21,7 @@ import { runOnTarget, TARGETS, targetProblem } from '../src/target.js';
 import { workerCommand } from '../src/worker/lean.js';
 import { runItems } from '../src/worker/pool.js';
 import { BENCH_SCHEMA, type Figure, timeTarget, writeBenchResults } from './results-file.js';
-import { figureLine, nodeStartMs, startupFigures } from './startup.js';
+import { Beside, benchBaselineMs, figureLine, startupFigures } from './startup.js';
 import { syntheticCases, syntheticResults } from './synthetic.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -141,21 +141,24 @@ function mergeTarget(all: { ms: number; maxRssMiB: number }, nodeStart: number):
 
 /** `semconf merge` of 500 and 1,000 synthetic results files: wall time and peak memory, each in its own process; the
  * lines printed, and the 1,000-file figure for bench/results.json. */
-function mergeFigures(dir: string, template: Results, nodeStart: number): { lines: string[]; figure: Figure } {
+function mergeFigures(dir: string, template: Results): { lines: string[]; figure: Figure } {
   const many = writeSyntheticResults(join(dir, 'synthetic'), template, 1000, 100);
   // each the median of 3 runs (time and peak memory apart), each into a file that does not exist yet
   const half = repeatEach(3, (k) => timeMerge(many.slice(0, 500), join(dir, `m500-${k}.json`)));
-  const all = repeatEach(3, (k) => timeMerge(many, join(dir, `m1000-${k}.json`)));
+  const beside = new Beside();
+  const all = repeatEach(3, (k) => beside.before(() => timeMerge(many, join(dir, `m1000-${k}.json`))));
+  const nodeStart = beside.ms;
   const figure: Figure = {
     id: 'merge',
     what: '`semconf merge` of 1,000 synthetic results files × 100 cases (median of 3)',
     measured: `${(all.ms / 1000).toFixed(2)} s, ${all.maxRssMiB.toFixed(0)} MiB peak (500 files: ${(half.ms / 1000).toFixed(2)} s, ${half.maxRssMiB.toFixed(0)} MiB)`,
     ratio: all.ms / nodeStart,
+    baselineMs: nodeStart,
     ...mergeTarget(all, nodeStart),
   };
   return {
     lines: [
-      `merge     500 vs 1,000 synthetic results x 100 cases:  ${half.ms.toFixed(1)} ms vs ${all.ms.toFixed(1)} ms  = ${(all.ms / nodeStart).toFixed(1)} x node start-up; growth x${(all.ms / half.ms).toFixed(2)} for x2 work  (target: 20 x node start-up, 2000 ms at 100 ms)`,
+      `merge     500 vs 1,000 synthetic results x 100 cases:  ${half.ms.toFixed(1)} ms vs ${all.ms.toFixed(1)} ms  = ${(all.ms / nodeStart).toFixed(1)} x node start-up (${nodeStart.toFixed(1)} ms beside it); growth x${(all.ms / half.ms).toFixed(2)} for x2 work  (target: 20 x node start-up, 2000 ms at 100 ms)`,
       `merge     peak memory, 500 vs 1,000 files:             ${half.maxRssMiB.toFixed(0)} MiB vs ${all.maxRssMiB.toFixed(0)} MiB  growth x${(all.maxRssMiB / half.maxRssMiB).toFixed(2)} for x2 work  (target: under 300 MiB)`,
     ],
     figure,
@@ -163,12 +166,24 @@ function mergeFigures(dir: string, template: Results, nodeStart: number): { line
 }
 
 /** The figures of the whole native suite and of the targets launched elsewhere, for bench/results.json. */
-function suiteFigures(cases: number, suite: number, nodeStart: number, elsewhere: readonly { target: string; problem: string | null; wall: number }[]): Figure[] {
+/** A time and node start-up timed beside its runs (Beside). */
+interface Timed {
+  ms: number;
+  baselineMs: number;
+}
+
+/** A target launched elsewhere: its time, or why it could not run. */
+interface Elsewhere extends Timed {
+  target: string;
+  problem: string | null;
+}
+
+function suiteFigures(cases: number, suite: Timed, elsewhere: readonly Elsewhere[]): Figure[] {
   return [
-    { id: 'suite', what: `whole native suite, \`semconf run\` of ${cases} cases (median of 3)`, measured: `${(suite / 1000).toFixed(2)} s`, ratio: suite / nodeStart, ...timeTarget(suite, 1000, nodeStart) },
+    { id: 'suite', what: `whole native suite, \`semconf run\` of ${cases} cases (median of 3)`, measured: `${(suite.ms / 1000).toFixed(2)} s`, ratio: suite.ms / suite.baselineMs, baselineMs: suite.baselineMs, ...timeTarget(suite.ms, 1000, suite.baselineMs) },
     ...elsewhere.map((e): Figure =>
       e.problem === null
-        ? { id: `suite-${e.target}`, what: `\`semconf run --target ${e.target}\`, ${cases} cases (median of 3)`, measured: `${(e.wall / 1000).toFixed(2)} s = ${(e.wall / suite).toFixed(1)} × the native suite`, ratio: e.wall / nodeStart, ...(e.target === 'gvisor' ? timeTarget(e.wall, 2500, nodeStart) : {}) }
+        ? { id: `suite-${e.target}`, what: `\`semconf run --target ${e.target}\`, ${cases} cases (median of 3)`, measured: `${(e.ms / 1000).toFixed(2)} s = ${(e.ms / suite.ms).toFixed(1)} × the native suite`, ratio: e.ms / e.baselineMs, baselineMs: e.baselineMs, ...(e.target === 'gvisor' ? timeTarget(e.ms, 2500, e.baselineMs) : {}) }
         : { id: `suite-${e.target}`, what: `\`semconf run --target ${e.target}\``, measured: 'not measured', note: e.problem },
     ),
   ];
@@ -181,6 +196,7 @@ function htmlFigure(quarter: { ms: number; bytes: number; maxRssMiB: number }, a
     what: 'HTML report of 1,000 synthetic targets × 100 cases',
     measured: `${(all.ms / 1000).toFixed(2)} s, ${(all.bytes / 1e6).toFixed(1)} MB, ${all.maxRssMiB.toFixed(0)} MiB peak (250 targets: ${(quarter.ms / 1000).toFixed(2)} s, ${(quarter.bytes / 1e6).toFixed(1)} MB, ${quarter.maxRssMiB.toFixed(0)} MiB)`,
     ratio: all.ms / nodeStart,
+    baselineMs: nodeStart,
     target: 'under 150 MB, linear',
     met: all.bytes <= 150e6,
   };
@@ -191,9 +207,8 @@ async function main(): Promise<void> {
   try {
     // `--only merge`: the merge figures alone (one fresh run as the synthetic files' template), not the whole bench
     if (process.argv.slice(2).join(' ') === '--only merge') {
-      const nodeStart = repeat(5, () => timeCommand(['-e', '0']));
       timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]);
-      for (const line of mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart).lines) console.log(line);
+      for (const line of mergeFigures(dir, readResults(join(dir, 'r.json'))).lines) console.log(line);
       return;
     }
     const only = process.argv.slice(2).join(' ') === '--only suite';
@@ -205,9 +220,10 @@ async function main(): Promise<void> {
     const shared = tried.reports.filter((r) => r.process === 'reused').map((r) => r.item);
     const planned = plan(catalog);
     const cases = planned.length;
-    const nodeStart = nodeStartMs();
-    const startup = startupFigures(CLI, nodeStart);
-    const suite = repeat(3, () => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]));
+    const startup = startupFigures(CLI);
+    const suiteBeside = new Beside();
+    const suiteMs = repeat(3, () => suiteBeside.before(() => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')])));
+    const suite: Timed = { ms: suiteMs, baselineMs: suiteBeside.ms };
     const reusedResults = readResults(join(dir, 'r.json'));
     const reusedCount = reusedResults.cases.filter((c) => c.process === 'reused').length;
     const forkedIds = reusedResults.cases.filter((c) => c.process === 'forked').map((c) => c.id);
@@ -232,44 +248,52 @@ async function main(): Promise<void> {
     const n = 100;
     const more = 5 * n;
     const pairs: { once: number; twice: number }[] = [];
-    for (let k = 0; k < 5; k += 1) pairs.push({ once: await timeItems(copies(n)), twice: await timeItems(copies(more)) });
+    const marginalBeside = new Beside();
+    for (let k = 0; k < 5; k += 1) {
+      marginalBeside.sample();
+      pairs.push({ once: await timeItems(copies(n)), twice: await timeItems(copies(more)) });
+    }
     const once = median(pairs.map((p) => p.once));
     const twice = median(pairs.map((p) => p.twice));
     const perCase = median(pairs.map((p) => (p.twice - p.once) / (more - n)));
     const ms = (x: number): string => `${x.toFixed(1)} ms`;
+    // the figures with no start-ups of their own (the fresh suite, the forked copies): against every one so far
+    const soFar = benchBaselineMs();
     const suiteLines = [
       `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
-      `baseline  bare node start-up:                          ${ms(nodeStart)}`,
-      `suite     semconf run, ${cases} cases (median of 3):     ${ms(suite)}  = ${(suite / nodeStart).toFixed(1)} x node start-up  (target: 10 x node start-up, 1000 ms at 100 ms)`,
-      `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / nodeStart).toFixed(1)} x node start-up; reused workers ${(suite / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
+      `baseline  bare node start-up, beside the suite's runs: ${ms(suite.baselineMs)}; so far in this bench: ${ms(soFar)}`,
+      `suite     semconf run, ${cases} cases (median of 3):     ${ms(suite.ms)}  = ${(suite.ms / suite.baselineMs).toFixed(1)} x node start-up  (target: 10 x node start-up, 1000 ms at 100 ms)`,
+      `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / soFar).toFixed(1)} x node start-up; reused workers ${(suite.ms / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
       `own       the ${forkedIds.length} cases needing a process of their own, forked copies vs fresh processes: ${ms(ownForked)} vs ${ms(ownFresh)}  = ${(ownForked / ownFresh).toFixed(2)} x`,
       `worker    lean vs Node's defaults, start to runner:    ${ms(leanWorker.startMs)} vs ${ms(plainWorker.startMs)}  = ${(leanWorker.startMs / plainWorker.startMs).toFixed(2)} x`,
       `worker    lockable (what mlockall pins), lean vs not:  ${leanWorker.lockableMiB.toFixed(1)} MiB vs ${plainWorker.lockableMiB.toFixed(1)} MiB  = ${(leanWorker.lockableMiB / plainWorker.lockableMiB).toFixed(2)} x`,
       `worker    mlockall(MCL_CURRENT), lean vs not:          ${ms(leanWorker.mlockallMs)} vs ${ms(plainWorker.mlockallMs)}  = ${(leanWorker.mlockallMs / plainWorker.mlockallMs).toFixed(2)} x`,
       `worker    ${n} vs ${more} ordinary cases in one reused worker (medians of 5, alternating): ${ms(once)} vs ${ms(twice)}  growth x${(twice / once).toFixed(2)} for x${more / n} work`,
-      `marginal  cost of one more case in a reused worker (median of 5 pairs): ${ms(perCase)}  = ${(perCase / nodeStart).toFixed(3)} x node start-up  (target: 0.01 x node start-up, 1 ms at 100 ms)`,
+      `marginal  cost of one more case in a reused worker (median of 5 pairs): ${ms(perCase)}  = ${(perCase / marginalBeside.ms).toFixed(3)} x node start-up (${ms(marginalBeside.ms)} beside it)  (target: 0.01 x node start-up, 1 ms at 100 ms)`,
     ];
     // Every target launched elsewhere (gVisor, a VM, ia32), as a ratio against the native suite: one mechanism, so one
     // loop; a target that cannot run here says why instead.
-    const elsewhere: { target: string; problem: string | null; wall: number }[] = [];
+    const elsewhere: Elsewhere[] = [];
     for (const t of TARGETS.filter((name) => name !== 'native')) {
       const out = join(dir, `${t}.json`);
       const problem = await targetProblem(t);
+      const beside = new Beside();
       // the median of 3, as for the native suite: one run of a sandbox or a VM swings by a fifth on this machine
-      const wall = problem === null ? repeat(3, () => timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1])) : NaN;
+      const wall = problem === null ? repeat(3, () => beside.before(() => timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1]))) : NaN;
       // exit 1 is also a run that wrote nothing (a launch that failed): its time is no figure
       const failed = problem === null && !existsSync(out) ? 'the run wrote no results file, so it failed (run it by hand to see why)' : null;
-      elsewhere.push({ target: t, problem: problem ?? failed, wall });
+      elsewhere.push({ target: t, problem: problem ?? failed, ms: wall, baselineMs: problem === null ? beside.ms : NaN });
     }
     for (const line of suiteLines) console.log(line);
     for (const e of elsewhere) {
       console.log(e.problem === null
-        ? `${e.target.padEnd(9)} semconf run --target ${e.target}, ${cases} cases (median of 3): ${ms(e.wall)}  = ${(e.wall / suite).toFixed(1)} x the native suite, ${(e.wall / nodeStart).toFixed(1)} x node start-up`
+        ? `${e.target.padEnd(9)} semconf run --target ${e.target}, ${cases} cases (median of 3): ${ms(e.ms)}  = ${(e.ms / suite.ms).toFixed(1)} x the native suite, ${(e.ms / e.baselineMs).toFixed(1)} x node start-up (${ms(e.baselineMs)} beside it)`
         : `${e.target.padEnd(9)} not measured: ${e.problem}`);
     }
     if (only) return;
 
-    const merged = mergeFigures(dir, readResults(join(dir, 'r.json')), nodeStart);
+    const merged = mergeFigures(dir, readResults(join(dir, 'r.json')));
+    const nodeStart = benchBaselineMs();
     const htmlQuarter = timeHtml(join(dir, 'r.json'), 250, join(dir, 'h250.html'));
     const htmlAll = timeHtml(join(dir, 'r.json'), 1000, join(dir, 'h1000.html'));
 
@@ -297,28 +321,31 @@ async function main(): Promise<void> {
       what: `\`semconf explore\` on ${c.target}: ${c.sequences} generated sequences, run and compared (no shrinking)`,
       measured: `${((c.sequences * 1000) / c.ms).toFixed(1)} sequences/s`,
       ratio: c.ms / c.sequences / nodeStart,
+      baselineMs: nodeStart,
       note: 'ratio: one sequence\'s share of the run against node start-up',
     }));
     for (const f of exploreFigures) console.log(figureLine(f));
     const reuseFigure: Figure = {
       id: 'reuse',
       what: `whole native suite with every case in a fresh process (\`run --fresh-processes\`)`,
-      measured: `${(freshSuite / 1000).toFixed(2)} s; reused workers take ${(suite / freshSuite).toFixed(2)} × of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
-      ratio: freshSuite / nodeStart,
+      measured: `${(freshSuite / 1000).toFixed(2)} s; reused workers take ${(suite.ms / freshSuite).toFixed(2)} × of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
+      ratio: freshSuite / soFar,
+      baselineMs: soFar,
     };
     const ownFigure: Figure = {
       id: 'own-process',
       what: `the ${forkedIds.length} cases that need a process of their own (\`run --filter\` of them), in forked copies of a reused worker`,
       measured: `${ms(ownForked)}; in fresh Node processes (run --fresh-processes) ${ms(ownFresh)}: copies take ${(ownForked / ownFresh).toFixed(2)} × of it`,
-      ratio: ownForked / nodeStart,
+      ratio: ownForked / soFar,
+      baselineMs: soFar,
     };
-    const marginal: Figure = { id: 'marginal', what: 'one more case in a reused worker (the slope between 100 and 500 cases, the median of 5 alternating pairs)', measured: ms(perCase), ratio: perCase / nodeStart, ...timeTarget(perCase, 1, nodeStart) };
+    const marginal: Figure = { id: 'marginal', what: 'one more case in a reused worker (the slope between 100 and 500 cases, the median of 5 alternating pairs)', measured: ms(perCase), ratio: perCase / marginalBeside.ms, baselineMs: marginalBeside.ms, ...timeTarget(perCase, 1, marginalBeside.ms) };
     writeBenchResults(RESULTS_FILE, {
       schema: BENCH_SCHEMA,
       measuredAt: new Date().toISOString(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
       baselineMs: nodeStart,
-      figures: [...startup, ...suiteFigures(cases, suite, nodeStart, elsewhere), reuseFigure, ownFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
+      figures: [...startup, ...suiteFigures(cases, suite, elsewhere), reuseFigure, ownFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
     });
     console.log(`figures written to ${RESULTS_FILE} (npm run readme copies them into README)`);
   } finally {

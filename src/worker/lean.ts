@@ -2,9 +2,8 @@
 // of the worker, and each thread's stack is one of them. Fewer V8 platform threads (--v8-pool-size=1), one libuv
 // thread (UV_THREADPOOL_SIZE=1: the worker does its file work synchronously) and 2 MiB thread stacks (RLIMIT_STACK,
 // which glibc and libuv take as the default thread stack size, set through prlimit(1) where it is installed) took a
-// worker from ~172 MiB to ~112 MiB lockable on this machine kind; bench/suite.ts measures it. Its code in huge pages
-// (largePages) makes what it pins cheaper to lock and unlock.
-import { existsSync, readFileSync } from 'node:fs';
+// worker from ~172 MiB to ~112 MiB lockable on this machine kind; bench/suite.ts measures it.
+import { existsSync } from 'node:fs';
 
 /** V8 runs no task on a background thread (no concurrent marking, sweeping or compiling), in the workers without a
  * JIT, the ones that fork copies of themselves that go on running JavaScript (src/worker/forked.ts): only the forking
@@ -24,23 +23,6 @@ export const SINGLE_THREADED = ['--single-threaded'];
  * was the one source of collections the guard did not cover). */
 export const QUIET_GC = ['--expose-gc', '--min-semi-space-size=4', '--no-memory-reducer'];
 
-/** The node binary's code remapped to 2 MiB pages (--use-largepages): a whole-process lock (mlockall, and the
- * munlockall that undoes it) handles the worker's ~84 MiB binary page by page, and its code in huge pages is a few
- * dozen of them. Measured on this machine kind: mlockall(MCL_CURRENT) + munlockall of a jitless lean worker ~33 ms
- * against ~28 ms (15 pairs each), for ~15 ms more at each worker's start (the copy of the code); the whole native suite,
- * with 44 such cases, ~4% less wall time and CPU (0.86 against 0.90 s, medians of 16 runs in turns, ABBA). Only where this node knows the flag and the kernel has transparent huge pages
- * (`silent`: a kernel that still refuses them leaves the code as it was): in gVisor, which has no
- * /sys/kernel/mm/transparent_hugepage, node would print a warning even so. */
-function largePages(): string[] {
-  if (!process.allowedNodeEnvironmentFlags.has('--use-largepages')) return [];
-  try {
-    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[never]') ? [] : ['--use-largepages=silent'];
-  } catch {
-    return [];
-  }
-}
-let largePageFlags: string[] | undefined;
-
 /** RLIMIT_STACK of a worker: room for V8's own JavaScript stack limit (984 KiB by default) on the main thread. */
 export const WORKER_STACK_BYTES = 2 * 1024 * 1024;
 
@@ -59,7 +41,7 @@ export interface WorkerCommand {
  * `prlimit`: its path, null where there is none. */
 export function workerCommand(jitless: boolean, lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
   // Never the parent's flags (a test runner's loaders, say).
-  const node = [...(jitless ? ['--jitless', ...QUIET_GC, ...SINGLE_THREADED] : []), ...(lean ? ['--v8-pool-size=1', ...(largePageFlags ??= largePages())] : [])];
+  const node = [...(jitless ? ['--jitless', ...QUIET_GC, ...SINGLE_THREADED] : []), ...(lean ? ['--v8-pool-size=1'] : [])];
   const env = { ...process.env, NODE_OPTIONS: '', ...(lean ? { UV_THREADPOOL_SIZE: '1' } : {}) };
   if (!lean || prlimit === null) return { execArgv: node, env };
   // prlimit execs node in the same process (same pid, same process group, the IPC descriptor inherited)

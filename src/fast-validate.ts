@@ -57,32 +57,27 @@ function numberText(n: unknown): string | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? String(n) : undefined;
 }
 
+/** A check comparing the value (`v`, as source) with a finite number `operand`: `expression(v, n)`; undefined where the
+ * operand is not one. */
+function comparing(operand: unknown, expression: (v: string, n: string) => string): Emit | undefined {
+  const n = numberText(operand);
+  return n === undefined ? undefined : (v) => expression(v, n);
+}
+
 /** One check as an expression on a value that already has the schema's type; undefined when not supported. */
 function compileCheck(c: CheckLike, src: Source): Emit | undefined {
   const d = c._zod.def;
   switch (d.check) {
-    case 'max_length': {
-      const max = numberText(d.maximum);
-      return max === undefined ? undefined : (v) => `${v}.length <= ${max}`;
-    }
-    case 'min_length': {
-      const min = numberText(d.minimum);
-      return min === undefined ? undefined : (v) => `${v}.length >= ${min}`;
-    }
-    case 'length_equals': {
-      const n = numberText(d.length);
-      return n === undefined ? undefined : (v) => `${v}.length === ${n}`;
-    }
-    case 'greater_than': {
-      const n = numberText(d.value);
-      const op = d.inclusive === true ? '>=' : '>';
-      return n === undefined ? undefined : (v) => `${v} ${op} ${n}`;
-    }
-    case 'less_than': {
-      const n = numberText(d.value);
-      const op = d.inclusive === true ? '<=' : '<';
-      return n === undefined ? undefined : (v) => `${v} ${op} ${n}`;
-    }
+    case 'max_length':
+      return comparing(d.maximum, (v, n) => `${v}.length <= ${n}`);
+    case 'min_length':
+      return comparing(d.minimum, (v, n) => `${v}.length >= ${n}`);
+    case 'length_equals':
+      return comparing(d.length, (v, n) => `${v}.length === ${n}`);
+    case 'greater_than':
+      return comparing(d.value, (v, n) => `${v} ${d.inclusive === true ? '>=' : '>'} ${n}`);
+    case 'less_than':
+      return comparing(d.value, (v, n) => `${v} ${d.inclusive === true ? '<=' : '<'} ${n}`);
     case 'number_format':
       return d.format === 'safeint' ? (v) => `Number.isSafeInteger(${v})` : undefined;
     case 'string_format': {

@@ -11,15 +11,10 @@
 
 /** The line that opens the cases, as resultsFileText writes it: a key of the top level, indented by two. */
 const OPEN = Buffer.from('\n  "cases": [\n');
-const SPACE = 0x20;
+/** The line that closes them, `  ]`: a JSON string holds no raw line break, so the first one after the opening is it. */
+const CLOSE = Buffer.from('\n  ]');
 const COMMA = 0x2c;
-const CLOSE = 0x5d; // ]
 const NEWLINE = 0x0a;
-
-/** Whether the line at `at` closes the cases: `  ]`. */
-function closes(text: Buffer, at: number): boolean {
-  return text[at] === SPACE && text[at + 1] === SPACE && text[at + 2] === CLOSE;
-}
 
 /** `text` (the bytes of a JSON file; `ascii`: all of them are) parsed as JSON.parse would parse the whole, or undefined
  * when it is not laid out a case per line (then the caller parses the whole). */
@@ -27,24 +22,15 @@ export function parseCaseLines(text: Buffer, ascii: boolean): unknown {
   const encoding = ascii ? 'latin1' : 'utf8';
   const open = text.indexOf(OPEN);
   if (open < 0) return undefined;
-  const cases: unknown[] = [];
-  let line = open + OPEN.length;
+  const first = open + OPEN.length;
+  // the line break that ends the last case (or the opening line, when there is none)
+  const close = text.indexOf(CLOSE, first - 1);
+  if (close < 0) return undefined;
   try {
-    while (!closes(text, line)) {
-      const end = text.indexOf(NEWLINE, line);
-      if (end < 0) return undefined;
-      // every case but the last ends with the comma that separates it from the next
-      let value = end;
-      if (!closes(text, end + 1)) {
-        if (text[end - 1] !== COMMA) return undefined;
-        value -= 1;
-      }
-      cases.push(JSON.parse(text.toString(encoding, line, value)));
-      line = end + 1;
-    }
-    // The rest of the file, with the cases' array empty: `[` then `  ]`.
-    const head = text.toString(encoding, 0, open + OPEN.length - 1);
-    const skeleton = head + text.toString(encoding, line);
+    // The rest of the file first, with the cases' array empty (`[` then `  ]`): a file it does not fit costs no case
+    // parsed in vain before the whole is.
+    const head = text.toString(encoding, 0, first - 1);
+    const skeleton = head + text.toString(encoding, close + 1);
     // One key spelled `cases` (a \u escape could spell another), and it is the top level's: its empty array.
     const key = head.length - '"cases": ['.length;
     if (skeleton.indexOf('"cases"') !== key || skeleton.indexOf('"cases"', key + 1) >= 0 || skeleton.includes('\\u')) return undefined;
@@ -52,6 +38,15 @@ export function parseCaseLines(text: Buffer, ascii: boolean): unknown {
     if (typeof top !== 'object' || top === null || !Object.hasOwn(top, 'cases')) return undefined;
     const held = (top as { cases: unknown }).cases;
     if (!Array.isArray(held) || held.length !== 0) return undefined;
+    const cases: unknown[] = [];
+    for (let line = first; line <= close; ) {
+      const end = text.indexOf(NEWLINE, line);
+      // every case but the last ends with the comma that separates it from the next
+      const last = end === close;
+      if (!last && text[end - 1] !== COMMA) return undefined;
+      cases.push(JSON.parse(text.toString(encoding, line, last ? end : end - 1)));
+      line = end + 1;
+    }
     (top as { cases: unknown }).cases = cases;
     return top;
   } catch {

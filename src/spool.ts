@@ -1,8 +1,8 @@
-// A scratch file for bytes written once and read back in another order: when --prefer drops some targets of a matrix
-// merge has already written, the results it keeps go here, and from here into the matrix written again
+// A scratch file for ranges of another file, copied in once and out again in any order: when --prefer drops some
+// targets of a matrix merge has already written, the results it keeps go here, and from here into the matrix written again
 // (src/merge-files.ts). The file is unlinked as soon as it is opened: it never shows in a directory and goes with the
 // process, however that ends.
-import { closeSync, existsSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { copyRange, type FileRange } from './copy-range.js';
 import { OutputError } from './file-errors.js';
@@ -15,8 +15,6 @@ export interface SpoolRange {
 export class Spool {
   /** where the next append goes */
   private end = 0;
-  /** one buffer for every read: each range is consumed (written out) before the next is read */
-  private buffer = Buffer.alloc(0);
   private failed: OutputError | null = null;
 
   private constructor(
@@ -46,15 +44,6 @@ export class Spool {
     return this.failed;
   }
 
-  /** Where `bytes` went, or null once the spool has failed. */
-  append(bytes: string | Uint8Array): SpoolRange | null {
-    const b = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-    // writeSync may write fewer bytes than asked (a nearly full disk): loop until all are down, or it throws.
-    return this.appended(b.length, (fd, at) => {
-      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off, at + off);
-    });
-  }
-
   /** Where the bytes of `range` (of another open file) went, or null once the spool has failed. */
   appendRange(range: FileRange): SpoolRange | null {
     return this.appended(range.length, (fd, at) => copyRange(range, fd, at));
@@ -64,18 +53,6 @@ export class Spool {
   fileRange(range: SpoolRange): FileRange {
     if (this.fd === null) throw this.failed ?? this.error('the spool is closed');
     return { fd: this.fd, ...range };
-  }
-
-  /** The bytes of `range`, valid until the next read. */
-  read(range: SpoolRange): Uint8Array {
-    if (this.fd === null) throw this.failed ?? this.error('the spool is closed');
-    if (this.buffer.length < range.length) this.buffer = Buffer.allocUnsafe(range.length);
-    for (let off = 0; off < range.length; ) {
-      const n = readSync(this.fd, this.buffer, off, range.length - off, range.offset + off);
-      if (n === 0) throw this.error(`the spool ended ${range.length - off} byte(s) early`);
-      off += n;
-    }
-    return this.buffer.subarray(0, range.length);
   }
 
   close(): void {

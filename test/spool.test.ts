@@ -1,47 +1,52 @@
-// The merge spool (src/spool.ts): bytes appended once (or copied from another open file), read back by range in any
+// The merge spool (src/spool.ts): ranges of another open file copied in once, each found again by its range in any
 // order, never visible as a file.
-import { closeSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputError } from '../src/results.js';
+import type { FileRange } from '../src/copy-range.js';
 import { Spool } from '../src/spool.js';
+import { sourceOf } from './file-ranges.js';
 import { scratch } from './report-fixtures.js';
 
+/** The bytes of `range`, as UTF-8. */
+function textAt(range: FileRange): string {
+  const b = Buffer.alloc(range.length);
+  expect(readSync(range.fd, b, 0, range.length, range.offset)).toBe(range.length);
+  return b.toString('utf8');
+}
+
+
 describe('Spool', () => {
-  it('reads back each range, in any order, byte for byte; the directory shows no file while it is open', () => {
+  it('holds each range copied in, found again in any order, byte for byte; the directory shows no file while it is open', () => {
     const dir = scratch();
+    const texts = ['{"a":1}', 'é — ✓ multi-byte', '', 'x'.repeat(100_000)];
+    const { fd, ranges } = sourceOf(join(dir, 'source'), texts);
     const spool = Spool.beside(join(dir, 'm.json'));
     try {
-      const texts = ['{"a":1}', 'é — ✓ multi-byte', '', 'x'.repeat(100_000)];
-      const ranges = texts.map((t) => spool.append(t));
+      const spooled = [3, 1, 0, 2].map((i) => ({ i, at: spool.appendRange(ranges[i] as FileRange) }));
       expect(spool.failure).toBeNull();
-      expect(readdirSync(dir)).toEqual([]);
-      for (const i of [3, 0, 2, 1]) expect(Buffer.from(spool.read(ranges[i] ?? { offset: -1, length: 1 })).toString('utf8')).toBe(texts[i]);
+      expect(readdirSync(dir)).toEqual(['source']);
+      for (const { i, at } of spooled) expect(textAt(spool.fileRange(at ?? { offset: -1, length: 1 }))).toBe(texts[i]);
     } finally {
       spool.close();
+      closeSync(fd);
     }
+    expect(() => spool.fileRange({ offset: 0, length: 0 })).toThrow('the spool is closed');
   });
 
-  it('appends ranges of another open file (a matrix being written), at its end, after what was appended before', () => {
+  it('appends each range at its end, after the ones before, wherever in its file the range is', () => {
     const dir = scratch();
-    const out = join(dir, 'm.json');
-    const source = join(dir, 'source');
-    writeFileSync(source, 'ab{"x":"é"}cd[1,2]');
-    const fd = openSync(source, 'r');
-    const spool = Spool.beside(out, 'prefer');
+    const { fd, ranges } = sourceOf(join(dir, 'source'), ['ab', '{"x":"é"}', 'cd', '[1,2]']);
+    const spool = Spool.beside(join(dir, 'm.json'), 'prefer');
     try {
-      const before = spool.append('first');
-      const ranges = [spool.appendRange({ fd, offset: 14, length: 5 }), spool.appendRange({ fd, offset: 2, length: 10 })];
-      expect(spool.failure).toBeNull();
-      expect(before).toEqual({ offset: 0, length: 5 });
-      expect(ranges).toEqual([
-        { offset: 5, length: 5 },
-        { offset: 10, length: 10 },
+      const at = [spool.appendRange(ranges[3] as FileRange), spool.appendRange(ranges[1] as FileRange)];
+      expect(at).toEqual([
+        { offset: 0, length: 5 },
+        { offset: 5, length: 10 },
       ]);
-      expect(Buffer.from(spool.read(ranges[1] ?? { offset: -1, length: 1 })).toString('utf8')).toBe('{"x":"é"}');
-      expect(Buffer.from(spool.read(ranges[0] ?? { offset: -1, length: 1 })).toString('utf8')).toBe('[1,2]');
-      expect(Buffer.from(spool.read(before ?? { offset: -1, length: 1 })).toString('utf8')).toBe('first');
-      expect(readdirSync(dir).sort()).toEqual(['source']);
+      expect(textAt(spool.fileRange(at[1] ?? { offset: -1, length: 1 }))).toBe('{"x":"é"}');
+      expect(textAt(spool.fileRange(at[0] ?? { offset: -1, length: 1 }))).toBe('[1,2]');
     } finally {
       spool.close();
       closeSync(fd);
@@ -51,14 +56,12 @@ describe('Spool', () => {
   it('a range past the end of its file is the spool\'s failure, worded as its own; nothing more is appended', () => {
     const dir = scratch();
     const out = join(dir, 'm.json');
-    const source = join(dir, 'source');
-    writeFileSync(source, 'abc');
-    const fd = openSync(source, 'r');
+    const { fd, ranges } = sourceOf(join(dir, 'source'), ['abc']);
     const spool = Spool.beside(out);
     try {
       expect(spool.appendRange({ fd, offset: 1, length: 5 })).toBeNull();
       expect(spool.failure?.message).toBe(`could not write ${out} (the file ended 3 byte(s) before the range copied from it); nothing was written`);
-      expect(spool.append('later')).toBeNull();
+      expect(spool.appendRange(ranges[0] as FileRange)).toBeNull();
     } finally {
       spool.close();
       closeSync(fd);
@@ -68,9 +71,11 @@ describe('Spool', () => {
   it('in a directory that is not there: nothing is spooled, and its failure names the output', () => {
     const out = join(scratch(), 'missing', 'm.json');
     const spool = Spool.beside(out);
-    expect(spool.append('{}')).toBeNull();
+    const { fd, ranges } = sourceOf(join(scratch(), 'source'), ['{}']);
+    expect(spool.appendRange(ranges[0] as FileRange)).toBeNull();
+    closeSync(fd);
     expect(spool.failure).toBeInstanceOf(OutputError);
     expect(spool.failure?.message).toMatch(new RegExp(`^could not write ${out} \\(ENOENT.*\\); nothing was written$`));
-    expect(() => spool.read({ offset: 0, length: 2 })).toThrow(spool.failure ?? 'a failure');
+    expect(() => spool.fileRange({ offset: 0, length: 2 })).toThrow(spool.failure ?? 'a failure');
   });
 });

@@ -97,6 +97,43 @@ describe('lane schedule (pure)', () => {
     expect(t.next(1)).toMatchObject({ isolated: true, case: { id: 'mlock.j0' } });
   });
 
+  it('a lane starts its next worker while it runs the last of its own kind: told once, and it then takes that kind whatever is left', () => {
+    const jit = Array.from({ length: 40 }, (_, k) => c(`mlock.j${k}`, 'mlock(buf, 1p)'));
+    const whole = Array.from({ length: 30 }, (_, k) => c(`mlock.w${k}`, 'mlockall(MCL_CURRENT)'));
+    const s = new LaneSchedule(itemsFor('mlock', [...jit, ...whole]));
+    expect(s.prestart(0)).toBeUndefined(); // a lane with no kind yet has no next worker to start
+    expect(s.next(0)?.case.id).toBe('mlock.w0');
+    expect(s.next(1)?.case.id).toBe('mlock.j0');
+    // lane 0 has 29 × ~20 ms of its own kind left, more than a start: nothing to start yet
+    expect(s.prestart(0)).toBeUndefined();
+    // lane 1 has 39 × ~2 ms left, less than a start, and a second worker without a JIT pays off (28 × ~20 ms)
+    expect(s.next(0)?.case.id).toBe('mlock.w1');
+    expect(s.prestart(1)).toBe('jitless');
+    expect(s.prestart(1)).toBeUndefined(); // once
+    for (let k = 1; k < 40; k++) expect(s.next(1)?.case.id).toBe(`mlock.j${k}`);
+    // lane 0 runs all but one of its kind meanwhile: one ~20 ms case is not worth a start, but this one is paid
+    for (let k = 2; k < 29; k++) expect(s.next(0)?.case.id).toBe(`mlock.w${k}`);
+    expect(s.next(1)?.case.id).toBe('mlock.w29');
+    expect(s.remaining).toBe(0);
+  });
+
+  it('no worker is started ahead while items that need a fresh process are left for the lane to fill in with', () => {
+    const s = new LaneSchedule(
+      itemsFor('mlock', [
+        c('mlock.j0', 'mlock(buf, 1p)'),
+        ...Array.from({ length: 30 }, (_, k) => c(`mlock.w${k}`, 'mlockall(MCL_CURRENT)')),
+        c('mlock.f-plain', 'mlockall(MCL_CURRENT)', { as: unprivileged(0) }),
+      ]),
+      'fresh',
+    );
+    expect(s.next(0)?.case.id).toBe('mlock.w0');
+    expect(s.next(1)?.case.id).toBe('mlock.j0');
+    expect(s.prestart(1)).toBeUndefined();
+    expect(s.next(1)?.case.id).toBe('mlock.f-plain');
+    // the fresh item is taken: now the lane would start a second worker without a JIT, so it starts it at once
+    expect(s.prestart(1)).toBe('jitless');
+  });
+
   it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
     const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
     expect(s.next(0)?.case.id).toBe('mlock.w0');

@@ -390,6 +390,9 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         if (report.outcome.interrupted === true || (options.signal?.aborted === true && report.outcome.status === 'error')) break;
         reports.set(item.key, report);
         options.onReport?.(report, probes);
+        // the worker this lane goes on to, started while the lane runs the last of its own kind (lanes.ts prestart)
+        const next = schedule.prestart(id);
+        if (next !== undefined) workerOf(next);
         ahead.item ??= schedule.next(id);
       }
     } finally {

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile, startLaunch } from '../src/targets/launcher.js';
-import { RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
+import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
+import { buildIdentity } from '../src/spec/catalog-cache.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SPECS = join(ROOT, 'specs');
@@ -45,6 +46,15 @@ const options = { catalog, specs: SPECS, jobs: 1, filter: 'mlock.zero-length', o
 const json = JSON.stringify(RESULTS);
 
 describe('the shared launch mechanism (launcher.ts), with scripted fake runs', () => {
+  it('the request names the launching build, for the run elsewhere to key the catalog cache with (catalog-cache.ts adoptBuild)', async () => {
+    let request: InnerRequest | undefined;
+    const base = fake(() => `printf '%s\n%s\n%s\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`);
+    await launch({ ...base, prepare: (p) => ((request = p.request), base.prepare(p)) }, options);
+    // under the tests this build is the TypeScript sources, so a compiled inner run would hash its own code
+    expect(request?.build).toEqual(buildIdentity());
+    expect(request?.build?.root).toBe(join(ROOT, 'src'));
+  });
+
   it('results cut off after the begin marker are a clear error, with what the command did', async () => {
     const half = json.slice(0, Math.floor(json.length / 2));
     const err = await launch(fake(() => `printf '%s\\n%s' '${RESULTS_BEGIN}' '${half}'`), options).catch((e: unknown) => e);

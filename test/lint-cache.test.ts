@@ -3,6 +3,7 @@
 // a corrupt or foreign entry is a miss, replaced; --no-cache neither reads nor writes. Runs the command in-process
 // (main of src/cli.ts), with XDG_CACHE_HOME pointing at a fresh directory per test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { InputError } from '../src/spec/diagnostics.js';
 import { loadCatalog } from '../src/spec/lint.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/spec-errors/', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BASE = join(FIXTURES, 'base');
 
 const temps: string[] = [];
@@ -225,6 +227,28 @@ describe('the build digest', () => {
     writeFileSync(join(root, 'spec', 'schema.js'), 'b');
     writeFileSync(join(root, 'spec', 'rule.js'), 'c');
     expect(codeDigest(root)).not.toBe(before);
+  });
+
+  // Each in a process of its own (the compiled build, as a run elsewhere is): the digest is computed once per process.
+  const inBuild = (script: string): string => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const c = await import(${JSON.stringify(join(ROOT, 'dist/src/spec/catalog-cache.js'))});\n${script}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return r.stdout.trim();
+  };
+
+  test('a run launched from this very build takes its digest, not hashing the code again; one elsewhere hashes its own', () => {
+    const own = JSON.parse(inBuild('console.log(JSON.stringify(c.buildIdentity()))')) as { root: string; digest: string };
+    expect(own.root).toBe(join(ROOT, 'dist/src'));
+    expect(own.digest).toMatch(/^[0-9a-f]{64}$/);
+    // told a digest by a launcher whose code is at the same root: that digest is the key (a made-up one shows it is
+    // taken, not recomputed)
+    expect(inBuild(`console.log(c.adoptBuild({ root: ${JSON.stringify(own.root)}, digest: 'f'.repeat(64) }), c.buildDigest())`)).toBe(`true ${'f'.repeat(64)}`);
+    // a launcher whose code is elsewhere (the TypeScript sources under the tests, a VM mounting the checkout at
+    // another path), or no launcher: the run's own code is hashed
+    expect(inBuild(`console.log(c.adoptBuild({ root: '/elsewhere/dist/src', digest: 'f'.repeat(64) }), c.buildDigest())`)).toBe(`false ${own.digest}`);
+    expect(inBuild('console.log(c.adoptBuild(undefined), c.buildDigest())')).toBe(`false ${own.digest}`);
+    // and once the digest is known, nothing replaces it
+    expect(inBuild(`c.buildDigest(); console.log(c.adoptBuild({ root: ${JSON.stringify(own.root)}, digest: 'f'.repeat(64) }), c.buildDigest())`)).toBe(`false ${own.digest}`);
   });
 });
 

@@ -20,12 +20,13 @@ async function main(): Promise<number> {
 }
 
 async function runInner(request: InnerRequest, started: StartedWorkers | undefined): Promise<number> {
-  const [{ runCatalog }, { loadCatalogCached }, { openCache }, { progressLine }] = await Promise.all([
+  const [{ runCatalog }, { loadCatalogCached }, { adoptBuild, openCache }, { progressLine }] = await Promise.all([
     import('../run.js'),
     import('../spec/cached-catalog.js'),
     import('../spec/catalog-cache.js'),
     import('../progress.js'),
   ]);
+  adoptBuild(request.build);
   const { catalog } = await loadCatalogCached(request.specs, openCache(false));
   // A launcher forwards SIGINT/SIGTERM here: stop starting cases and report what completed.
   const interrupt = new AbortController();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { compiledScript } from '../package-info.js';
 import type { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog-model.js';
+import { buildIdentity } from '../spec/catalog-cache.js';
 import { extract, type InnerRequest } from './protocol.js';
 import { patternList, type Patterns, type Shard } from '../selection.js';
 
@@ -285,6 +286,7 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
     jobs: options.jobs,
     where: launcher.where,
     stateDir,
+    build: buildIdentity(),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),

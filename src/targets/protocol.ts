@@ -2,6 +2,7 @@
 // every launcher: the request travels as one JSON argument, the results come back on the inner run's stdout between
 // two marker lines, so anything else printed on the way (runsc, a VM's console, a chroot's shell) cannot corrupt it.
 import type { Shard } from '../selection.js';
+import type { BuildIdentity } from '../spec/catalog-cache.js';
 
 /** The run somewhere else: argv[2] of inner.js, as JSON. */
 export interface InnerRequest {
@@ -24,6 +25,9 @@ export interface InnerRequest {
   /** the launcher's private state directory: on the inner run's command line, so that clean-up can find every
    * process of the run by it even when it left the launcher's process group */
   stateDir: string;
+  /** the launching build (catalog-cache.ts adoptBuild): the inner run keys the catalog cache with its digest instead
+   * of hashing its code again, where it runs that very code */
+  build?: BuildIdentity;
 }
 
 export const RESULTS_BEGIN = '<<<semconf-results>>>';

@@ -198,6 +198,11 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
       [after.key, 'reused', 'ran'],
     ]);
     expect(result.reports[1]?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+    // several sent ahead of it (pool.ts SEND_AHEAD): each goes to the next worker, is run once, and reported in order
+    const following = itemsFor('mlock', Array.from({ length: 6 }, (_, k) => c(`mlock.r-then${k}`, `mlock(buf, ${1 + (k % 2)}p)`, { memory: { buf: { pages: 2 } } })));
+    const many = await runItems([breaks, ...following], { jobs: 1 });
+    expect(many.reports.map((r) => [r.item.key, r.process, r.outcome.status])).toEqual([[breaks.key, 'reused', 'error'], ...following.map((f) => [f.key, 'reused', 'ran'])]);
+    expect(many.reports.slice(1).map((r) => r.outcome.observed?.effects.mappings.buf?.locked)).toEqual(['LU', 'LL', 'LU', 'LL', 'LU', 'LL']);
   });
 
   it('a whole-process lock in a reused worker is undone: the next case\'s fresh mappings are not locked', async () => {

@@ -17,6 +17,10 @@ const STOP_GRACE_MS = 2_000;
 /** After a worker exited, how long its stderr and IPC channel may stay open (held by a process it started, such as
  * the fork probe's child) before they are cut: the pool never waits on a stream without a limit. */
 const CLOSE_GRACE_MS = 2_000;
+/** How many ordinary cases a lane sends its worker with a JIT beyond the one it runs (runItems, sendAhead). Measured
+ * in gVisor, with one sent ahead: the parent took ~3-5 ms to take in a result and send the next case, against ~1-2 ms
+ * for most cases, so the worker waited before every second case. */
+const SEND_AHEAD = 4;
 /** How much of a worker's stderr to keep: its start (where V8 and Node say what went wrong) and its end. */
 const STDERR_KEEP = 4096;
 
@@ -157,9 +161,9 @@ class WorkerProcess {
     return this.dispatch(item).outcome(signal);
   }
 
-  /** Send `item` now; its outcome is waited for, and its time limit counted, from `outcome()` on. The lanes send an
-   * ordinary case ahead, while the one before it runs (runItems), so that the worker does not wait for a round trip
-   * between them; a result that comes before `outcome()` is kept. `cancel()`: the item is no longer waited for (its
+  /** Send `item` now; its outcome is waited for, and its time limit counted, from `outcome()` on. The lanes send
+   * ordinary cases ahead, while the one before them runs (runItems, SEND_AHEAD), so that the worker does not wait for
+   * a round trip between them; a result that comes before `outcome()` is kept. `cancel()`: the item is no longer waited for (its
    * worker retired or died before it could start it: it goes back to the schedule). */
   dispatch(item: PlanItem): Dispatched {
     // A result with execPending comes from a worker about to exec into the exec probe's program: the case is
@@ -348,33 +352,47 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
       }
       return worker;
     };
-    /** the lane's next item, and whether it was already sent to its worker with a JIT (see below) */
-    const ahead: { item: PlanItem | undefined; sent?: Dispatched } = { item: schedule.next(id) };
-    /** the worker it was sent to is gone before it started it: it is sent again, to the next worker */
+    /** the items this lane took from the schedule and has not reported yet, in order; those sent ahead to its worker
+     * with a JIT say so (see sendAhead) */
+    const taken: { item: PlanItem; sent?: Dispatched }[] = [];
+    const take = (): boolean => {
+      const item = schedule.next(id);
+      if (item !== undefined) taken.push({ item });
+      return item !== undefined;
+    };
+    /** the item the lane runs next: the first it took, else a new one from the schedule */
+    const nextTaken = (): (typeof taken)[number] | undefined => taken.shift() ?? (take() ? taken.shift() : undefined);
+    /** While `worker` (one with a JIT) runs an ordinary case, the ordinary cases that follow it are sent too, up to
+     * SEND_AHEAD of them: the worker goes from case to case without waiting for this process to take in a result and
+     * send the next, and this process judges each meanwhile. A worker that retires, or breaks, runs nothing it was
+     * sent after (child.ts); what was sent ahead then goes to the next worker (unsend). (Not for whole-process cases:
+     * nothing arrives while a worker may be locked whole.) */
+    const sendAhead = (worker: WorkerProcess): void => {
+      for (let k = 0; k < SEND_AHEAD; k++) {
+        if (taken.length <= k && !take()) return;
+        const next = taken[k] as (typeof taken)[number];
+        if (kindOf(next.item, isolation) !== 'jit') return;
+        next.sent ??= worker.dispatch(next.item);
+      }
+    };
+    /** the worker they were sent to is gone before it started them: they are sent again, to the next worker */
     const unsend = (): void => {
-      ahead.sent?.cancel();
-      delete ahead.sent;
+      for (const t of taken) {
+        t.sent?.cancel();
+        delete t.sent;
+      }
     };
     try {
-      while (ahead.item !== undefined) {
-        const item = ahead.item;
-        const sent = ahead.sent;
-        ahead.item = undefined;
-        delete ahead.sent;
+      for (let current = nextTaken(); current !== undefined; current = nextTaken()) {
+        const { item, sent } = current;
         if (options.signal?.aborted) break;
         let report: WorkerReport;
         const kind = kindOf(item, isolation);
         if (kind === 'fresh') report = await runFresh(item);
         else {
           const worker = workerOf(kind);
-          // An ordinary case after an ordinary case is sent while the first runs: the worker goes on to it without
-          // waiting for a round trip (~0.2 ms a case), and this process judges the first meanwhile. A worker that
-          // retires, or breaks, runs nothing it was sent after (child.ts); the case sent ahead then goes to the next
-          // worker. (Not for whole-process cases: nothing arrives while a worker may be locked whole.)
           const done = await runReused(worker, item, kind, sent, () => {
-            const following = schedule.next(id);
-            ahead.item = following;
-            if (kind === 'jit' && following !== undefined && kindOf(following, isolation) === 'jit') ahead.sent = worker.dispatch(following);
+            if (kind === 'jit') sendAhead(worker);
           });
           if (done === null) continue;
           report = done;
@@ -393,7 +411,6 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         // the worker this lane goes on to, started while the lane runs the last of its own kind (lanes.ts prestart)
         const next = schedule.prestart(id);
         if (next !== undefined) workerOf(next);
-        ahead.item ??= schedule.next(id);
       }
     } finally {
       schedule.release(id);

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
 
   // The parent is gone (or asked us to leave): leave at once, through _exit, whatever this process locked.
   process.on('disconnect', () => runner.exitNow(0));
-  /** This worker runs nothing more: it is leaving (retired, or a case broke in it). The parent sends ordinary cases
+  /** This worker runs nothing more: it is leaving (retired, or a case broke in it). The parent sends cases
    * while the one before them runs (pool.ts SEND_AHEAD), so cases may arrive after the one that retired the worker:
    * they are not run here, and the parent sends them to the next worker. */
   let done = false;

@@ -17,9 +17,9 @@ const STOP_GRACE_MS = 2_000;
 /** After a worker exited, how long its stderr and IPC channel may stay open (held by a process it started, such as
  * the fork probe's child) before they are cut: the pool never waits on a stream without a limit. */
 const CLOSE_GRACE_MS = 2_000;
-/** How many ordinary cases a lane sends its worker with a JIT beyond the one it runs (runItems, sendAhead). Measured
- * in gVisor, with one sent ahead: the parent took ~3-5 ms to take in a result and send the next case, against ~1-2 ms
- * for most cases, so the worker waited before every second case. */
+/** How many cases a lane sends its reused worker beyond the one it runs (runItems, sendAhead). Measured in gVisor,
+ * with one ordinary case sent ahead: the parent took ~3-5 ms to take in a result and send the next case, against
+ * ~1-2 ms for most cases, so the worker waited before every second case. */
 const SEND_AHEAD = 4;
 /** How much of a worker's stderr to keep: its start (where V8 and Node say what went wrong) and its end. */
 const STDERR_KEEP = 4096;
@@ -162,7 +162,7 @@ class WorkerProcess {
   }
 
   /** Send `item` now; its outcome is waited for, and its time limit counted, from `outcome()` on. The lanes send
-   * ordinary cases ahead, while the one before them runs (runItems, SEND_AHEAD), so that the worker does not wait for
+   * cases ahead, while the one before them runs (runItems, SEND_AHEAD), so that the worker does not wait for
    * a round trip between them; a result that comes before `outcome()` is kept. `cancel()`: the item is no longer waited for (its
    * worker retired or died before it could start it: it goes back to the schedule). */
   dispatch(item: PlanItem): Dispatched {
@@ -362,16 +362,18 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     };
     /** the item the lane runs next: the first it took, else a new one from the schedule */
     const nextTaken = (): (typeof taken)[number] | undefined => taken.shift() ?? (take() ? taken.shift() : undefined);
-    /** While `worker` (one with a JIT) runs an ordinary case, the ordinary cases that follow it are sent too, up to
-     * SEND_AHEAD of them: the worker goes from case to case without waiting for this process to take in a result and
-     * send the next, and this process judges each meanwhile. A worker that retires, or breaks, runs nothing it was
-     * sent after (child.ts); what was sent ahead then goes to the next worker (unsend). (Not for whole-process cases:
-     * nothing arrives while a worker may be locked whole.) */
-    const sendAhead = (worker: WorkerProcess): void => {
+    /** While `worker` runs a case, the cases of its kind that follow it are sent too, up to SEND_AHEAD of them: the
+     * worker goes from case to case without waiting for this process to take in a result and send the next, and this
+     * process judges each meanwhile. A worker that retires, or breaks, runs nothing it was sent after (child.ts); what
+     * was sent ahead then goes to the next worker (unsend). Whole-process cases too: a worker runs a case, its undoing
+     * and the proof of its baseline in one go, without returning to its event loop (child.ts; a forked copy never
+     * returns to it), so a case sent ahead waits in the channel, or was read before the case began: nothing is read
+     * into the worker while it may be locked whole. */
+    const sendAhead = (worker: WorkerProcess, kind: ReusedKind): void => {
       for (let k = 0; k < SEND_AHEAD; k++) {
         if (taken.length <= k && !take()) return;
         const next = taken[k] as (typeof taken)[number];
-        if (kindOf(next.item, isolation) !== 'jit') return;
+        if (kindOf(next.item, isolation) !== kind) return;
         next.sent ??= worker.dispatch(next.item);
       }
     };
@@ -391,9 +393,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         if (kind === 'fresh') report = await runFresh(item);
         else {
           const worker = workerOf(kind);
-          const done = await runReused(worker, item, kind, sent, () => {
-            if (kind === 'jit') sendAhead(worker);
-          });
+          const done = await runReused(worker, item, kind, sent, () => sendAhead(worker, kind));
           if (done === null) continue;
           report = done;
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {

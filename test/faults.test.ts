@@ -305,10 +305,10 @@ describe.runIf(live)('outputs: every byte or nothing, and never over a special f
   });
 });
 
-/** vitest's own worker processes are children of the test process too; ours run dist/src/worker/child.js. */
+/** vitest's own worker processes are children of the test process too; ours run dist/src/worker/child.cjs. */
 function isVitestWorker(pid: number): boolean {
   try {
-    return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/child.js');
+    return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/child.cjs');
   } catch {
     return true;
   }

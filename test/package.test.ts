@@ -61,7 +61,7 @@ describe('npm pack', () => {
       'README.md',
       'LICENSE',
       'dist/src/cli.js',
-      'dist/src/worker/child.js',
+      'dist/src/worker/child.cjs',
       'dist/src/targets/inner.js',
       'dist/runners/index.js',
       'specs/mlock.yaml',
@@ -79,7 +79,7 @@ describe('npm pack', () => {
     // Everything shipped is the compiled CLI and runners, the specs and their schemas, and the user's documents:
     // nothing else (a stray directory, a results file, a local cache) gets in by a wide `files` pattern. ci/fetch-kernel.sh is the
     // VM target's kernel fetcher, which it runs.
-    const outside = files.filter((f) => !/^(dist\/(src|runners)\/.*\.js|specs\/.*\.yaml|schema\/.*\.json|docs\/.*\.md|[A-Z]+(\.md)?|package\.json|ci\/fetch-kernel\.sh)$/.test(f));
+    const outside = files.filter((f) => !/^(dist\/(src|runners)\/.*\.c?js|specs\/.*\.yaml|schema\/.*\.json|docs\/.*\.md|[A-Z]+(\.md)?|package\.json|ci\/fetch-kernel\.sh)$/.test(f));
     expect(outside).toEqual([]);
   });
 

@@ -3,9 +3,10 @@
 // the run inside a launched target planned from the cached catalog (under gVisor zod and yaml took ~0.5 s to load).
 // Both entry points are bundles (scripts/bundle.ts): what each holds is read from dist/bundles.json, written by the
 // bundler itself, and what the modules left out of them reach is walked in the compiled import graph.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultChildScript } from '../src/worker/pool.js';
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -46,19 +47,19 @@ const bundle = (entry: string): BundleRecord => {
 const heavyIn = (b: BundleRecord): string[] =>
   [...b.inputs, ...b.imports].filter((p) => /(^|\/)node_modules\/(zod|yaml)\//.test(p) || /^(zod|yaml)(\/|$)/.test(p));
 
-describe('the worker process (one bundle: dist/src/worker/child.js)', () => {
+describe('the worker process (one CommonJS bundle: dist/src/worker/child.cjs)', () => {
   it('holds neither zod nor yaml, and imports only node built-ins and koffi', () => {
-    const b = bundle('src/worker/child.js');
+    const b = bundle('src/worker/child.cjs');
     expect(b.inputs).toContain('dist/src/worker/execute.js');
     expect(b.inputs).toContain('dist/runners/linux.js');
     expect(heavyIn(b)).toEqual([]);
     expect(b.imports.filter((i) => !i.startsWith('node:') && i !== 'koffi')).toEqual([]);
   });
 
-  it('is the file the pool starts, bundled (not the module tsc wrote)', () => {
-    const text = readFileSync(join(process.cwd(), 'dist/src/worker/child.js'), 'utf8');
-    expect(text).toContain('// dist/src/worker/execute.js');
-    expect(graph(join(process.cwd(), 'dist/src/worker/child.js')).size).toBeLessThan(10);
+  it('is the file the pool starts, and the only worker entry (the module tsc wrote is gone)', () => {
+    expect(defaultChildScript()).toBe(join(process.cwd(), 'dist/src/worker/child.cjs'));
+    expect(readFileSync(defaultChildScript(), 'utf8')).toContain('// dist/src/worker/execute.js');
+    expect(existsSync(join(process.cwd(), 'dist/src/worker/child.js'))).toBe(false);
   });
 });
 

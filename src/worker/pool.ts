@@ -44,7 +44,7 @@ export interface PoolResult {
 export interface PoolOptions {
   jobs: number;
   signal?: AbortSignal;
-  /** compiled worker entry; defaults to dist/src/worker/child.js */
+  /** compiled worker entry; defaults to dist/src/worker/child.cjs */
   childScript?: string;
   /** each completed item, with what the workers can observe (null until a worker has started) */
   onReport?: (report: WorkerReport, probes: Probes | null) => void;
@@ -57,9 +57,9 @@ export interface PoolOptions {
   isolation?: 'forked' | 'fresh';
 }
 
-/** The compiled worker entry (child.js). */
+/** The compiled worker entry: the bundle of child.ts (scripts/bundle.ts). */
 export function defaultChildScript(): string {
-  return compiledScript(import.meta.url, 'child.js', 'src/worker');
+  return compiledScript(import.meta.url, 'child.cjs', 'src/worker');
 }
 
 type Hello = Extract<FromWorker, { type: 'hello' }>;

@@ -14,6 +14,7 @@ import type { MatrixWriter } from './matrix.js';
 import type { ReadEntry } from './merge-read.js';
 import type { FactsInput, MergeOptions, PlannedMatrix } from './merge.js';
 import { OutputError, ResultsFileError } from './file-errors.js';
+import { compiledScript } from './package-info.js';
 import { Spool } from './spool.js';
 
 export interface MergeFile {
@@ -52,6 +53,10 @@ const YOUNG_MIB = 8;
 /** How many files, per worker, may be out ahead of the next one to take (src/in-order.ts). */
 const AHEAD = 2;
 
+/** The merge worker's module: beside this one in dist/src (tsc's output), else there (this code is in a chunk of the
+ * bundled command line, dist/src/chunks/: scripts/bundle.ts; or the TypeScript sources under the tests). */
+const mergeWorkerScript = (): string => compiledScript(import.meta.url, 'merge-worker.js', 'src');
+
 /** The entries of a file, read by `worker` (to which each results buffer goes back once written). */
 type Take = (file: MergeFile, entries: ReadTarget[], worker: Worker) => void;
 
@@ -64,7 +69,7 @@ async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[]
   // --input-type, as the benchmark does, would be refused in a worker).
   const workers = Array.from(
     { length: count },
-    () => new Worker(new URL('./merge-worker.js', import.meta.url), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }),
+    () => new Worker(mergeWorkerScript(), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }),
   );
   try {
     let take: Take | null = null;

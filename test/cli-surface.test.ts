@@ -229,16 +229,31 @@ describe('exit codes from one table', () => {
 });
 
 describe('start-up', () => {
-  /** The modules (under dist/ or node_modules) that Node loads for `semconf ...args`. */
+  /** The command line is a split bundle (scripts/bundle.ts): a file Node loads from it holds modules, which
+   * dist/bundles.json lists (paths relative to the package root). */
+  const split = (JSON.parse(readFileSync(fileURLToPath(new URL('../dist/bundles.json', import.meta.url)), 'utf8')) as Record<string, { entryInputs?: string[]; chunks?: Record<string, string[]> }>)['src/cli.js'];
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const heldBy = (file: string): string[] => {
+    const rel = file.startsWith(root) ? file.slice(root.length) : file;
+    const held = rel === 'dist/src/cli.js' ? split?.entryInputs : split?.chunks?.[rel];
+    return held === undefined ? [file] : held.map((f) => `${root}${f}`);
+  };
+  /** The modules (under dist/ or node_modules) that Node loads for `semconf ...args`, as files of their own or inside
+   * the bundle's files. */
   function loadedModules(args: string[]): string[] {
     const r = spawnSync(process.execPath, ['--import', importLog, cli, ...args], { encoding: 'utf8', env: plainEnv() });
     expect(r.status).toBe(EXIT.ok);
     return r.stderr
       .split('\n')
       .filter((l) => l.startsWith('load file://'))
-      .map((l) => fileURLToPath(l.slice('load '.length)));
+      .flatMap((l) => heldBy(fileURLToPath(l.slice('load '.length))));
   }
   const commandModules = (files: string[]): string[] => files.filter((f) => /dist\/src\/commands\/(?!command\.js)/.test(f)).map((f) => f.replace(/.*\//, ''));
+
+  it('the command line is a split bundle whose files the hook sees', () => {
+    expect(split?.entryInputs).toContain('dist/src/cli.js');
+    expect(loadedModules(['lint', '--help']).some((f) => f.endsWith('dist/src/commands/lint.js'))).toBe(true);
+  });
 
   it('--help and --version load no command module, zod, yaml or koffi', () => {
     for (const args of [['--help'], ['--version']]) {

@@ -1,9 +1,11 @@
 // Worker processes must start lean: they never load zod or yaml (the parent validates everything before a case
 // reaches a worker). A value import of schema.ts from worker code once loaded zod in every worker. The same holds for
 // the run inside a launched target planned from the cached catalog (under gVisor zod and yaml took ~0.5 s to load).
-// Both entry points are bundles (scripts/bundle.ts): what each holds is read from dist/bundles.json, written by the
-// bundler itself, and what the modules left out of them reach is walked in the compiled import graph.
+// These entry points, and the command line's, are bundles (scripts/bundle.ts): what each holds is read from
+// dist/bundles.json, written by the bundler itself, and what the modules left out of them reach is walked in the
+// compiled import graph.
 import { existsSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultChildScript } from '../src/worker/pool.js';
@@ -36,6 +38,9 @@ const heavyPaths = (g: Map<string, string[]>): string[] =>
 interface BundleRecord {
   inputs: string[];
   imports: string[];
+  /** a split bundle: what loading its entry loads, and each chunk with the files it holds */
+  startInputs?: string[];
+  chunks?: Record<string, string[]>;
 }
 const bundles = JSON.parse(readFileSync(join(process.cwd(), 'dist/bundles.json'), 'utf8')) as Record<string, BundleRecord>;
 const bundle = (entry: string): BundleRecord => {
@@ -43,17 +48,21 @@ const bundle = (entry: string): BundleRecord => {
   if (b === undefined) throw new Error(`dist/bundles.json has no ${entry}`);
   return b;
 };
-/** a bundle's inputs and imports that are zod or yaml (a package's files, or the package imported) */
-const heavyIn = (b: BundleRecord): string[] =>
-  [...b.inputs, ...b.imports].filter((p) => /(^|\/)node_modules\/(zod|yaml)\//.test(p) || /^(zod|yaml)(\/|$)/.test(p));
+/** the paths that are zod or yaml (a package's files, or the package imported) */
+const heavyIn = (paths: readonly string[]): string[] => paths.filter((p) => /(^|\/)node_modules\/(zod|yaml)\//.test(p) || /^(zod|yaml)(\/|$)/.test(p));
+
+/** The bundle holds neither zod nor yaml and imports nothing at run time but Node's built-ins and `allowed`. */
+function expectLean(b: BundleRecord, allowed: readonly string[]): void {
+  expect(heavyIn([...b.inputs, ...b.imports])).toEqual([]);
+  expect(b.imports.filter((i) => !isBuiltin(i) && !allowed.includes(i))).toEqual([]);
+}
 
 describe('the worker process (one CommonJS bundle: dist/src/worker/child.cjs)', () => {
   it('holds neither zod nor yaml, and imports only node built-ins and koffi', () => {
     const b = bundle('src/worker/child.cjs');
     expect(b.inputs).toContain('dist/src/worker/execute.js');
     expect(b.inputs).toContain('dist/runners/linux.js');
-    expect(heavyIn(b)).toEqual([]);
-    expect(b.imports.filter((i) => !i.startsWith('node:') && i !== 'koffi')).toEqual([]);
+    expectLean(b, ['koffi']);
   });
 
   it('is the file the pool starts, and the only worker entry (the module tsc wrote is gone)', () => {
@@ -68,10 +77,31 @@ describe('the run inside a launched target (one bundle: dist/src/targets/inner.j
     const b = bundle('src/targets/inner.js');
     expect(b.inputs).toContain('dist/src/run.js');
     expect(b.inputs).toContain('dist/src/worker/pool.js');
-    expect(heavyIn(b)).toEqual([]);
-    expect(b.imports.filter((i) => !i.startsWith('node:'))).toEqual(['../spec/lint.js']);
+    expectLean(b, ['../spec/lint.js']);
+    expect(b.imports).toContain('../spec/lint.js');
     // the module left apart is a file of its own, and the walk from it reaches both
     expect(heavyPaths(graph(join(process.cwd(), 'dist/src/spec/lint.js'))).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the command line (a split bundle: dist/src/cli.js, its chunks in dist/src/chunks/)', () => {
+  const b = bundle('src/cli.js');
+
+  it('starts with what parses the arguments: no command, neither zod nor yaml', () => {
+    const start = b.startInputs ?? [];
+    expect(start).toContain('dist/src/cli.js');
+    expect(start).toContain('dist/src/cli-args.js');
+    expect(start.filter((p) => p.startsWith('dist/src/commands/') && p !== 'dist/src/commands/command.js')).toEqual([]);
+    expect(heavyIn(start)).toEqual([]);
+  });
+
+  it('holds every command and the cold load of the catalog, in chunks one directory below dist/src, as modules of dist/src/<dir>/ are', () => {
+    expect(b.inputs).toEqual(expect.arrayContaining(['dist/src/commands/run.js', 'dist/src/commands/merge.js', 'dist/src/spec/lint.js']));
+    const chunks = Object.keys(b.chunks ?? {});
+    expect(chunks.length).toBeGreaterThan(0);
+    // what a module finds from its own location (catalog-cache.ts buildRoot: the directory above its own) is the same
+    expect(chunks.filter((c) => dirname(dirname(c)) !== 'dist/src' || !existsSync(join(process.cwd(), c)))).toEqual([]);
+    expect(b.imports.filter((i) => !isBuiltin(i) && i !== 'koffi')).toEqual([]);
   });
 });
 

@@ -5,13 +5,14 @@
 // fork and exec probes (linux-process.ts), and whether gVisor or Linux runs the calls (linux-runtime.ts).
 // The same adapter runs in a 32-bit (i386) Node on an x86_64 kernel (`semconf run --target ia32`): nothing below
 // assumes 64 bits.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import os from 'node:os';
 import koffi from 'koffi';
 import { linuxMmapMinAddr } from './address-space.js';
 import { accessibleBytesIn, lockedBytesIn, mappedRangesIn, pageLocksIn, pinnedBytesIn, parseSmaps, statusField as statusFieldIn, type Vma } from './linux-proc.js';
 import { createForkCopy } from './linux-fork.js';
 import { createProcessProbes } from './linux-process.js';
+import { readOwnProc } from './own-proc.js';
 import { unlinkedTempFile } from './temp-file.js';
 import { classifyRuntime, gatherRuntimeEvidence } from './linux-runtime.js';
 import { bindIntCall, bindPointerCall, createPosixRunner, type LockProbe, type PosixContext, type PosixPlatform, type RuntimeVerdict, type TotalProbe } from './posix-common.js';
@@ -57,30 +58,7 @@ export const LINUX: PosixPlatform = {
   rlimit: { memlock: 8, infinity: (1n << 64n) - 1n, symbols: { get: 'getrlimit64', set: 'setrlimit64' } },
 };
 
-const ownStatus = (): string => readFileSync('/proc/self/status', 'utf8');
-
-/** A /proc file read whole into one buffer kept for the purpose, growing it when a read fills it. /proc files have no
- * size, so readFileSync reads them 8 KiB at a time: ten reads for a worker's smaps, each a system call that gVisor
- * serves slowly (1.8 ms a reading there, 1.2 ms this way). */
-let procBuffer = Buffer.allocUnsafe(256 * 1024);
-export function readProcWhole(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === procBuffer.length) {
-        const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
-        procBuffer.copy(bigger, 0, 0, length);
-        procBuffer = bigger;
-      }
-      const n = readSync(fd, procBuffer, length, procBuffer.length - length, null);
-      if (n === 0) return procBuffer.toString('utf8', 0, length);
-      length += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
+const ownStatus = (): string => readOwnProc('status');
 const statusField = (name: string): string | null => statusFieldIn(ownStatus(), name);
 
 export function createLinuxRunner(): Runner {
@@ -96,8 +74,8 @@ export function createLinuxRunner(): Runner {
     runtime: runtimeOf,
     lockProbe: (ctx) => linuxLockProbe(ctx, runtimeOf(ctx)),
     totalProbe: linuxTotalProbe,
-    lockableBytes: () => accessibleBytesIn(readFileSync('/proc/self/maps', 'utf8')),
-    mappedRanges: () => mappedRangesIn(readFileSync('/proc/self/maps', 'utf8')),
+    lockableBytes: () => accessibleBytesIn(readOwnProc('maps')),
+    mappedRanges: () => mappedRangesIn(readOwnProc('maps')),
     // mlock2 is glibc 2.27+ and mremap Linux's own: where a symbol is absent, its cases are unsupported.
     extraCallables: (ctx) => {
       const mlock2 = bindIntCall(ctx.libc, 'mlock2', ctx.wordBits);
@@ -131,7 +109,7 @@ function linuxTotalProbe(): TotalProbe {
     pinnedBytes: () => {
       if (noRollup) return null;
       try {
-        return pinnedBytesIn(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+        return pinnedBytesIn(readOwnProc('smaps_rollup'));
       } catch (e) {
         // no smaps_rollup (before Linux 4.14; gVisor) stays so; another failure (a dropped context) is this once
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') noRollup = true;
@@ -153,7 +131,7 @@ function linuxTotalProbe(): TotalProbe {
 function linuxLockProbe(ctx: PosixContext, runtime: RuntimeVerdict): LockProbe {
   const msync = ctx.libc.func('int msync(uintptr_t addr, size_t len, int flags)');
   const ps = BigInt(ctx.pageSize);
-  const readSmaps = (): Vma[] | null => parseSmaps(readProcWhole('/proc/self/smaps'));
+  const readSmaps = (): Vma[] | null => parseSmaps(readOwnProc('smaps'));
   // Reading smaps makes the kernel walk every VMA of this (large) process, so it is read once per observation: the
   // reading is kept until memory or a call changes the address space (the core's generation counter moves).
   let reading: { generation: number; vmas: Vma[] } | null = null;

@@ -95,23 +95,48 @@ describe('adapter selection', () => {
   });
 });
 
-describe.runIf(process.platform === 'linux')('reading a /proc file whole (runners/linux.ts readProcWhole)', () => {
-  it('reads what readFileSync reads, also a file larger than its buffer (it grows), and this process\'s smaps', async () => {
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+describe.runIf(process.platform === 'linux')("reading this process's /proc files (runners/own-proc.ts)", () => {
+  it('reads a file whole from its start, again and again, also one larger than its buffer (it grows)', async () => {
+    const { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { readProcWhole } = await import('../runners/linux.js');
+    const { readFromStart } = await import('../runners/own-proc.js');
     const dir = mkdtempSync(join(tmpdir(), 'semconf-proc-read-'));
     try {
       const file = join(dir, 'big');
       const text = 'é'.repeat(300_000) + 'end'; // 600 KB: past the first buffer, and a character across a boundary
       writeFileSync(file, text);
-      expect(readProcWhole(file)).toBe(text);
-      expect(readProcWhole(file)).toBe(text); // again, with the grown buffer
-      expect(readProcWhole('/proc/self/status')).toContain('Pid:');
+      const fd = openSync(file, 'r');
+      try {
+        expect(readFromStart(fd)).toBe(text);
+        expect(readFromStart(fd)).toBe(text); // again, from the start, with the grown buffer
+        readSync(fd, Buffer.alloc(10), 0, 10, null); // a read that moved the file position: not where it reads from
+        expect(readFromStart(fd)).toBe(text);
+      } finally {
+        closeSync(fd);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads what opening the file reads, through one descriptor kept for it, and the file as it is now', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { readOwnProc } = await import('../runners/own-proc.js');
+    const descriptors = (): number => readdirSync('/proc/self/fd').length;
+    const before0 = descriptors();
+    expect(readOwnProc('limits')).toBe(readFileSync('/proc/self/limits', 'utf8'));
+    expect(descriptors()).toBe(before0 + 1);
+    expect(readOwnProc('limits')).toBe(readFileSync('/proc/self/limits', 'utf8'));
+    expect(descriptors()).toBe(before0 + 1);
+    const vmSize = (status: string): number => Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1]);
+    const before = vmSize(readOwnProc('status'));
+    const grown = new Uint8Array(new ArrayBuffer(64 << 20)).fill(1); // a new 64 MiB mapping, touched
+    const after = vmSize(readOwnProc('status'));
+    expect(grown[grown.length - 1]).toBe(1);
+    expect(after - before).toBeGreaterThanOrEqual(64 * 1024);
+    expect(Math.abs(vmSize(readFileSync('/proc/self/status', 'utf8')) - after)).toBeLessThan(16 * 1024);
+    expect(readOwnProc('smaps')).toMatch(/VmFlags:[^\n]*\n$/);
   });
 });
 

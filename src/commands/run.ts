@@ -164,15 +164,19 @@ interface Checked {
 
 /** The run, once its options are checked and its workers (if native) are starting. */
 async function runStarted(values: Parameters<Command['run']>[0], { target, targetOptions, fresh, jobs, repeat, started, launched, interrupt }: Checked): Promise<number> {
-  const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { renderTerminal }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
+  const [{ loadCatalogCached }, { openCache }, { selectionFrom }, { runOnTarget }, { progressLine }, { nothingRanHeadline }] = await Promise.all([
     import('../spec/cached-catalog.js'),
     import('../spec/catalog-cache.js'),
     import('./selection-options.js'),
     import('../target.js'),
-    import('../report/terminal.js'),
     import('../progress.js'),
     import('../nothing-ran.js'),
   ]);
+  // What only the end needs (the report's renderer, and the results' schema with zod, to validate them as they are
+  // written) is loaded once the cases start, while this process mostly waits for the workers: loaded with the rest,
+  // it took a core from the workers while they started. A failure to load is met where it is awaited.
+  let atEnd: Promise<typeof import('../report/terminal.js')> | undefined;
+  const loadAtEnd = (): Promise<typeof import('../report/terminal.js')> => (atEnd ??= import('../report/terminal.js'));
   const specs = str(values.specs) ?? DEFAULT_SPECS;
   const { catalog, keep: keepCatalog } = await loadCatalogCached(specs, openCache(values['no-cache'] === true));
   const profiles = values.profile as string[] | undefined;
@@ -190,6 +194,7 @@ async function runStarted(values: Parameters<Command['run']>[0], { target, targe
     ...(started !== undefined ? { started } : {}),
     ...(repeat > 1 ? { repeat } : {}),
     onStart: (n) => {
+      loadAtEnd().catch(() => undefined);
       planned = n;
       const what = repeat > 1 ? `${n / repeat} case(s) × ${repeat} repetitions` : `${n} case(s)`;
       process.stderr.write(`semconf: running ${what} with ${Math.min(jobs, n)} worker lane(s)\n`);
@@ -201,6 +206,7 @@ async function runStarted(values: Parameters<Command['run']>[0], { target, targe
   }, targetOptions, launched ?? undefined);
   const wanted = str(values.out) ?? defaultResultsFile(results.target.id);
   const out = await saveResults(wanted, results);
+  const { renderTerminal } = await loadAtEnd();
   if (values.json === true) {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     process.stderr.write(`semconf: results: ${out}\n`);

@@ -47,6 +47,19 @@ function repeat(n: number, f: () => number): number {
   return median(Array.from({ length: n }, f));
 }
 
+/** A suite's time as every suite figure gives it (native, and each target launched elsewhere): a first run apart, then
+ * the median of 3, each run after a bare node start-up (the baseline beside it). One run of a sandbox or a VM swings by
+ * a fifth on this machine. And the first run after a while reads back what this machine paged out: it pages out file
+ * pages that went unused for a minute (DAMON, `pageout` of unmapped file memory aged 60 s: /sys/kernel/mm/damon/admin),
+ * such as runsc, the i386 root or the kernel image; measured, 80 s after the last gVisor run runsc had 14.9 of its
+ * 22.9 MB in memory, and that run took 3.24 s against 2.65-2.80 s. */
+function afterFirstRun(runOnce: () => number): Timed & { firstMs: number } {
+  const beside = new Beside();
+  const firstMs = runOnce();
+  const ms = repeat(3, () => beside.before(runOnce));
+  return { ms, baselineMs: beside.ms, firstMs };
+}
+
 /** `f` run `n` times; the median of each of its figures, apart. */
 function repeatEach<T extends Record<string, number>>(n: number, f: (k: number) => T): T {
   const runs = Array.from({ length: n }, (_, k) => f(k));
@@ -227,12 +240,9 @@ async function main(): Promise<void> {
     const planned = plan(catalog);
     const cases = planned.length;
     const startup = startupFigures(CLI);
-    const suiteBeside = new Beside();
-    // a first run apart, as for every target (below): after the build, it also loads the specs cold (the catalog
-    // cache is keyed on the build: src/spec/catalog-cache.ts)
-    const suiteFirst = timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]);
-    const suiteMs = repeat(3, () => suiteBeside.before(() => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')])));
-    const suite: Timed & { firstMs: number } = { ms: suiteMs, baselineMs: suiteBeside.ms, firstMs: suiteFirst };
+    // after the build, the first run also loads the specs cold (the catalog cache is keyed on the build:
+    // src/spec/catalog-cache.ts)
+    const suite = afterFirstRun(() => timeCommand([CLI, 'run', '--out', join(dir, 'r.json')]));
     const reusedResults = readResults(join(dir, 'r.json'));
     const reusedCount = reusedResults.cases.filter((c) => c.process === 'reused').length;
     const forkedIds = reusedResults.cases.filter((c) => c.process === 'forked').map((c) => c.id);
@@ -286,18 +296,10 @@ async function main(): Promise<void> {
     for (const t of TARGETS.filter((name) => name !== 'native')) {
       const out = join(dir, `${t}.json`);
       const problem = await targetProblem(t);
-      const beside = new Beside();
-      const runOnce = (): number => timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1]);
-      // A first run apart, then the median of 3 (as for the native suite, which the bench has run before it times it:
-      // one run of a sandbox or a VM swings by a fifth on this machine). This machine pages out file pages that went
-      // unused for a minute (DAMON, `pageout` of unmapped file memory aged 60 s: /sys/kernel/mm/damon/admin), so the
-      // first run after a while reads runsc, the i386 root or the kernel image back from disk: measured, 80 s after
-      // the last gVisor run runsc had 14.9 of its 22.9 MB in memory, and that run took 3.24 s against 2.65-2.80 s.
-      const first = problem === null ? runOnce() : NaN;
-      const wall = problem === null ? repeat(3, () => beside.before(runOnce)) : NaN;
+      const timed = problem === null ? afterFirstRun(() => timeCommand([CLI, 'run', '--target', t, '--out', out], [0, 1])) : null;
       // exit 1 is also a run that wrote nothing (a launch that failed): its time is no figure
       const failed = problem === null && !existsSync(out) ? 'the run wrote no results file, so it failed (run it by hand to see why)' : null;
-      elsewhere.push({ target: t, problem: problem ?? failed, ms: wall, firstMs: first, baselineMs: problem === null ? beside.ms : NaN });
+      elsewhere.push({ target: t, problem: problem ?? failed, ms: timed?.ms ?? NaN, firstMs: timed?.firstMs ?? NaN, baselineMs: timed?.baselineMs ?? NaN });
     }
     for (const line of suiteLines) console.log(line);
     for (const e of elsewhere) {

@@ -1,7 +1,7 @@
 // The entry points that start most often, bundled: a worker (dist/src/worker/child.cjs: two or three per run, and one
 // per fresh process), the run inside a launched target (dist/src/targets/inner.js, which starts its own workers
 // there) and the command line itself (dist/src/cli.js). Node's ESM loader resolves, reads and compiles each module
-// apart (a worker loaded 33, \`semconf run\` ~230: 128 of semconf's and 95 of zod's), and where a file costs most to
+// apart (a worker loaded 33, `semconf run` ~230: 128 of semconf's and 95 of zod's), and where a file costs most to
 // reach that is most of a start: in gVisor every lookup crosses its gofer, in the VM a 9p share under an emulated
 // CPU. Measured on this machine kind, in turns (paired runs, medians): a worker's start to its hello 139 -> 92 ms
 // natively (5 each); the gVisor suite 2.87 -> 2.67 s (6 each); the native suite, once the command line was bundled
@@ -15,12 +15,12 @@
 // file work synchronously (lean.ts), so nothing starts that pool later.
 //
 // The command line is split (esbuild's code splitting): its entry holds what every command needs to parse its
-// arguments (so \`semconf --help\` loads no command), and each command, and what commands share, is a chunk of
+// arguments (so `semconf --help` loads no command), and each command, and what commands share, is a chunk of
 // dist/src/chunks/, imported when a command runs, as cli.ts imports each command module. The chunks lie one directory
 // below dist/src, as every module of dist/src/<dir>/ does, so that what a module finds from its own location (the
 // build root, catalog-cache.ts; the package root) is the same in a chunk.
 //
-// \`npm run build\` runs this after tsc. The worker's bundle replaces the module tsc wrote (child.js goes, child.cjs is
+// `npm run build` runs this after tsc. The worker's bundle replaces the module tsc wrote (child.js goes, child.cjs is
 // the entry pool.ts starts); the inner run's and the command line's are written in place of inner.js and cli.js, so
 // every path that names them stays. Left out of the bundles, and loaded as before: koffi (it finds its native addon
 // beside its own files), Node's built-ins and, from the inner run, the catalog's cold load (spec/lint.js, with yaml
@@ -48,7 +48,7 @@ interface Bundled {
   chunks?: string;
 }
 
-/** Modules of dist/ that stay files of their own, imported from a bundle by their relative path. */
+/** Modules of dist/ that stay files of their own, imported from a bundle of one file by their relative path. */
 const UNBUNDLED = ['src/spec/lint.js'];
 
 /** What dist/bundles.json says of each bundle: the files it holds (relative to the package root), and what it imports
@@ -110,13 +110,14 @@ async function bundle({ entry, out, format, chunks }: Bundled): Promise<BundleRe
   const file = join(DIST, entry);
   const outFile = join(DIST, out);
   if (!existsSync(file)) throw new Error(`no ${file}: the bundles are made of what tsc wrote (npm run build runs both)`);
+  if (chunks !== undefined && out !== entry) throw new Error(`${entry}: a split bundle is written in place of its entry`);
+  // no chunk of an earlier build stays behind (the build digest hashes every module of dist/src)
   if (chunks !== undefined) rmSync(join(DIST, chunks), { recursive: true, force: true });
   const where =
     chunks === undefined
       ? { outfile: outFile, plugins: [keepApart(outFile)] }
       : // the entry keeps its name and place (outbase: its directory); the chunks go below it
         { outdir: dirname(outFile), outbase: dirname(file), splitting: true, chunkNames: `${relative(dirname(out), chunks)}/[name]-[hash]` };
-  if (chunks !== undefined && out !== entry) throw new Error(`${entry}: a split bundle is written in place of its entry`);
   const result = await build({
     entryPoints: [file],
     ...where,

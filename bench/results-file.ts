@@ -31,7 +31,14 @@ export type Figure = z.infer<typeof Figure>;
 export const BenchResults = z.strictObject({
   schema: z.literal(BENCH_SCHEMA),
   measuredAt: z.iso.datetime(),
-  machine: z.strictObject({ cores: z.int().positive(), cpu: z.string(), node: z.string() }),
+  machine: z.strictObject({
+    cores: z.int().positive(),
+    cpu: z.string(),
+    node: z.string(),
+    /** how node's binary sat in the page cache when the bench began (bench/page-cache.ts): the whole-process cases'
+     * cost depends on it */
+    pageCache: z.string().optional(),
+  }),
   /** median wall time of every bare `node -e 0` the bench timed: the baseline of a figure without one of its own */
   baselineMs: z.number().positive(),
   figures: z.array(Figure),

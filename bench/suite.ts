@@ -20,6 +20,7 @@ import { explore } from '../src/explore/explore.js';
 import { runOnTarget, TARGETS, targetProblem } from '../src/target.js';
 import { workerCommand } from '../src/worker/lean.js';
 import { runItems } from '../src/worker/pool.js';
+import { describeFolios, nodeBinaryFolios } from './page-cache.js';
 import { BENCH_SCHEMA, type Figure, timeTarget, writeBenchResults } from './results-file.js';
 import { Beside, benchBaselineMs, figureLine, startupFigures } from './startup.js';
 import { syntheticCases, syntheticResults } from './synthetic.js';
@@ -231,6 +232,8 @@ async function main(): Promise<void> {
       return;
     }
     const only = process.argv.slice(2).join(' ') === '--only suite';
+    // looked at before anything here has run a whole-process case, then never touched (bench/page-cache.ts)
+    const pageCache = describeFolios(await nodeBinaryFolios(ROOT));
     const catalog = loadCatalog(join(ROOT, 'specs'));
     // the marginal case is an ordinary one (no whole-process lock) that a reused worker runs itself: not one it hands
     // back for a fresh process (a soft limit above the hard one), found by running each once
@@ -279,7 +282,7 @@ async function main(): Promise<void> {
     // the figures with no start-ups of their own (the fresh suite, the forked copies): against every one so far
     const soFar = benchBaselineMs();
     const suiteLines = [
-      `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
+      `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, node ${process.version}; ${pageCache}`,
       `baseline  bare node start-up, beside the suite's runs: ${ms(suite.baselineMs)}; so far in this bench: ${ms(soFar)}`,
       `suite     semconf run, ${cases} cases (median of 3, after a first run of ${ms(suite.firstMs)}):     ${ms(suite.ms)}  = ${(suite.ms / suite.baselineMs).toFixed(1)} x node start-up  (target: 10 x node start-up, 1000 ms at 100 ms)`,
       `reuse     every case fresh (run --fresh-processes):    ${ms(freshSuite)}  = ${(freshSuite / soFar).toFixed(1)} x node start-up; reused workers ${(suite.ms / freshSuite).toFixed(2)} x of it (${reusedCount} of ${reusedResults.cases.length} cases reused, ${forkedIds.length} in forked copies)`,
@@ -360,7 +363,7 @@ async function main(): Promise<void> {
     writeBenchResults(RESULTS_FILE, {
       schema: BENCH_SCHEMA,
       measuredAt: new Date().toISOString(),
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, pageCache },
       baselineMs: nodeStart,
       figures: [...startup, ...suiteFigures(cases, suite, elsewhere), reuseFigure, ownFigure, marginal, merged.figure, htmlFigure(htmlQuarter, htmlAll, nodeStart), ...exploreFigures],
     });

@@ -151,7 +151,7 @@ export function generateSpeed(root = PACKAGE_ROOT): string {
   });
   return [
     SPEED_START,
-    `Generated from bench/results.json (\`npm run bench\`, then \`npm run readme\`): measured ${b.measuredAt.slice(0, 10)} on ${b.machine.cores} cores (${mdText(b.machine.cpu)}), Node ${b.machine.node}; every ratio is against a bare \`node -e 0\` timed in the same invocation, in turns with the figure's own runs where its row says “of N ms” (the median of those), else against the median of every start-up the bench timed: ${b.baselineMs.toFixed(1)} ms.`,
+    `Generated from bench/results.json (\`npm run bench\`, then \`npm run readme\`): measured ${b.measuredAt.slice(0, 10)} on ${b.machine.cores} cores (${mdText(b.machine.cpu)}), Node ${b.machine.node}${b.machine.pageCache !== undefined ? ` (${mdText(b.machine.pageCache)}: whole-process cases cost less the more of it is; bench/page-cache.ts)` : ''}; every ratio is against a bare \`node -e 0\` timed in the same invocation, in turns with the figure's own runs where its row says “of N ms” (the median of those), else against the median of every start-up the bench timed: ${b.baselineMs.toFixed(1)} ms.`,
     '',
     '| figure | measured | × node start-up | target | |',
     '|---|---|---:|---|---|',

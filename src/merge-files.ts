@@ -67,9 +67,10 @@ type Take = (file: MergeFile, entries: ReadTarget[], worker: Worker) => void;
 async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[], count: number, prepare: () => Promise<P>): Promise<P> {
   // execArgv: none of this process's node options: a worker is a plain module, whatever started semconf (node -e with
   // --input-type, as the benchmark does, would be refused in a worker).
+  const script = mergeWorkerScript();
   const workers = Array.from(
     { length: count },
-    () => new Worker(mergeWorkerScript(), { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }),
+    () => new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MIB } }),
   );
   try {
     let take: Take | null = null;

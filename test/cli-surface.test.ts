@@ -12,6 +12,7 @@ import { COMMAND_NAMES, commandEntry, SHORT_FLAGS } from '../src/cli.js';
 import { useColor } from '../src/color.js';
 import { EXIT, EXIT_CODES } from '../src/commands/command.js';
 import { nearest } from '../src/suggest.js';
+import { bundle } from './bundles.js';
 
 const cli = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 const nativeResults = fileURLToPath(new URL('./fixtures/results/native.json', import.meta.url));
@@ -231,11 +232,11 @@ describe('exit codes from one table', () => {
 describe('start-up', () => {
   /** The command line is a split bundle (scripts/bundle.ts): a file Node loads from it holds modules, which
    * dist/bundles.json lists (paths relative to the package root). */
-  const split = (JSON.parse(readFileSync(fileURLToPath(new URL('../dist/bundles.json', import.meta.url)), 'utf8')) as Record<string, { entryInputs?: string[]; chunks?: Record<string, string[]> }>)['src/cli.js'];
+  const split = bundle('src/cli.js');
   const root = fileURLToPath(new URL('..', import.meta.url));
   const heldBy = (file: string): string[] => {
     const rel = file.startsWith(root) ? file.slice(root.length) : file;
-    const held = rel === 'dist/src/cli.js' ? split?.entryInputs : split?.chunks?.[rel];
+    const held = rel === 'dist/src/cli.js' ? split.entryInputs : split.chunks?.[rel];
     return held === undefined ? [file] : held.map((f) => `${root}${f}`);
   };
   /** The modules (under dist/ or node_modules) that Node loads for `semconf ...args`, as files of their own or inside
@@ -251,7 +252,7 @@ describe('start-up', () => {
   const commandModules = (files: string[]): string[] => files.filter((f) => /dist\/src\/commands\/(?!command\.js)/.test(f)).map((f) => f.replace(/.*\//, ''));
 
   it('the command line is a split bundle whose files the hook sees', () => {
-    expect(split?.entryInputs).toContain('dist/src/cli.js');
+    expect(split.entryInputs).toContain('dist/src/cli.js');
     expect(loadedModules(['lint', '--help']).some((f) => f.endsWith('dist/src/commands/lint.js'))).toBe(true);
   });
 

@@ -9,6 +9,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultChildScript } from '../src/worker/pool.js';
+import { type BundleRecord, bundle } from './bundles.js';
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -35,19 +36,6 @@ const heavyPaths = (g: Map<string, string[]>): string[] =>
     .filter(([k]) => k === 'zod' || k === 'yaml' || k.startsWith('zod/') || k.startsWith('yaml/'))
     .map(([, path]) => path.map((p) => p.replace(`${process.cwd()}/dist/`, '')).join(' -> '));
 
-interface BundleRecord {
-  inputs: string[];
-  imports: string[];
-  /** a split bundle: what loading its entry loads, and each chunk with the files it holds */
-  startInputs?: string[];
-  chunks?: Record<string, string[]>;
-}
-const bundles = JSON.parse(readFileSync(join(process.cwd(), 'dist/bundles.json'), 'utf8')) as Record<string, BundleRecord>;
-const bundle = (entry: string): BundleRecord => {
-  const b = bundles[entry];
-  if (b === undefined) throw new Error(`dist/bundles.json has no ${entry}`);
-  return b;
-};
 /** the paths that are zod or yaml (a package's files, or the package imported) */
 const heavyIn = (paths: readonly string[]): string[] => paths.filter((p) => /(^|\/)node_modules\/(zod|yaml)\//.test(p) || /^(zod|yaml)(\/|$)/.test(p));
 

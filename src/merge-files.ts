@@ -62,8 +62,8 @@ type Take = (file: MergeFile, entries: ReadTarget[], worker: Worker) => void;
 
 /** Each file's entries, handed to `take` in the order of `files` whatever order the workers finish in, by `count`
  * workers. The first bad file in that order is the error, as if they had been read one by one. `prepare` runs once
- * the workers are started and sent their first files, while they start (a worker takes ~150 ms to load what it
- * needs), and gives `take`; entries that arrive before it has are handed to it then. */
+ * the workers are started and sent their first files, while they start (three workers, bundled, take ~80-150 ms to
+ * load what they need: scripts/bundle.ts), and gives `take`; entries that arrive before it has are handed to it then. */
 async function readInOrder<P extends { take: Take }>(files: readonly MergeFile[], count: number, prepare: () => Promise<P>): Promise<P> {
   // execArgv: none of this process's node options: a worker is a plain module, whatever started semconf (node -e with
   // --input-type, as the benchmark does, would be refused in a worker).

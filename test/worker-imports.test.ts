@@ -1,7 +1,7 @@
 // Worker processes must start lean: they never load zod or yaml (the parent validates everything before a case
 // reaches a worker). A value import of schema.ts from worker code once loaded zod in every worker. The same holds for
 // the run inside a launched target planned from the cached catalog (under gVisor zod and yaml took ~0.5 s to load).
-// These entry points, and the command line's, are bundles (scripts/bundle.ts): what each holds is read from
+// These entry points, the command line's and the merge worker's, are bundles (scripts/bundle.ts): what each holds is read from
 // dist/bundles.json, written by the bundler itself, and what the modules left out of them reach is walked in the
 // compiled import graph.
 import { existsSync, readFileSync } from 'node:fs';
@@ -90,6 +90,22 @@ describe('the command line (a split bundle: dist/src/cli.js, its chunks in dist/
     // what a module finds from its own location (catalog-cache.ts buildRoot: the directory above its own) is the same
     expect(chunks.filter((c) => dirname(dirname(c)) !== 'dist/src' || !existsSync(join(process.cwd(), c)))).toEqual([]);
     expect(b.imports.filter((i) => !isBuiltin(i) && i !== 'koffi')).toEqual([]);
+  });
+});
+
+describe('the merge worker thread (one bundle: dist/src/merge-worker.js)', () => {
+  it('holds the reading and validation of a results file, and imports only node built-ins (no koffi: it calls no C)', () => {
+    const b = bundle('src/merge-worker.js');
+    expect(b.inputs).toEqual(expect.arrayContaining(['dist/src/merge-worker.js', 'dist/src/merge-read.js', 'dist/src/fast-validate.js', 'dist/src/compact-json.js']));
+    // zod is in it: a file the fast path refuses is judged by zod, which words the error
+    expect(heavyIn(b.inputs).some((p) => p.includes('node_modules/zod/'))).toBe(true);
+    expect(b.imports.filter((i) => !isBuiltin(i))).toEqual([]);
+  });
+
+  it('is one file, in place of the module tsc wrote, that starts with no module of its own to load', () => {
+    const text = readFileSync(join(process.cwd(), 'dist/src/merge-worker.js'), 'utf8');
+    expect(text).toContain('// dist/src/merge-read.js');
+    expect([...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3] ?? '').filter((spec) => !isBuiltin(spec))).toEqual([]);
   });
 });
 

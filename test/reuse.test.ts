@@ -134,6 +134,22 @@ describe('lane schedule (pure)', () => {
     expect(s.prestart(1)).toBe('jitless');
   });
 
+  it('the items of a kind are handed out grouped by context, contexts in the order the plan first names them', () => {
+    const s = new LaneSchedule(
+      itemsFor('mlock', [
+        c('mlock.g0-a', 'mlock(buf, 1p)', { as: unprivileged('2p') }),
+        c('mlock.g1-priv', 'mlock(buf, 1p)'),
+        c('mlock.g2-b', 'mlock(buf, 1p)', { as: unprivileged(0) }),
+        c('mlock.g3-a', 'mlock(buf, 1p)', { as: unprivileged('2p') }),
+        c('mlock.g4-priv', 'mlock(buf, 1p)'),
+        c('mlock.g5-b', 'mlock(buf, 1p)', { as: unprivileged(0) }),
+      ]),
+    );
+    const taken: string[] = [];
+    for (let i = s.next(0); i !== undefined; i = s.next(0)) taken.push(i.case.id);
+    expect(taken).toEqual(['mlock.g0-a', 'mlock.g3-a', 'mlock.g1-priv', 'mlock.g4-priv', 'mlock.g2-b', 'mlock.g5-b']);
+  });
+
   it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
     const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
     expect(s.next(0)?.case.id).toBe('mlock.w0');
@@ -164,6 +180,29 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
     expect(priv?.outcome.observed?.effects.mappings.buf?.locked).toBe('LLL');
     expect(zero?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'EPERM' });
     expect(again?.outcome.observed?.effects.mappings.buf?.locked).toBe('LL');
+  });
+
+  it('a dropped context is held from one case to the next of the same context, proven at its own state, and left for another', async () => {
+    const items = itemsFor('mlock', [
+      c('mlock.h1-unpriv', 'mlock(buf, 3p)', { memory: { buf: { pages: 3 } }, as: unprivileged('2p') }),
+      c('mlock.h2-priv', 'mlock(buf, 3p)', { memory: { buf: { pages: 3 } } }),
+      c('mlock.h3-unpriv', 'mlock(buf, 2p)', { memory: { buf: { pages: 2 } }, as: unprivileged('2p') }),
+      c('mlock.h4-unpriv', 'mlock(buf, 2p)', { memory: { buf: { pages: 2 } }, as: unprivileged('2p') }),
+      c('mlock.h5-unpriv-zero', 'mlock(buf, 1p)', { as: unprivileged(0) }),
+    ]);
+    const result = await runItems(items, { jobs: 1 });
+    const [h1, h2, h3, h4, h5] = result.reports;
+    expect(result.reports.map((r) => [r.process, r.outcome.status, r.outcome.warnings])).toEqual(Array.from({ length: 5 }, () => ['reused', 'ran', undefined]));
+    // run grouped (h1, h3, h4, then h2, then h5): the two after h1 found its context held, the others entered theirs
+    expect(result.reports.map((r) => r.outcome.contextHeld === true)).toEqual([false, false, true, true, false]);
+    // each held case ran as nobody under the two-page limit: what h3 locked was undone before h4, which locks as much
+    for (const r of [h1, h3, h4]) expect(r?.context.credentials).toMatchObject({ euid: 65534, canLockMemory: false, memlock: { soft: '8192' } });
+    expect(h1?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'ENOMEM' });
+    expect([h3, h4].map((r) => [r?.outcome.observed?.call.ret, r?.outcome.observed?.effects.mappings.buf?.locked])).toEqual([[0, 'LL'], [0, 'LL']]);
+    // left for the privileged case (root with CAP_IPC_LOCK again, beyond any limit), then another drop for h5
+    expect(h2?.context.credentials).toMatchObject({ euid: 0, canLockMemory: true });
+    expect(h2?.outcome.observed?.effects.mappings.buf?.locked).toBe('LLL');
+    expect(h5?.outcome.observed?.call).toMatchObject({ ret: -1, errno: 'EPERM' });
   });
 
   it('a case sent ahead to a worker that then breaks is not run there: the worker ignores it, the pool sends it to the next worker', async () => {

@@ -1,13 +1,18 @@
 // Worker process entry. Started by pool.ts with a WorkerStart as argv[2]; says hello, then runs the cases it is sent.
 // A fresh worker establishes its one context at start, runs one case and leaves through _exit (after
-// mlockall(MCL_FUTURE) Node would abort in its own exit path). A reused worker enters each case's context and leaves
-// it after, undoes a whole-process lock with munlockall, and proves it is back at its baseline (baseline.ts); it
-// retires when it is not.
+// mlockall(MCL_FUTURE) Node would abort in its own exit path). A reused worker enters each case's context, undoes a
+// whole-process lock with munlockall after the case, and proves it is back where the case began (baseline.ts); it
+// retires when it is not. A dropped (unprivileged) context is kept for the next case when that case has the same one
+// (the pool sends cases grouped by context: lanes.ts), and left before a case of any other: each of the six calls that
+// drop and restore it (setgroups, setgid, setresuid) is a broadcast to every thread of the process in glibc, ~55 us
+// each natively and ~600 us inside gVisor with a worker's four threads (measured), which made entering and leaving a
+// quarter of an ordinary unprivileged case's time.
 import { createRunner } from '../../runners/index.js';
 import type { Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
 import { type Baseline, departuresFrom, takeBaseline } from './baseline.js';
-import { enterContext, establishContext } from './context.js';
+import { type Entered, enterContext, establishContext } from './context.js';
+import { contextName } from '../spec/context-name.js';
 import { executeCase } from './execute.js';
 import { runForked } from './forked.js';
 import type { CallRecord } from '../results.js';
@@ -43,20 +48,66 @@ function collectYoung(): void {
   gc?.({ type: 'minor', execution: 'sync' });
 }
 
-/** One case in a reused worker: into its context, the case, out again, and the proof that nothing stayed. */
+/** A dropped context a reused worker is still in after a case: kept for the next case if it has the same one. `state`
+ * is the worker as the context left it when entered (the baseline's locked bytes; the credentials, groups and soft
+ * limit of the drop), which every case in it is proven back at. */
+interface Held {
+  name: string;
+  entered: Entered;
+  state: Baseline;
+}
+
+/** The context held since the case before, if any (a reused worker; null: the worker is at its baseline). */
+let held: Held | null = null;
+
+/** Out of the held context, and the proof that the worker is back at its baseline: null, or what went wrong. */
+function leaveHeld(runner: Runner, baseline: Baseline): string | null {
+  const h = held;
+  if (h === null) return null;
+  held = null;
+  const left = h.entered.leave();
+  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, { future: false, credentials: true })];
+  return departures.length === 0 ? null : `leaving ${h.name} for the next case: ${departures.join('; ')}`;
+}
+
+/** One case in a reused worker: into its context (or still in it from the case before), the case, and the proof that
+ * nothing stayed; out of the context again unless it is one that can be held for the next case. */
 function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: boolean, onCalled: ((call: CallRecord) => void) | undefined): CaseOutcome {
+  const name = contextName(item.context);
+  // A case of another context, or one for a forked copy (which would inherit the held credentials), begins at the
+  // baseline. Where the worker cannot get back to it, it runs nothing more: the case goes to the next worker.
+  if (held !== null && (held.name !== name || item.isolated)) {
+    const failed = leaveHeld(runner, baseline);
+    if (failed !== null) return { status: 'skipped', reason: failed, notRun: failed, retire: failed, durationMs: 0 };
+  }
   if (item.wholeProcess || item.isolated) collectYoung();
   if (item.isolated) return runIsolated(runner, item, baseline, item.freshReason ?? 'the case needs a process of its own', copies);
-  // proven back at its baseline after the case before: the baseline's credentials are the worker's own
-  const entered = enterContext(runner, item.context, baseline.credentials);
+  const kept = held;
+  held = null;
+  // proven back at its baseline after the case before (or at the held context's state): its credentials are known
+  const entered = kept?.entered ?? enterContext(runner, item.context, baseline.credentials);
   if (entered.notRestorable !== undefined) return runIsolated(runner, item, baseline, entered.notRestorable, copies);
+  // a context entered as asked, by a drop, may be held for the next case: the state it begins each case in
+  const dropped = entered.changed && entered.problem === undefined && entered.record.established ? entered.record.credentials : null;
+  const holdable = dropped !== null;
+  const state = kept?.state ?? (dropped !== null ? { lockedBytes: baseline.lockedBytes, credentials: dropped, groups: process.getgroups?.() ?? [] } : baseline);
   let outcome: CaseOutcome =
     entered.problem !== undefined ? { status: 'skipped', reason: entered.problem, durationMs: 0 } : executeCase(runner, item, onCalled);
   // Undone inside the context, before anything else is mapped: under MCL_FUTURE every mapping the worker makes is
   // locked, and in an unprivileged context charged against its limit.
   if (item.wholeProcess && runner.has('munlockall')) runner.call('munlockall', []);
-  const left = entered.leave();
-  const departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, { future: item.wholeProcess, credentials: entered.changed })];
+  let departures: string[];
+  if (holdable) {
+    departures = departuresFrom(runner, state, { future: item.wholeProcess, credentials: true });
+    if (departures.length === 0) held = { name, entered, state };
+    else {
+      const left = entered.leave();
+      if (left !== null) departures.push(left);
+    }
+  } else {
+    const left = entered.leave();
+    departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, { future: item.wholeProcess, credentials: entered.changed })];
+  }
   if (outcome.execPending === true) {
     // never in a reused worker: the exec ends the process (plan.ts gives every case that observes an exec a fresh one)
     const { execPending: _, ...rest } = outcome;
@@ -66,7 +117,7 @@ function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: b
     const why = `worker state after the case differs from its baseline: ${departures.join('; ')}`;
     outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
   }
-  return { ...outcome, context: entered.record };
+  return { ...outcome, context: entered.record, ...(kept !== null ? { contextHeld: true as const } : {}) };
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@
 // (prestart), so that the start overlaps work instead of leaving the lane idle. Results are put back in plan order by
 // the pool.
 import type { PlanItem } from '../plan.js';
+import { contextName } from '../spec/context-name.js';
 
 export type ReusedKind = 'jit' | 'jitless';
 export type WorkKind = 'fresh' | ReusedKind;
@@ -30,6 +31,17 @@ export function kindOf(item: PlanItem, isolation: 'forked' | 'fresh' = 'forked')
 /** A fresh item's cost beyond its start, relatively: a forked child to inspect, a program to exec. */
 const freshWeight = (item: PlanItem): number => (item.observe.exec ? 2 : 0) + (item.observe.child ? 1 : 0);
 
+/** The items of one context together, the contexts in the order the plan first names them, plan order within each: a
+ * reused worker holds a dropped context from one case to the next of the same context (child.ts), so each context is
+ * entered and left once per run of its cases instead of once per case. The items for forked copies are one group of
+ * their own: a copy enters its context itself, and the worker leaves whatever it holds before it forks one. */
+function byContext(items: readonly PlanItem[]): PlanItem[] {
+  const group = (i: PlanItem): string => (i.isolated ? '' : contextName(i.context));
+  const rank = new Map<string, number>();
+  for (const i of items) if (!rank.has(group(i))) rank.set(group(i), rank.size);
+  return [...items].sort((a, b) => (rank.get(group(a)) ?? 0) - (rank.get(group(b)) ?? 0));
+}
+
 export class LaneSchedule {
   private readonly queues: Record<WorkKind, PlanItem[]>;
   private readonly owners: Record<ReusedKind, Set<number>> = { jit: new Set(), jitless: new Set() };
@@ -41,8 +53,8 @@ export class LaneSchedule {
     private readonly isolation: 'forked' | 'fresh' = 'forked',
   ) {
     const of = (k: WorkKind): PlanItem[] => items.filter((i) => kindOf(i, isolation) === k);
-    // a stable sort: among equals, plan order
-    this.queues = { fresh: [...of('fresh')].sort((a, b) => freshWeight(b) - freshWeight(a)), jit: of('jit'), jitless: of('jitless') };
+    // stable sorts: among equals, plan order
+    this.queues = { fresh: [...of('fresh')].sort((a, b) => freshWeight(b) - freshWeight(a)), jit: byContext(of('jit')), jitless: byContext(of('jitless')) };
   }
 
   get remaining(): number {

@@ -33,6 +33,11 @@ export interface WorkerReport {
   process: 'fresh' | 'forked' | 'reused';
 }
 
+/** A reused worker retired before it began the case (child.ts: it could not leave the context it held); why. */
+interface NotRun {
+  notRun: string;
+}
+
 export interface PoolResult {
   reports: WorkerReport[];
   facts: TargetFacts | null;
@@ -320,7 +325,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
   /** The item in a reused worker, which enters its context (already sent to it, where `sent` says so); `whileRunning`
    * is called once it has been sent. One that needs a process of its own after all goes back to the schedule for a
    * worker that forks copies (null: no report yet), or, where none does, gets a fresh process. */
-  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | null> => {
+  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | NotRun | null> => {
     const hello = await worker.hello;
     if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };
     facts ??= hello.facts;
@@ -328,6 +333,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     const running = sent ?? worker.dispatch(item);
     whileRunning();
     const outcome = await running.outcome(options.signal);
+    if (outcome.notRun !== undefined) return { notRun: outcome.notRun };
     if (outcome.needsFresh !== undefined) {
       const own = { ...item, isolated: true, freshReason: outcome.needsFresh };
       if (copies && kind === 'jit') {
@@ -354,7 +360,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     };
     /** the items this lane took from the schedule and has not reported yet, in order; those sent ahead to its worker
      * with a JIT say so (see sendAhead) */
-    const taken: { item: PlanItem; sent?: Dispatched }[] = [];
+    const taken: { item: PlanItem; sent?: Dispatched; warning?: string }[] = [];
     const take = (): boolean => {
       const item = schedule.next(id);
       if (item !== undefined) taken.push({ item });
@@ -386,7 +392,7 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     };
     try {
       for (let current = nextTaken(); current !== undefined; current = nextTaken()) {
-        const { item, sent } = current;
+        const { item, sent, warning } = current;
         if (options.signal?.aborted) break;
         let report: WorkerReport;
         const kind = kindOf(item, isolation);
@@ -395,7 +401,15 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
           const worker = workerOf(kind);
           const done = await runReused(worker, item, kind, sent, () => sendAhead(worker, kind));
           if (done === null) continue;
-          report = done;
+          if ('notRun' in done) {
+            // the worker retired before it began the case: the case is the first for the next worker, with the reason
+            unsend();
+            await worker.stop();
+            reused.delete(kind);
+            taken.unshift({ item, warning: `not run in the worker before, which retired: ${done.notRun}` });
+            continue;
+          }
+          report = warning === undefined ? done : { ...done, outcome: { ...done.outcome, warnings: [warning, ...(done.outcome.warnings ?? [])] } };
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
             unsend();
             await worker.stop();

@@ -5,8 +5,8 @@ import type { Context } from '../spec/schema.js';
 
 /** How a worker process is started: argv[2] of the worker entry (child.cjs, bundled from child.ts), as JSON. `fresh`: a process for one case, its context
  * established for good at start; it leaves through _exit after reporting. `reused`: a worker that runs case after case,
- * entering each case's context and leaving it (context.ts enterContext), proving after each that it is back at its
- * baseline (baseline.ts); a case that needs a process of its own it runs in a forked copy of itself. */
+ * entering each case's context and leaving it (context.ts enterContext; a dropped one is held for the next case of the
+ * same context: child.ts), proving after each that it is back where the case began (baseline.ts); a case that needs a process of its own it runs in a forked copy of itself. */
 export type WorkerStart =
   | { process: 'fresh'; context: Context }
   /** `copies`: a case that needs a process of its own runs in a forked copy of the worker (forked.ts); else the worker
@@ -29,6 +29,12 @@ export interface CaseOutcome {
   /** a reused worker could not enter the case's context so that it can leave it again: the case did not run, and
    * needs a fresh process (this says why) */
   needsFresh?: string;
+  /** a reused worker ran the case in the dropped context it held since the case before (child.ts), not one entered for
+   * it: the pool's view only, not written to the results (the context's record is the same either way) */
+  contextHeld?: true;
+  /** a reused worker did not run the case: it could not get back to its baseline from the context it held since the
+   * case before (this says how), and retires; the case goes to the next worker */
+  notRun?: string;
   /** the case ran in a forked copy of a reused worker (forked.ts), a process of its own */
   forked?: true;
   durationMs: number;

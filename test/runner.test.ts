@@ -1,6 +1,6 @@
 // The runner and workers against the REAL libc of this machine: every assertion here is a documented live Linux fact
 // (Linux man-pages mlock(2) and the kernel's behaviour), observed through real system calls in real worker processes.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,25 @@ describe.runIf(isLinuxRootWithIpcLock)('Linux worker, real system calls', () => 
 
 describe('pool robustness (fixture worker that misbehaves on purpose)', () => {
   const script = fileURLToPath(new URL('./fixtures/workers/misbehaving-child.mjs', import.meta.url));
+
+  it('a case a retiring worker did not run (it could not get back to its baseline) runs in the next worker, saying so', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'semconf-notrun-')), 'retired');
+    process.env.SEMCONF_TEST_NOT_RUN = marker;
+    try {
+      const items = itemsFor('mlock', [c('mlock.a-ok', 'mlock(buf, 1p)'), c('mlock.b-not-run-once', 'mlock(buf, 1p)'), c('mlock.c-ok', 'mlock(buf, 1p)')]);
+      const result = await runItems(items, { jobs: 1, childScript: script });
+      expect(existsSync(marker)).toBe(true); // the first worker did retire at b
+      expect(result.complete).toBe(true);
+      // b ran once, in the next worker, and says why; c, sent ahead to the retiring worker, ran there too
+      expect(result.reports.map((r) => [r.item.case.id, r.outcome.status, r.outcome.warnings])).toEqual([
+        ['mlock.a-ok', 'ran', undefined],
+        ['mlock.b-not-run-once', 'ran', ['not run in the worker before, which retired: FIXTURE: leaving unprivileged(memlock=2p) for the next case: could not restore the soft RLIMIT_MEMLOCK']],
+        ['mlock.c-ok', 'ran', undefined],
+      ]);
+    } finally {
+      delete process.env.SEMCONF_TEST_NOT_RUN;
+    }
+  });
 
   it('a hang becomes that case\'s error, a crash too, and every other case completes', async () => {
     const items = itemsFor('mlock', [

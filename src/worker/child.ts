@@ -114,7 +114,7 @@ function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: b
     outcome = { ...rest, status: 'error', reason: 'the exec probe needs a fresh worker' };
   }
   if (departures.length > 0) {
-    const why = `worker state after the case differs from its baseline: ${departures.join('; ')}`;
+    const why = `worker state after the case differs from ${holdable ? `the state ${name} was entered in` : 'its baseline'}: ${departures.join('; ')}`;
     outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
   }
   return { ...outcome, context: entered.record, ...(kept !== null ? { contextHeld: true as const } : {}) };

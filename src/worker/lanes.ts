@@ -6,8 +6,8 @@
 // yet is claimed early, so its one start overlaps the other lanes' work; fresh items, the longest, are the filler
 // every lane takes, longest first, once its own kind is done; a lane starts a second worker of a kind another lane
 // runs only when what is left of it outweighs a start, and starts it while it runs the last of its own kind
-// (prestart), so that the start overlaps work instead of leaving the lane idle. Results are put back in plan order by
-// the pool.
+// (prestart), so that the start overlaps work instead of leaving the lane idle. Within a reused kind the items come
+// grouped by context (byContext). Results are put back in plan order by the pool.
 import type { PlanItem } from '../plan.js';
 import { contextName } from '../spec/context-name.js';
 

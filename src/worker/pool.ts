@@ -324,7 +324,8 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
 
   /** The item in a reused worker, which enters its context (already sent to it, where `sent` says so); `whileRunning`
    * is called once it has been sent. One that needs a process of its own after all goes back to the schedule for a
-   * worker that forks copies (null: no report yet), or, where none does, gets a fresh process. */
+   * worker that forks copies (null: no report yet), or, where none does, gets a fresh process. NotRun: the worker
+   * retired before it began the case, which the lane gives to its next worker. */
   const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | NotRun | null> => {
     const hello = await worker.hello;
     if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };

@@ -3,10 +3,11 @@ import type { PlanItem } from '../plan.js';
 import type { CallRecord, CaseStatus, ContextRecord, Observation, Probes, TargetFacts } from '../results.js';
 import type { Context } from '../spec/schema.js';
 
-/** How a worker process is started: argv[2] of the worker entry (child.cjs, bundled from child.ts), as JSON. `fresh`: a process for one case, its context
- * established for good at start; it leaves through _exit after reporting. `reused`: a worker that runs case after case,
- * entering each case's context and leaving it (context.ts enterContext; a dropped one is held for the next case of the
- * same context: child.ts), proving after each that it is back where the case began (baseline.ts); a case that needs a process of its own it runs in a forked copy of itself. */
+/** How a worker process is started: argv[2] of the worker entry (child.cjs, bundled from child.ts), as JSON. `fresh`:
+ * a process for one case, its context established for good at start; it leaves through _exit after reporting.
+ * `reused`: a worker that runs case after case, entering each case's context and leaving it (context.ts enterContext;
+ * a dropped one is held for the next case of the same context: child.ts), proving after each that it is back where
+ * the case began (baseline.ts); a case that needs a process of its own it runs in a forked copy of itself. */
 export type WorkerStart =
   | { process: 'fresh'; context: Context }
   /** `copies`: a case that needs a process of its own runs in a forked copy of the worker (forked.ts); else the worker

@@ -224,6 +224,35 @@ describe.runIf(canRun && haveRoot)('the real suite in the i386 root', () => {
   });
 });
 
+describe.runIf(canRun && haveRoot)('the catalog the run in the i386 root plans from', () => {
+  // The entry the inner run would find for the shipped specs under the compiled build it runs (dist/: it hashes its
+  // own code, since this process runs the sources), with one case's title changed: a title in the results that only
+  // this entry holds shows that the run inside planned from the launching run's cache, not from a load of its own.
+  const CASE = 'aio_mlock.zero-length';
+  const MARK = ' (from the launching run\'s cache)';
+
+  it('is the launching run\'s cache entry, read through the bind; with no cache (run --no-cache) it loads the specs itself', async () => {
+    type Compiled = typeof import('../src/spec/catalog-cache.js');
+    const compiled = (await import(join(ROOT, 'dist/src/spec/catalog-cache.js'))) as Compiled;
+    const inputs = compiled.readSpecInputs(SPECS);
+    if (inputs === undefined) throw new Error('the shipped specs could not be read');
+    const catalog = loadCatalog(SPECS);
+    const specs = catalog.specs.map((l) => ({ file: l.file, value: { ...l.value, cases: l.value.cases.map((c) => (c.id === CASE ? { ...c, title: `${c.title}${MARK}` } : c)) } }));
+    const cache = mkdtempSync(join(tmpdir(), 'semconf-ia32-cache-'));
+    try {
+      new compiled.CacheStore(cache).put('catalog', compiled.cacheKey('catalog', [SPECS, inputs.digest]), { specs, profiles: catalog.profiles.map((l) => ({ file: l.file, value: l.value })) });
+      const titleWith = async (c: string | null): Promise<string | undefined> => {
+        const run = await launch(ia32Launcher(), { catalog, specs: SPECS, jobs: 1, filter: CASE, cache: c, onMessage: () => {} });
+        return run.results.cases.find((r) => r.id === CASE)?.title;
+      };
+      expect(await titleWith(cache)).toMatch(new RegExp(`${MARK.replace(/[()']/g, '\\$&')}$`));
+      expect(await titleWith(null)).not.toContain(MARK);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe.runIf(canRun && haveRoot)('an interrupted ia32 run', () => {
   it('has every process rooted in its view while it runs, reports what completed, and leaves nothing', async () => {
     const stop = new AbortController();

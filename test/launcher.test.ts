@@ -10,7 +10,7 @@ import type { Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { type Launch, launch, type Launcher, LaunchError, labelled, processesMentioning, readOutputFile, startLaunch } from '../src/targets/launcher.js';
 import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
-import { buildIdentity } from '../src/spec/catalog-cache.js';
+import { buildIdentity, cacheDir } from '../src/spec/catalog-cache.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SPECS = join(ROOT, 'specs');
@@ -53,6 +53,18 @@ describe('the shared launch mechanism (launcher.ts), with scripted fake runs', (
     // under the tests this build is the TypeScript sources, so a compiled inner run would hash its own code
     expect(request?.build).toEqual(buildIdentity());
     expect(request?.build?.root).toBe(join(ROOT, 'src'));
+  });
+
+  it('the request names the launching run\'s catalog cache (this run\'s own by default), and none with cache: null', async () => {
+    const requestWith = async (cache?: string | null): Promise<InnerRequest | undefined> => {
+      let request: InnerRequest | undefined;
+      const base = fake(() => `printf '%s\n%s\n%s\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'`);
+      await launch({ ...base, prepare: (p) => ((request = p.request), base.prepare(p)) }, { ...options, ...(cache !== undefined ? { cache } : {}) });
+      return request;
+    };
+    expect((await requestWith())?.cache).toBe(cacheDir());
+    expect((await requestWith('/somewhere/semconf'))?.cache).toBe('/somewhere/semconf');
+    expect(await requestWith(null)).not.toHaveProperty('cache');
   });
 
   it('results cut off after the begin marker are a clear error, with what the command did', async () => {

@@ -111,7 +111,7 @@ export const MOUNT_SCRIPT = [
 ].join('\n');
 
 /** The directories the run needs at their own paths: this checkout (dist/, node_modules/), and the spec directory
- * where it is elsewhere. */
+ * where it is elsewhere (the launching run's catalog cache is bound as well: prepare). */
 export function bindsFor(checkout: string, specs: string): string[] {
   const rel = relative(checkout, specs);
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/')) ? [checkout] : [checkout, specs];
@@ -171,7 +171,10 @@ export function ia32Launcher(root: string = defaultIa32Root()): Launcher {
       if (typeof manifest === 'string') throw new Error(manifest);
       const checkout = PACKAGE_ROOT;
       if (relative(checkout, inner).startsWith('..')) throw new Error(`the inner script ${inner} is not inside this checkout ${checkout}`);
-      const binds = bindsFor(checkout, request.specs);
+      // the launching run's catalog cache too (InnerRequest.cache), made if it is not there yet, so that there is a
+      // directory to bind: the run plans from the entry the launching run's load makes
+      if (request.cache !== undefined) mkdirSync(request.cache, { recursive: true, mode: 0o700 });
+      const binds = [...bindsFor(checkout, request.specs), ...(request.cache !== undefined ? [request.cache] : [])];
       // Mount points in the root, made once per path (the root is read-only during a run).
       for (const dir of binds) mkdirSync(join(root, dir), { recursive: true });
       const view = join(stateDir, 'root');

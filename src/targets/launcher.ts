@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { compiledScript } from '../package-info.js';
 import type { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog-model.js';
-import { buildIdentity } from '../spec/catalog-cache.js';
+import { buildIdentity, cacheDir } from '../spec/catalog-cache.js';
 import { extract, type InnerRequest } from './protocol.js';
 import { patternList, type Patterns, type Shard } from '../selection.js';
 
@@ -88,6 +88,9 @@ export interface LaunchOptions {
   progress?: boolean;
   /** where the inner run's and the launcher's messages go (default: this process's stderr) */
   onMessage?: (text: string) => void;
+  /** the catalog cache the inner run reads (InnerRequest.cache): this run's (default: catalog-cache.ts cacheDir), or
+   * null for none (run --no-cache) */
+  cache?: string | null;
 }
 
 export interface CleanupReport {
@@ -287,6 +290,7 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
     where: launcher.where,
     stateDir,
     build: buildIdentity(),
+    ...(options.cache !== null ? { cache: options.cache ?? cacheDir() } : {}),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),

@@ -28,6 +28,10 @@ export interface InnerRequest {
   /** the launching build (catalog-cache.ts adoptBuild): the inner run keys the catalog cache with its digest instead
    * of hashing its code again, where it runs that very code */
   build?: BuildIdentity;
+  /** the launching run's catalog cache directory (catalog-cache.ts cacheDir), at its host path, which the launcher
+   * makes visible there (gVisor and a VM see the host's files; the i386 root binds it): the inner run plans from the
+   * entry the launching run's own load made, read-only. Absent (run --no-cache): the inner run loads the specs cold. */
+  cache?: string;
 }
 
 export const RESULTS_BEGIN = '<<<semconf-results>>>';

@@ -145,8 +145,8 @@ export const CaseResult = z.strictObject({
    * start, gone after the case; `forked`: a fork(2) copy of a reused worker at its baseline, likewise establishing its
    * context for good and gone after the case, src/worker/forked.ts) or ran in a worker that runs case after case
    * (`reused`: entering the context and leaving it, or still in it from a case of the same context before, proven
-   * back where the case began after every case). Environment, like
-   * the duration: never a change in a diff. Absent in files written before the field existed */
+   * back where the case began after every case). Environment, like the duration: never a change in a diff. Absent in
+   * files written before the field existed */
   process: z.enum(['fresh', 'forked', 'reused']).optional(),
   observed: Observation.optional(),
   warnings: z.array(LongText).optional(),

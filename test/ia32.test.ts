@@ -97,11 +97,14 @@ describe('the ia32 launcher', () => {
     expect(t.launch).toEqual({ target: 'ia32', facts: { node: 'v18.20.4', root: '/r' } });
   });
 
-  it('binds the checkout, and the spec directory only where it lies outside it', () => {
+  it('binds the checkout, and the spec directory and the catalog cache only where each lies outside what is bound', () => {
     expect(bindsFor('/w/c', '/w/c/specs')).toEqual(['/w/c']);
     expect(bindsFor('/w/c', '/w/c')).toEqual(['/w/c']);
     expect(bindsFor('/w/c', '/tmp/s')).toEqual(['/w/c', '/tmp/s']);
     expect(bindsFor('/w/c', '/w/c2/specs')).toEqual(['/w/c', '/w/c2/specs']);
+    expect(bindsFor('/w/c', '/tmp/s', '/root/.cache/semconf')).toEqual(['/w/c', '/tmp/s', '/root/.cache/semconf']);
+    expect(bindsFor('/w/c', '/w/c/specs', '/w/c/.cache/semconf')).toEqual(['/w/c']);
+    expect(bindsFor('/w/c', '/tmp/s', '/tmp/s/cache')).toEqual(['/w/c', '/tmp/s']);
   });
 
   it('finds mount points under a directory in mountinfo, escapes decoded', () => {

@@ -16,7 +16,6 @@ import { useColor } from '../color.js';
 import { defaultResultsFile } from '../results-home.js';
 import type { CaseProgress } from '../run.js';
 import { StartedWorkers } from '../worker/pool.js';
-import { cacheDir } from '../spec/catalog-cache.js';
 import { SELECTION_OPTIONS, SELECTION_USAGE, strings } from './selection-flags.js';
 
 /** Write the results where asked; if that fails (a path that cannot be written), save them in a temporary
@@ -131,8 +130,9 @@ function earlyLaunch(values: Parameters<Command['run']>[0], jobs: number, repeat
     ...(shard !== undefined ? { shard } : {}),
     ...(repeat > 1 ? { repeat } : {}),
     ...(values.progress === true ? { progress: true } : {}),
-    // the run elsewhere plans from this run's catalog cache, or loads the specs cold as this one does (--no-cache)
-    cache: values['no-cache'] === true ? null : cacheDir(),
+    // the run elsewhere plans from this run's catalog cache (the launcher's default), or, with --no-cache, loads the
+    // specs cold as this one does
+    ...(values['no-cache'] === true ? { cache: null } : {}),
   };
 }
 

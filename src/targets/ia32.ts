@@ -110,11 +110,16 @@ export const MOUNT_SCRIPT = [
   'exec chroot "$view" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/ LANG=C.UTF-8 /usr/bin/node "$@"',
 ].join('\n');
 
-/** The directories the run needs at their own paths: this checkout (dist/, node_modules/), and the spec directory
- * where it is elsewhere (the launching run's catalog cache is bound as well: prepare). */
-export function bindsFor(checkout: string, specs: string): string[] {
-  const rel = relative(checkout, specs);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/')) ? [checkout] : [checkout, specs];
+/** The directories the run needs at their own paths: this checkout (dist/, node_modules/), and the spec directory and
+ * the launching run's catalog cache (InnerRequest.cache) where each is outside what is bound already. */
+export function bindsFor(checkout: string, specs: string, cache?: string): string[] {
+  const within = (dir: string, outer: string): boolean => {
+    const rel = relative(outer, dir);
+    return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+  };
+  const binds = [checkout];
+  for (const dir of [specs, ...(cache !== undefined ? [cache] : [])]) if (!binds.some((b) => within(dir, b))) binds.push(dir);
+  return binds;
 }
 
 /** The results of the run inside, checked: the runner there must really have run as an i386 process, in the root's
@@ -174,7 +179,7 @@ export function ia32Launcher(root: string = defaultIa32Root()): Launcher {
       // the launching run's catalog cache too (InnerRequest.cache), made if it is not there yet, so that there is a
       // directory to bind: the run plans from the entry the launching run's load makes
       if (request.cache !== undefined) mkdirSync(request.cache, { recursive: true, mode: 0o700 });
-      const binds = [...bindsFor(checkout, request.specs), ...(request.cache !== undefined ? [request.cache] : [])];
+      const binds = bindsFor(checkout, request.specs, request.cache);
       // Mount points in the root, made once per path (the root is read-only during a run).
       for (const dir of binds) mkdirSync(join(root, dir), { recursive: true });
       const view = join(stateDir, 'root');

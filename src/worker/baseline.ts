@@ -19,6 +19,12 @@ export function takeBaseline(runner: Runner): Baseline {
   return { lockedBytes: lockedNow(runner), credentials: runner.credentials(), groups: groupsNow() };
 }
 
+/** The state a reused worker is in right after dropping to a context it holds for the cases of that context
+ * (child.ts): the baseline's locked total (a drop locks nothing), the credentials read after the drop, its groups now. */
+export function droppedState(baseline: Baseline, credentials: Credentials): Baseline {
+  return { lockedBytes: baseline.lockedBytes, credentials, groups: groupsNow() };
+}
+
 /** Whether MCL_FUTURE is in force: a mapping made now would be locked (Linux marks the new VMA VM_LOCKED, also when
  * it is PROT_NONE). null when the lock probe cannot see it. */
 function futureLocked(runner: Runner): boolean | null {

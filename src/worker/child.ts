@@ -10,7 +10,7 @@
 import { createRunner } from '../../runners/index.js';
 import type { Runner } from '../../runners/types.js';
 import type { PlanItem } from '../plan.js';
-import { type Baseline, departuresFrom, takeBaseline } from './baseline.js';
+import { type Baseline, departuresFrom, droppedState, takeBaseline } from './baseline.js';
 import { type Entered, enterContext, establishContext } from './context.js';
 import { contextName } from '../spec/context-name.js';
 import { executeCase } from './execute.js';
@@ -87,34 +87,30 @@ function runReused(runner: Runner, item: PlanItem, baseline: Baseline, copies: b
   // proven back at its baseline after the case before (or at the held context's state): its credentials are known
   const entered = kept?.entered ?? enterContext(runner, item.context, baseline.credentials);
   if (entered.notRestorable !== undefined) return runIsolated(runner, item, baseline, entered.notRestorable, copies);
-  // a context entered as asked, by a drop, may be held for the next case: the state it begins each case in
+  // A context entered as asked, by a drop, is held for the next case: each case in it is proven back at the state
+  // right after the drop, before it is left. Any other is left first and proven back at the baseline.
   const dropped = entered.changed && entered.problem === undefined && entered.record.established ? entered.record.credentials : null;
-  const holdable = dropped !== null;
-  const state = kept?.state ?? (dropped !== null ? { lockedBytes: baseline.lockedBytes, credentials: dropped, groups: process.getgroups?.() ?? [] } : baseline);
+  const holds = dropped !== null;
+  const state = kept?.state ?? (dropped !== null ? droppedState(baseline, dropped) : baseline);
   let outcome: CaseOutcome =
     entered.problem !== undefined ? { status: 'skipped', reason: entered.problem, durationMs: 0 } : executeCase(runner, item, onCalled);
   // Undone inside the context, before anything else is mapped: under MCL_FUTURE every mapping the worker makes is
   // locked, and in an unprivileged context charged against its limit.
   if (item.wholeProcess && runner.has('munlockall')) runner.call('munlockall', []);
-  let departures: string[];
-  if (holdable) {
-    departures = departuresFrom(runner, state, { future: item.wholeProcess, credentials: true });
-    if (departures.length === 0) held = { name, entered, state };
-    else {
-      const left = entered.leave();
-      if (left !== null) departures.push(left);
-    }
-  } else {
+  const leave = (): string[] => {
     const left = entered.leave();
-    departures = [...(left === null ? [] : [left]), ...departuresFrom(runner, baseline, { future: item.wholeProcess, credentials: entered.changed })];
-  }
+    return left === null ? [] : [left];
+  };
+  const departures = [...(holds ? [] : leave()), ...departuresFrom(runner, state, { future: item.wholeProcess, credentials: entered.changed })];
+  if (holds && departures.length === 0) held = { name, entered, state };
+  else if (holds) departures.push(...leave());
   if (outcome.execPending === true) {
     // never in a reused worker: the exec ends the process (plan.ts gives every case that observes an exec a fresh one)
     const { execPending: _, ...rest } = outcome;
     outcome = { ...rest, status: 'error', reason: 'the exec probe needs a fresh worker' };
   }
   if (departures.length > 0) {
-    const why = `worker state after the case differs from ${holdable ? `the state ${name} was entered in` : 'its baseline'}: ${departures.join('; ')}`;
+    const why = `worker state after the case differs from ${holds ? `the state ${name} was entered in` : 'its baseline'}: ${departures.join('; ')}`;
     outcome = { ...outcome, warnings: [...(outcome.warnings ?? []), why], retire: why };
   }
   return { ...outcome, context: entered.record, ...(kept !== null ? { contextHeld: true as const } : {}) };

@@ -1,9 +1,9 @@
 // Execution contexts inside a worker. A fresh worker establishes its context once, before any case runs, for good
 // (setuid, both limits). A reused worker enters a context for a case and leaves it after (enterContext; child.ts
 // holds a dropped one for the next case of the same context): the unprivileged uid with 0 kept as the saved uid, the
-// soft RLIMIT_MEMLOCK alone. A context that cannot be established
-// is reported as such (its cases become `skipped`), never silently run in another context; one that cannot be entered
-// so that it can be left again says why, and the case gets a fresh process instead.
+// soft RLIMIT_MEMLOCK alone. A context that cannot be established is reported as such (its cases become `skipped`),
+// never silently run in another context; one that cannot be entered so that it can be left again says why, and the
+// case gets a fresh process instead.
 import type { Credentials, Runner } from '../../runners/types.js';
 import type { ContextRecord } from '../results.js';
 import type { Context } from '../spec/schema.js';

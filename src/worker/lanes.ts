@@ -36,10 +36,13 @@ const freshWeight = (item: PlanItem): number => (item.observe.exec ? 2 : 0) + (i
  * entered and left once per run of its cases instead of once per case. The items for forked copies are one group of
  * their own: a copy enters its context itself, and the worker leaves whatever it holds before it forks one. */
 function byContext(items: readonly PlanItem[]): PlanItem[] {
-  const group = (i: PlanItem): string => (i.isolated ? '' : contextName(i.context));
   const rank = new Map<string, number>();
-  for (const i of items) if (!rank.has(group(i))) rank.set(group(i), rank.size);
-  return [...items].sort((a, b) => (rank.get(group(a)) ?? 0) - (rank.get(group(b)) ?? 0));
+  const ranked = items.map((item) => {
+    const group = item.isolated ? '' : contextName(item.context);
+    if (!rank.has(group)) rank.set(group, rank.size);
+    return { item, rank: rank.get(group) ?? 0 };
+  });
+  return ranked.sort((a, b) => a.rank - b.rank).map((r) => r.item);
 }
 
 export class LaneSchedule {

@@ -8,6 +8,7 @@ import type { FileRange } from './copy-range.js';
 import { LongText, ShortText } from './spec/schema.js';
 import { decodeResults, encodeResults } from './results-codec.js';
 import { AtomicFile } from './atomic-file.js';
+import type { CaseLines } from './results-lines.js';
 import { judged, judgedResults, parseJsonBytes, readJsonBytes, readJsonFile, Results, RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, ResultsFile, ResultsFileError, schemaField } from './results.js';
 
 /** The matrix as held in memory, and as matrices of version 1 were written. */
@@ -174,11 +175,13 @@ export function readReportInput(file: string): ReportInput {
   return asInput(file, readJsonFile(file));
 }
 
-/** A file as written (asFile), with the bytes it was parsed from, in `room(size)` (readJsonBytes): merge copies them
- * into the matrix (src/merge-read.ts) when the fast path accepted a results file as parsed. */
-export function readFileInputWithBytes(file: string, room?: (size: number) => Uint8Array): { input: FileInput; bytes: Uint8Array } {
+/** A file as written (asFile), with the bytes it was parsed from, in `room(size)` (readJsonBytes), and where its case
+ * lines are when it was parsed a case at a time (src/results-lines.ts): merge copies them into the matrix
+ * (src/merge-read.ts) when the fast path accepted a results file as parsed. */
+export function readFileInputWithBytes(file: string, room?: (size: number) => Uint8Array): { input: FileInput; bytes: Uint8Array; lines?: CaseLines } {
   const bytes = readJsonBytes(file, room);
-  return { input: asFile(file, parseJsonBytes(file, bytes)), bytes };
+  const { value, lines } = parseJsonBytes(file, bytes);
+  return { input: asFile(file, value), bytes, ...(lines !== undefined ? { lines } : {}) };
 }
 
 /** Read a matrix and nothing else. */

@@ -22,12 +22,12 @@ let compactor: JsonCompactor | undefined;
  * targets for a matrix merged again. A bad file throws a ResultsFileError naming it. */
 export function readEntries(file: string): ReadEntry[] {
   const c = (compactor ??= new JsonCompactor());
-  const { input, bytes } = readFileInputWithBytes(file, (size) => c.room(size));
+  const { input, bytes, lines } = readFileInputWithBytes(file, (size) => c.room(size));
   if (input.kind === 'results') {
-    // A results file the fast path accepted as parsed is its own JSON: its bytes, compacted, cost a quarter of
-    // JSON.stringify (src/compact-json.ts). Zod's output (it may differ from the input), or a file of version 1
-    // encoded, is stringified.
-    const json = (input.asIs ? c.compact(bytes) : null) ?? JSON.stringify(input.results);
+    // A results file the fast path accepted as parsed is its own JSON: its bytes, compacted (its case lines copied),
+    // cost a quarter of JSON.stringify (src/compact-json.ts). Zod's output (it may differ from the input), or a file
+    // of version 1 encoded, is stringified.
+    const json = (input.asIs ? c.compact(bytes, lines) : null) ?? JSON.stringify(input.results);
     return [{ source: file, facts: factsOf(input.results), json }];
   }
   // A matrix merged again: each target's results are a part of the file, stringified (not the case merge is fast for).

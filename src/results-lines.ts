@@ -16,9 +16,17 @@ const CLOSE = Buffer.from('\n  ]');
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
-/** `text` (the bytes of a JSON file; `ascii`: all of them are) parsed as JSON.parse would parse the whole, or undefined
- * when it is not laid out a case per line (then the caller parses the whole). */
-export function parseCaseLines(text: Buffer, ascii: boolean): unknown {
+/** Where the case lines are in a text parseCaseLines took: `first`, the first byte of the first case's line; `close`,
+ * the line break that ends the last one (the one before `  ]`; first - 1 when there is no case). Each line from one to
+ * the other holds one case's JSON after its indent, and, but the last, a comma after it. */
+export interface CaseLines {
+  first: number;
+  close: number;
+}
+
+/** `text` (the bytes of a JSON file; `ascii`: all of them are) parsed as JSON.parse would parse the whole, with where
+ * its case lines are; undefined when it is not laid out a case per line (then the caller parses the whole). */
+export function parseCaseLines(text: Buffer, ascii: boolean): { value: unknown; lines: CaseLines } | undefined {
   const encoding = ascii ? 'latin1' : 'utf8';
   const open = text.indexOf(OPEN);
   if (open < 0) return undefined;
@@ -48,7 +56,7 @@ export function parseCaseLines(text: Buffer, ascii: boolean): unknown {
       line = end + 1;
     }
     (top as { cases: unknown }).cases = cases;
-    return top;
+    return { value: top, lines: { first, close } };
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@ import { Context, LongText, ShortText } from './spec/schema.js';
 import { RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, summarise, VERDICTS } from './results-summary.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { decodeResults, encodeResults, resultsFileText } from './results-codec.js';
-import { parseCaseLines } from './results-lines.js';
+import { type CaseLines, parseCaseLines } from './results-lines.js';
 export { RESULTS_FILE_SCHEMA, RESULTS_SCHEMA, summarise, VERDICTS };
 export { OutputError, ResultsFileError };
 
@@ -311,13 +311,13 @@ export function readJsonBytes(file: string, room: (size: number) => Uint8Array =
   }
 }
 
-/** `bytes` read from `file` (readJsonBytes), parsed: a case at a time where semconf wrote them so (src/results-lines.ts),
- * else whole. ASCII is decoded as latin1: the same one-byte string UTF-8 would give, without the UTF-8 decoder's checks
- * (640 KB: ~0.45 vs ~0.52 ms, measured). */
-export function parseJsonBytes(file: string, bytes: Uint8Array): unknown {
+/** `bytes` read from `file` (readJsonBytes), parsed: a case at a time where semconf wrote them so (src/results-lines.ts;
+ * `lines` then says where the case lines are), else whole. ASCII is decoded as latin1: the same one-byte string UTF-8
+ * would give, without the UTF-8 decoder's checks (640 KB: ~0.45 vs ~0.52 ms, measured). */
+export function parseJsonBytes(file: string, bytes: Uint8Array): { value: unknown; lines?: CaseLines } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const ascii = isAscii(buffer);
-  return parseCaseLines(buffer, ascii) ?? parseJson(file, () => buffer.toString(ascii ? 'latin1' : 'utf8'));
+  return parseCaseLines(buffer, ascii) ?? { value: parseJson(file, () => buffer.toString(ascii ? 'latin1' : 'utf8')) };
 }
 
 /** Results files arrive from other machines: only a regular file is read (a FIFO would hang the reader, a device

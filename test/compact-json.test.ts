@@ -1,9 +1,14 @@
 // The compactor merge copies results files with (src/compact-json.ts): whitespace between tokens goes, whatever is
 // inside strings stays (spaces, escaped quotes, escaped backslashes before a closing quote, non-ASCII), and where the
 // copy would be longer than JSON.stringify's it refuses. Pure: bytes in, bytes (or null) out.
+import { isAscii } from 'node:buffer';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { COMPACT_MAX_BYTES, compactJson, JsonCompactor } from '../src/compact-json.js';
+import { type CaseLines, parseCaseLines } from '../src/results-lines.js';
 
 const compact = (text: string): string | null => {
   const out = compactJson(Buffer.from(text, 'utf8'));
@@ -81,5 +86,52 @@ describe('JsonCompactor', () => {
     const huge = c.room(COMPACT_MAX_BYTES + 1);
     expect(huge.length).toBe(COMPACT_MAX_BYTES + 1);
     expect(c.compact(huge.subarray(0, 2))).toBeNull();
+  });
+});
+
+describe('JsonCompactor with case lines (a results file parsed a case at a time)', () => {
+  /** `text` read into a compactor's memory and compacted with the case lines parseCaseLines found in it */
+  const withLines = (text: string): { lines: string | null; scanned: string | null } => {
+    const c = new JsonCompactor();
+    const bytes = Buffer.from(text, 'utf8');
+    const parsed = parseCaseLines(bytes, isAscii(bytes));
+    expect(parsed).toBeDefined();
+    const run = (lines: CaseLines | undefined): string | null => {
+      const room = c.room(bytes.length);
+      room.set(bytes);
+      const out = c.compact(room, lines);
+      return out === null ? null : Buffer.from(out).toString('utf8');
+    };
+    return { lines: run(parsed?.lines), scanned: run(undefined) };
+  };
+
+  it('gives the bytes compacting the whole gives, JSON.stringify\'s, for every committed results file', () => {
+    const dir = fileURLToPath(new URL('../results/', import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      const { lines, scanned } = withLines(text);
+      expect(lines, f).toBe(scanned);
+      expect(lines, f).toBe(JSON.stringify(JSON.parse(text)));
+    }
+  });
+
+  it('copies each line\'s value as it is, without its indent, the spaces around it and its comma, and no case at all', () => {
+    const file = (cases: string[]): string => `{\n  "schema": "x",\n  "cases": [\n${cases.map((c) => `    ${c}`).join(',\n')}${cases.length > 0 ? '\n' : ''}  ],\n  "end": [ 1 ]\n}\n`;
+    // a line re-spaced inside keeps its spaces (copied, not scanned); around it they go
+    const { lines, scanned } = withLines(file(['{"a":1}', '{"b": [ 2 ]}  ', '\t{"c":"d e"}']));
+    expect(lines).toBe('{"schema":"x","cases":[{"a":1},{"b": [ 2 ]},{"c":"d e"}],"end":[1]}');
+    expect(scanned).toBe('{"schema":"x","cases":[{"a":1},{"b":[2]},{"c":"d e"}],"end":[1]}');
+    expect(JSON.parse(lines ?? '')).toEqual(JSON.parse(scanned ?? ''));
+    expect(withLines(file([])).lines).toBe('{"schema":"x","cases":[],"end":[1]}');
+  });
+
+  it('refuses a \\u or \\/ escape in a line, as compacting it would, and in the rest of the file', () => {
+    const file = (line: string, rest = 'x'): string => `{\n  "schema": "${rest}",\n  "cases": [\n    {"a":1},\n    ${line}\n  ]\n}\n`;
+    expect(withLines(file('{"b":"\\u0041"}'))).toEqual({ lines: null, scanned: null });
+    expect(withLines(file('{"b":"\\/"}'))).toEqual({ lines: null, scanned: null });
+    expect(withLines(file('{"b":"\\\\"}')).lines).toBe('{"schema":"x","cases":[{"a":1},{"b":"\\\\"}]}');
+    expect(withLines(file('{"b":1}', '\\/')).lines).toBeNull();
   });
 });

@@ -243,7 +243,8 @@ describe.runIf(canRun && haveRoot)('the catalog the run in the i386 root plans f
     const specs = catalog.specs.map((l) => ({ file: l.file, value: { ...l.value, cases: l.value.cases.map((c) => (c.id === CASE ? { ...c, title: `${c.title}${MARK}` } : c)) } }));
     const cache = mkdtempSync(join(tmpdir(), 'semconf-ia32-cache-'));
     try {
-      new compiled.CacheStore(cache).put('catalog', compiled.cacheKey('catalog', [SPECS, inputs.digest]), { specs, profiles: catalog.profiles.map((l) => ({ file: l.file, value: l.value })) });
+      const store = new compiled.CacheStore(cache);
+      store.put('catalog', compiled.cacheKey('catalog', [SPECS, inputs.digest], store), { specs, profiles: catalog.profiles.map((l) => ({ file: l.file, value: l.value })) });
       const titleWith = async (c: string | null): Promise<string | undefined> => {
         const run = await launch(ia32Launcher(), { catalog, specs: SPECS, jobs: 1, filter: CASE, cache: c, onMessage: () => {} });
         return run.results.cases.find((r) => r.id === CASE)?.title;

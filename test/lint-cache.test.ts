@@ -229,6 +229,41 @@ describe('the build digest', () => {
     expect(codeDigest(root)).not.toBe(before);
   });
 
+  test('kept in the cache, is given back while every module is as it was, and hashed again when one is written', async () => {
+    const root = temp('semconf-build-');
+    mkdirSync(join(root, 'spec'));
+    writeFileSync(join(root, 'cli.js'), 'a');
+    writeFileSync(join(root, 'spec', 'schema.js'), 'b');
+    const memoDir = temp('semconf-memo-');
+    const memo = new CacheStore(memoDir);
+    const hashed = codeDigest(root);
+    // files written within the last two seconds could be written again within one tick of the file clock: not kept
+    expect(codeDigest(root, memo)).toBe(hashed);
+    expect(readdirSync(memoDir)).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    // settled: a read-only store still keeps nothing; this one keeps it
+    const readOnlyDir = temp('semconf-memo-');
+    expect(codeDigest(root, new CacheStore(readOnlyDir, true))).toBe(hashed);
+    expect(readdirSync(readOnlyDir)).toEqual([]);
+    expect(codeDigest(root, memo)).toBe(hashed);
+    // the kept digest is what comes back (one planted in its entry shows it is read, not the code hashed again)
+    const [entry] = readdirSync(memoDir).filter((f) => f.startsWith('code-'));
+    if (entry === undefined) throw new Error('no memo entry was written');
+    const key = entry.slice('code-'.length, -'.json'.length);
+    const kept = memo.get('code', key) as { stamps: string; digest: string };
+    memo.put('code', key, { ...kept, digest: 'planted' });
+    expect(codeDigest(root, memo)).toBe('planted');
+    // a module written again, with its old size and modification time put back: its change time still moved
+    writeFileSync(join(root, 'spec', 'schema.js'), 'c');
+    utimesSync(join(root, 'spec', 'schema.js'), 1, 1);
+    expect(codeDigest(root, memo)).toBe(codeDigest(root));
+    expect(codeDigest(root, memo)).not.toBe(hashed);
+    // a module added
+    writeFileSync(join(root, 'rule.js'), 'd');
+    expect(codeDigest(root, memo)).toBe(codeDigest(root));
+    expect(codeDigest(root, memo)).not.toBe(hashed);
+  });
+
   // Each in a process of its own (the compiled build, as a run elsewhere is): the digest is computed once per process.
   const inBuild = (script: string): string => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const c = await import(${JSON.stringify(join(ROOT, 'dist/src/spec/catalog-cache.js'))});\n${script}`], { encoding: 'utf8' });

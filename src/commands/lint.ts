@@ -57,7 +57,7 @@ function copiesUnchanged(outcome: LintOutcome, sources: string | undefined): boo
 async function lintOutcome(dir: string, copies: CopyDirs, format: LintFormat, cache: CacheStore | undefined): Promise<LintOutcome> {
   const sources = copies.sourcesDir;
   const inputs = cache === undefined ? undefined : readSpecInputs(dir);
-  const key = inputs === undefined ? undefined : cacheKey('lint', [dir, sources ?? null, format, inputs.digest]);
+  const key = cache === undefined || inputs === undefined ? undefined : cacheKey('lint', [dir, sources ?? null, format, inputs.digest], cache);
   if (cache !== undefined && key !== undefined) {
     const hit = cache.get('lint', key);
     if (isLintOutcome(hit) && copiesUnchanged(hit, sources)) return hit;

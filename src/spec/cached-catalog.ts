@@ -67,7 +67,7 @@ function withTexts<T>(cached: unknown, inputs: readonly InputText[]): Loaded<T>[
 export async function loadCatalogCached(dir: string, cache: CacheStore | undefined): Promise<{ catalog: Catalog; keep: () => void }> {
   const nothing = (): void => undefined;
   const inputs = cache === undefined ? undefined : readSpecInputs(dir);
-  const key = inputs === undefined ? undefined : cacheKey('catalog', [dir, inputs.digest]);
+  const key = cache === undefined || inputs === undefined ? undefined : cacheKey('catalog', [dir, inputs.digest], cache);
   if (cache !== undefined && inputs !== undefined && key !== undefined) {
     const hit = cache.get('catalog', key) as Partial<CachedCatalog> | undefined;
     const specs = hit === undefined ? undefined : withTexts<SpecFile>(hit.specs, inputs.specs);

@@ -38,11 +38,37 @@ function codeFiles(dir: string): string[] {
     .sort();
 }
 
-/** A digest of the code under `root`: every module's path and text. */
-export function codeDigest(root: string): string {
+/** What a code file's text is taken to be unchanged by, short of reading it: its size, inode, and modification and
+ * change times (the change time moves with every write, and unlike the modification time cannot be set back). */
+function stampOf(file: string): { stamp: string; changedNs: bigint } {
+  const s = statSync(file, { bigint: true });
+  return { stamp: `${s.size}:${s.ino}:${s.mtimeNs}:${s.ctimeNs}`, changedNs: s.ctimeNs };
+}
+
+/** A file changed this recently may be written again within the same tick of the file system's clock (timestamps
+ * move by a jiffy, milliseconds), its stamp unchanged: a digest is kept only when every file is older than this at
+ * the time the stamps were taken (as git treats a "racily clean" index entry). */
+const SETTLED_NS = 2_000_000_000n;
+
+/** A digest of the code under `root`: every module's path and text. `memo`: a store that keeps the digest with the
+ * stamp of every file it was made from (stampOf), and gives it back while every stamp is the same. Reading and hashing
+ * the build (196 modules, 2.4 MB) took 13-17 ms of every command that uses the cache, statting it ~3 ms (measured on
+ * this machine kind; a warm `semconf lint` 129 -> 117 ms, 20 runs each). The stamps are taken before the files are
+ * read, so a file written in between is hashed again next time. */
+export function codeDigest(root: string, memo?: CacheStore): string {
+  const files = codeFiles(root);
+  // the wall clock, as file times are kept
+  const takenNs = BigInt(Date.now()) * 1_000_000n;
+  const stamped = memo === undefined ? undefined : files.map((f) => ({ file: relative(root, f), ...stampOf(f) }));
+  const stamps = stamped?.map((s) => `${s.file}\0${s.stamp}`).join('\n');
+  const key = sha256(JSON.stringify([ENTRY_FORMAT, 'code', root]));
+  const kept = memo?.get('code', key) as { stamps?: unknown; digest?: unknown } | undefined;
+  if (kept !== undefined && kept.stamps === stamps && typeof kept.digest === 'string') return kept.digest;
   const hash = createHash('sha256');
-  for (const file of codeFiles(root)) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
-  return `sha256:${hash.digest('hex')}`;
+  for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  const digest = `sha256:${hash.digest('hex')}`;
+  if (stamped?.every((s) => s.changedNs < takenNs - SETTLED_NS) === true) memo?.put('code', key, { stamps, digest });
+  return digest;
 }
 
 let buildDigestMemo: string | undefined;
@@ -56,7 +82,8 @@ export interface BuildIdentity {
   digest: string;
 }
 
-export const buildIdentity = (): BuildIdentity => ({ root: buildRoot(), digest: buildDigest() });
+/** `memo`: see buildDigest. */
+export const buildIdentity = (memo?: CacheStore): BuildIdentity => ({ root: buildRoot(), digest: buildDigest(memo) });
 
 /** Take the digest of the build that launched this run, when this run is that very build: its code under the same
  * root (a launcher starts this checkout's own inner.js, on files it shares). Not hashing the code again matters in
@@ -70,8 +97,9 @@ export function adoptBuild(launching: BuildIdentity | undefined): boolean {
 }
 
 /** A digest of this semconf build: the text of every module of it, and the version of every library it depends on.
- * Any change to the schema, a rule or a message changes it, so entries of another build are never used. */
-export function buildDigest(): string {
+ * Any change to the schema, a rule or a message changes it, so entries of another build are never used. `memo`: the
+ * cache in use, which may keep the code's digest (codeDigest). */
+export function buildDigest(memo?: CacheStore): string {
   if (buildDigestMemo !== undefined) return buildDigestMemo;
   const here = fileURLToPath(import.meta.url);
   const require = createRequire(here);
@@ -82,7 +110,7 @@ export function buildDigest(): string {
       return `${name}@unresolved (${(e as Error).message})`;
     }
   });
-  buildDigestMemo = sha256(JSON.stringify([codeDigest(buildRoot()), versions]));
+  buildDigestMemo = sha256(JSON.stringify([codeDigest(buildRoot(), memo), versions]));
   return buildDigestMemo;
 }
 
@@ -151,16 +179,21 @@ export function copyState(file: string, root: string): string | undefined {
   return text === undefined ? undefined : `sha256:${sha256(text)}`;
 }
 
-/** The key of an entry: what it was made from (its kind, the build, and the caller's parts), as one digest. */
-export function cacheKey(kind: string, parts: readonly unknown[]): string {
-  return sha256(JSON.stringify([ENTRY_FORMAT, kind, buildDigest(), ...parts]));
+/** The key of an entry of `store`: what it was made from (its kind, the build, and the caller's parts), as one
+ * digest. */
+export function cacheKey(kind: string, parts: readonly unknown[], store: CacheStore): string {
+  return sha256(JSON.stringify([ENTRY_FORMAT, kind, buildDigest(store), ...parts]));
 }
 
 /** A directory of entries, each one JSON file named by its key. Reads never fail (a missing, corrupt or foreign entry
  * is a miss) and writes never fail the command (a cache that cannot be written is simply not written): the cache can
  * only save work, never change an outcome. */
 export class CacheStore {
-  constructor(readonly dir: string) {}
+  /** `readOnly`: entries are read, never written (a run elsewhere reads the launching run's cache: inner.ts) */
+  constructor(
+    readonly dir: string,
+    private readonly readOnly = false,
+  ) {}
 
   private fileOf(kind: string, key: string): string {
     return join(this.dir, `${kind}-${key}.json`);
@@ -190,8 +223,10 @@ export class CacheStore {
     for (const { f } of byAge.slice(0, entries.length - MAX_ENTRIES_PER_KIND)) rmSync(join(this.dir, f), { force: true });
   }
 
-  /** Store `payload` under `key`, atomically (a reader sees the old entry or the new one, never half of one). */
+  /** Store `payload` under `key`, atomically (a reader sees the old entry or the new one, never half of one); in a
+   * read-only store, nothing. */
   put(kind: string, key: string, payload: unknown): void {
+    if (this.readOnly) return;
     const file = this.fileOf(kind, key);
     const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {

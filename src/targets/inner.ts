@@ -4,7 +4,7 @@
 //
 // As natively (src/commands/run.ts), the reused workers are started first, and the specs are loaded while they start;
 // the catalog comes from the launching run's cache (InnerRequest.cache), which its own load filled: gVisor and a VM
-// see the host's files, the i386 root has the directory bound. Read only: the inner run writes no entry. Measured on
+// see the host's files, the i386 root has the directory bound. Read only (a read-only CacheStore): the inner run writes no entry. Measured on
 // this machine kind (5 runs each, in turns): the ia32 suite 1.77 -> 1.10 s, its CPU 2.96 -> 1.79 s, once its Node 18
 // no longer loaded the specs cold for want of a cache (its read-only root could never keep one).
 import { StartedWorkers } from '../worker/pool.js';
@@ -29,7 +29,7 @@ async function runInner(request: InnerRequest, started: StartedWorkers | undefin
     import('../progress.js'),
   ]);
   adoptBuild(request.build);
-  const { catalog } = await loadCatalogCached(request.specs, request.cache === undefined ? undefined : new CacheStore(request.cache));
+  const { catalog } = await loadCatalogCached(request.specs, request.cache === undefined ? undefined : new CacheStore(request.cache, true));
   // A launcher forwards SIGINT/SIGTERM here: stop starting cases and report what completed.
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();

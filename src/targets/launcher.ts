@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { compiledScript } from '../package-info.js';
 import type { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog-model.js';
-import { buildIdentity, cacheDir } from '../spec/catalog-cache.js';
+import { buildIdentity, cacheDir, CacheStore } from '../spec/catalog-cache.js';
 import { extract, type InnerRequest } from './protocol.js';
 import { patternList, type Patterns, type Shard } from '../selection.js';
 
@@ -289,7 +289,8 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
     jobs: options.jobs,
     where: launcher.where,
     stateDir,
-    build: buildIdentity(),
+    // the launching run's cache may keep the build's digest (codeDigest): --no-cache hashes the build
+    build: buildIdentity(options.cache === null ? undefined : new CacheStore(options.cache ?? cacheDir())),
     ...(options.cache !== null ? { cache: options.cache ?? cacheDir() } : {}),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),

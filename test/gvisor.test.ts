@@ -3,7 +3,7 @@
 // probes can and cannot see; it needs runsc (gVisor) and root, and is skipped, with that reason, only where runsc is
 // genuinely not installed (npm test installs the Debian package "runsc" first: ci/test-deps.sh).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { classifyRuntime, GVISOR_UNAME_VERSION } from '../runners/linux-runtime.
 import { type CaseResult, type Results } from '../src/results.js';
 import { loadCatalog } from '../src/spec/lint.js';
 import { isTarget, TARGETS } from '../src/target.js';
-import { adoptGvisor, findRunsc, gvisorLauncher, gvisorStateParent, unsearchableOnTheWay } from '../src/targets/gvisor.js';
+import { CacheStore } from '../src/spec/catalog-cache.js';
+import { adoptGvisor, findRunsc, gvisorLauncher, gvisorStateParent, runscVersion, unsearchableOnTheWay } from '../src/targets/gvisor.js';
 import { type Launch, launch, type LaunchedRun, LaunchError, type LaunchOptions, processesMentioning } from '../src/targets/launcher.js';
 import { extractResults, RESULTS_BEGIN, RESULTS_END } from '../src/targets/protocol.js';
 
@@ -24,6 +25,44 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/src/cli.js');
 const SPECS = join(ROOT, 'specs');
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+
+describe('the runsc version (a fake runsc: a script that says a version and counts its calls)', () => {
+  it('is asked once while the binary is the same file, again once it changes, and a failure is not kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'semconf-runsc-'));
+    try {
+      const bin = join(dir, 'runsc');
+      const calls = join(dir, 'calls');
+      const fake = (say: string): void => {
+        writeFileSync(bin, `#!/bin/sh\necho x >> ${calls}\n${say}\n`);
+        chmodSync(bin, 0o755);
+      };
+      const called = (): number => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').length - 1 : 0);
+      const memo = new CacheStore(join(dir, 'cache'));
+      fake('echo "runsc version fake-1"; echo "spec: 1.1"');
+      // a binary written in the last two seconds is asked every time (keptFor: it could change within a clock tick)
+      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      expect(called()).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      expect(called()).toBe(3);
+      fake('echo "runsc version fake-2"');
+      expect(runscVersion(bin, memo)).toBe('runsc version fake-2');
+      fake('exit 3');
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(runscVersion(bin, memo)).toBe('runsc (version unknown: exit 3)');
+      expect(runscVersion(bin, memo)).toBe('runsc (version unknown: exit 3)');
+      expect(called()).toBe(6);
+      // without a cache (--no-cache), asked every time
+      fake('echo "runsc version fake-3"');
+      expect(runscVersion(bin)).toBe('runsc version fake-3');
+      expect(called()).toBe(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('recognising gVisor from inside', () => {
   const gvisorLog = '<6>[   0.000000] Starting gVisor...\n<6>[   0.220602] Waiting for children...\n';

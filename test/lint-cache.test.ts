@@ -250,8 +250,8 @@ describe('the build digest', () => {
     const [entry] = readdirSync(memoDir).filter((f) => f.startsWith('code-'));
     if (entry === undefined) throw new Error('no memo entry was written');
     const key = entry.slice('code-'.length, -'.json'.length);
-    const kept = memo.get('code', key) as { stamps: string; digest: string };
-    memo.put('code', key, { ...kept, digest: 'planted' });
+    const kept = memo.get('code', key) as { stamps: string; value: string };
+    memo.put('code', key, { ...kept, value: 'planted' });
     expect(codeDigest(root, memo)).toBe('planted');
     // a module written again, with its old size and modification time put back: its change time still moved
     writeFileSync(join(root, 'spec', 'schema.js'), 'c');

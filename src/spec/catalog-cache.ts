@@ -46,29 +46,37 @@ function stampOf(file: string): { stamp: string; changedNs: bigint } {
 }
 
 /** A file changed this recently may be written again within the same tick of the file system's clock (timestamps
- * move by a jiffy, milliseconds), its stamp unchanged: a digest is kept only when every file is older than this at
+ * move by a jiffy, milliseconds), its stamp unchanged: a value is kept only when every input is older than this at
  * the time the stamps were taken (as git treats a "racily clean" index entry). */
 const SETTLED_NS = 2_000_000_000n;
 
-/** A digest of the code under `root`: every module's path and text. `memo`: a store that keeps the digest with the
- * stamp of every file it was made from (stampOf), and gives it back while every stamp is the same. Reading and hashing
- * the build (196 modules, 2.4 MB) took 13-17 ms of every command that uses the cache, statting it ~3 ms (measured on
- * this machine kind; a warm `semconf lint` 129 -> 117 ms, 20 runs each). The stamps are taken before the files are
- * read, so a file written in between is hashed again next time. */
-export function codeDigest(root: string, memo?: CacheStore): string {
-  const files = codeFiles(root);
+/** `compute()`, a value made from the files `inputs` alone, kept in `memo` (under `kind` and `identity`: what the
+ * value is of) with the stamp of every input (stampOf), and given back while every stamp is the same. The stamps are
+ * taken before compute reads the files, so a file written in between makes the next call compute again. */
+export function keptFor(memo: CacheStore | undefined, kind: string, identity: string, inputs: readonly string[], compute: () => string): string {
+  if (memo === undefined) return compute();
   // the wall clock, as file times are kept
   const takenNs = BigInt(Date.now()) * 1_000_000n;
-  const stamped = memo === undefined ? undefined : files.map((f) => ({ file: relative(root, f), ...stampOf(f) }));
-  const stamps = stamped?.map((s) => `${s.file}\0${s.stamp}`).join('\n');
-  const key = sha256(JSON.stringify([ENTRY_FORMAT, 'code', root]));
-  const kept = memo?.get('code', key) as { stamps?: unknown; digest?: unknown } | undefined;
-  if (kept !== undefined && kept.stamps === stamps && typeof kept.digest === 'string') return kept.digest;
-  const hash = createHash('sha256');
-  for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
-  const digest = `sha256:${hash.digest('hex')}`;
-  if (stamped?.every((s) => s.changedNs < takenNs - SETTLED_NS) === true) memo?.put('code', key, { stamps, digest });
-  return digest;
+  const stamped = inputs.map((file) => ({ file, ...stampOf(file) }));
+  const stamps = stamped.map((s) => `${s.file}\0${s.stamp}`).join('\n');
+  const key = sha256(JSON.stringify([ENTRY_FORMAT, kind, identity]));
+  const kept = memo.get(kind, key) as { stamps?: unknown; value?: unknown } | undefined;
+  if (kept !== undefined && kept.stamps === stamps && typeof kept.value === 'string') return kept.value;
+  const value = compute();
+  if (stamped.every((s) => s.changedNs < takenNs - SETTLED_NS)) memo.put(kind, key, { stamps, value });
+  return value;
+}
+
+/** A digest of the code under `root`: every module's path and text. `memo`: the cache that may keep it (keptFor).
+ * Reading and hashing the build (196 modules, 2.4 MB) took 13-17 ms of every command that uses the cache, statting it
+ * ~3 ms (measured on this machine kind; a warm `semconf lint` 129 -> 117 ms, 20 runs each). */
+export function codeDigest(root: string, memo?: CacheStore): string {
+  const files = codeFiles(root);
+  return keptFor(memo, 'code', root, files, () => {
+    const hash = createHash('sha256');
+    for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+    return `sha256:${hash.digest('hex')}`;
+  });
 }
 
 let buildDigestMemo: string | undefined;

@@ -3,6 +3,8 @@
 // its own code and of its libraries' versions), so a changed schema, rule or message can never be answered from an
 // entry an older build wrote. Nothing here knows what a spec contains. Deliberately light (no yaml parse, no zod):
 // a warm `semconf lint` loads this module and little else (not even read.ts, whose diagnostics load the yaml library).
+// It also keeps values made from files alone, while every file is as it was (keptFor): the build's own digest, and the
+// version of the runsc binary a gVisor run starts.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -67,12 +69,12 @@ export function keptFor(memo: CacheStore | undefined, kind: string, identity: st
   return value;
 }
 
-/** A digest of the code under `root`: every module's path and text. `memo`: the cache that may keep it (keptFor).
+/** A digest of the code under `root`: every module's path and text. `cache`: the store that may keep it (keptFor).
  * Reading and hashing the build (196 modules, 2.4 MB) took 13-17 ms of every command that uses the cache, statting it
  * ~3 ms (measured on this machine kind; a warm `semconf lint` 129 -> 117 ms, 20 runs each). */
-export function codeDigest(root: string, memo?: CacheStore): string {
+export function codeDigest(root: string, cache?: CacheStore): string {
   const files = codeFiles(root);
-  return keptFor(memo, 'code', root, files, () => {
+  return keptFor(cache, 'code', root, files, () => {
     const hash = createHash('sha256');
     for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
     return `sha256:${hash.digest('hex')}`;
@@ -90,8 +92,8 @@ export interface BuildIdentity {
   digest: string;
 }
 
-/** `memo`: see buildDigest. */
-export const buildIdentity = (memo?: CacheStore): BuildIdentity => ({ root: buildRoot(), digest: buildDigest(memo) });
+/** `cache`: see buildDigest. */
+export const buildIdentity = (cache?: CacheStore): BuildIdentity => ({ root: buildRoot(), digest: buildDigest(cache) });
 
 /** Take the digest of the build that launched this run, when this run is that very build: its code under the same
  * root (a launcher starts this checkout's own inner.js, on files it shares). Not hashing the code again matters in
@@ -105,9 +107,9 @@ export function adoptBuild(launching: BuildIdentity | undefined): boolean {
 }
 
 /** A digest of this semconf build: the text of every module of it, and the version of every library it depends on.
- * Any change to the schema, a rule or a message changes it, so entries of another build are never used. `memo`: the
- * cache in use, which may keep the code's digest (codeDigest). */
-export function buildDigest(memo?: CacheStore): string {
+ * Any change to the schema, a rule or a message changes it, so entries of another build are never used. `cache`: the
+ * store in use, which may keep the code's digest (codeDigest). */
+export function buildDigest(cache?: CacheStore): string {
   if (buildDigestMemo !== undefined) return buildDigestMemo;
   const here = fileURLToPath(import.meta.url);
   const require = createRequire(here);
@@ -118,7 +120,7 @@ export function buildDigest(memo?: CacheStore): string {
       return `${name}@unresolved (${(e as Error).message})`;
     }
   });
-  buildDigestMemo = sha256(JSON.stringify([codeDigest(buildRoot(), memo), versions]));
+  buildDigestMemo = sha256(JSON.stringify([codeDigest(buildRoot(), cache), versions]));
   return buildDigestMemo;
 }
 

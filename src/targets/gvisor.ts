@@ -71,11 +71,11 @@ export function gvisorStateParent(candidates: readonly string[] = [...new Set([t
   };
 }
 
-/** The first line `runsc --version` prints. `memo`: the cache, which may keep it while the binary is the same file
+/** The first line `runsc --version` prints. `cache`: the store that may keep it while the binary is the same file
  * (keptFor): the query is a process of its own, ~30 ms on the way to the start of every gVisor run (measured). */
-export function runscVersion(runsc: string, memo?: CacheStore): string {
+export function runscVersion(runsc: string, cache?: CacheStore): string {
   try {
-    return keptFor(memo, 'runsc-version', runsc, [realpathSync(runsc)], () => {
+    return keptFor(cache, 'runsc-version', runsc, [realpathSync(runsc)], () => {
       const r = spawnSync(runsc, ['--version'], { encoding: 'utf8', timeout: 10_000 });
       const first = (r.stdout ?? '').split('\n')[0]?.trim();
       if (first === undefined || first === '') throw new Error(r.error?.message ?? `exit ${r.status ?? '?'}`);

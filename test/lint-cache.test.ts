@@ -239,13 +239,19 @@ describe('the build digest', () => {
     const hashed = codeDigest(root);
     // files written within the last two seconds could be written again within one tick of the file clock: not kept
     expect(codeDigest(root, memo)).toBe(hashed);
+    memo.flush();
     expect(readdirSync(memoDir)).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 2_100));
-    // settled: a read-only store still keeps nothing; this one keeps it
-    const readOnlyDir = temp('semconf-memo-');
-    expect(codeDigest(root, new CacheStore(readOnlyDir, true))).toBe(hashed);
-    expect(readdirSync(readOnlyDir)).toEqual([]);
+    // settled: a read-only store still keeps nothing
+    const readOnly = new CacheStore(temp('semconf-memo-'), true);
+    expect(codeDigest(root, readOnly)).toBe(hashed);
+    readOnly.flush();
+    expect(readdirSync(readOnly.dir)).toEqual([]);
+    // this one keeps it, but writes it only once the command keeps what it made (flush, from any store of the
+    // directory): a command refused as bad usage writes nothing
     expect(codeDigest(root, memo)).toBe(hashed);
+    expect(readdirSync(memoDir)).toEqual([]);
+    new CacheStore(memoDir).flush();
     // the kept digest is what comes back (one planted in its entry shows it is read, not the code hashed again)
     const [entry] = readdirSync(memoDir).filter((f) => f.startsWith('code-'));
     if (entry === undefined) throw new Error('no memo entry was written');

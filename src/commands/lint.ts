@@ -91,6 +91,8 @@ export const lintCommand: Command = {
     // done cold every time, rather than tracking every page the cache would depend on.
     const cache = manDir !== undefined ? undefined : openCache(values['no-cache'] === true);
     const outcome = await lintOutcome(str(values.specs) ?? DEFAULT_SPECS, { sourcesDir: str(values.sources), ...(manDir !== undefined ? { manDir } : {}) }, format, cache);
+    // what the lint deferred (the build's digest, kept: catalog-cache.ts keptFor)
+    cache?.flush();
     process.stdout.write(outcome.stdout);
     process.stderr.write(outcome.stderr);
     if (outcome.problems !== null) {

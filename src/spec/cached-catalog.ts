@@ -62,25 +62,27 @@ function withTexts<T>(cached: unknown, inputs: readonly InputText[]): Loaded<T>[
 }
 
 /** loadCatalog(dir), from `cache` when this build loaded these very files before; `keep` stores a catalog loaded
- * cold, for the caller to call once its own usage checks have passed (a command refused as bad usage writes nothing,
- * not even to the cache). */
+ * cold, and what the load deferred, for the caller to call once its own usage checks have passed (a command refused
+ * as bad usage writes nothing, not even to the cache). */
 export async function loadCatalogCached(dir: string, cache: CacheStore | undefined): Promise<{ catalog: Catalog; keep: () => void }> {
-  const nothing = (): void => undefined;
+  // what the load deferred (the build's digest, kept: catalog-cache.ts keptFor) is written once the command keeps
+  const flushOnly = (): void => cache?.flush();
   const inputs = cache === undefined ? undefined : readSpecInputs(dir);
   const key = cache === undefined || inputs === undefined ? undefined : cacheKey('catalog', [dir, inputs.digest], cache);
   if (cache !== undefined && inputs !== undefined && key !== undefined) {
     const hit = cache.get('catalog', key) as Partial<CachedCatalog> | undefined;
     const specs = hit === undefined ? undefined : withTexts<SpecFile>(hit.specs, inputs.specs);
     const profiles = hit === undefined ? undefined : withTexts<Profile>(hit.profiles, inputs.profiles);
-    if (specs !== undefined && profiles !== undefined) return { catalog: { dir, specs, profiles, digest: inputs.digest }, keep: nothing };
+    if (specs !== undefined && profiles !== undefined) return { catalog: { dir, specs, profiles, digest: inputs.digest }, keep: flushOnly };
   }
   const { loadCatalog } = await import('./lint.js');
   const catalog = loadCatalog(dir);
-  if (cache === undefined || key === undefined || catalog.digest !== inputs?.digest) return { catalog, keep: nothing };
+  if (cache === undefined || key === undefined || catalog.digest !== inputs?.digest) return { catalog, keep: flushOnly };
   const keep = (): void => {
     const entry: CachedCatalog = { specs: plainValues(catalog.specs), profiles: plainValues(catalog.profiles) };
     // Only values that come back from JSON as they are (a schema may one day hold a bigint or a Map): else uncached.
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(entry)), entry)) cache.put('catalog', key, entry);
+    cache.flush();
   };
   return { catalog, keep };
 }

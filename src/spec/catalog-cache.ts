@@ -54,7 +54,8 @@ const SETTLED_NS = 2_000_000_000n;
 
 /** `compute()`, a value made from the files `inputs` alone, kept in `memo` (under `kind` and `identity`: what the
  * value is of) with the stamp of every input (stampOf), and given back while every stamp is the same. The stamps are
- * taken before compute reads the files, so a file written in between makes the next call compute again. */
+ * taken before compute reads the files, so a file written in between makes the next call compute again. The entry is
+ * written once the command keeps what it made (CacheStore.defer). */
 export function keptFor(memo: CacheStore | undefined, kind: string, identity: string, inputs: readonly string[], compute: () => string): string {
   if (memo === undefined) return compute();
   // the wall clock, as file times are kept
@@ -65,7 +66,7 @@ export function keptFor(memo: CacheStore | undefined, kind: string, identity: st
   const kept = memo.get(kind, key) as { stamps?: unknown; value?: unknown } | undefined;
   if (kept !== undefined && kept.stamps === stamps && typeof kept.value === 'string') return kept.value;
   const value = compute();
-  if (stamped.every((s) => s.changedNs < takenNs - SETTLED_NS)) memo.put(kind, key, { stamps, value });
+  if (stamped.every((s) => s.changedNs < takenNs - SETTLED_NS)) memo.defer(kind, key, { stamps, value });
   return value;
 }
 
@@ -195,6 +196,10 @@ export function cacheKey(kind: string, parts: readonly unknown[], store: CacheSt
   return sha256(JSON.stringify([ENTRY_FORMAT, kind, buildDigest(store), ...parts]));
 }
 
+/** Entries waiting for their command to keep what it made (CacheStore.defer, flush), by cache directory: whichever
+ * store of that directory in this process flushes writes them. */
+const deferred = new Map<string, Map<string, { kind: string; key: string; payload: unknown }>>();
+
 /** A directory of entries, each one JSON file named by its key. Reads never fail (a missing, corrupt or foreign entry
  * is a miss) and writes never fail the command (a cache that cannot be written is simply not written): the cache can
  * only save work, never change an outcome. */
@@ -231,6 +236,23 @@ export class CacheStore {
     if (entries.length <= MAX_ENTRIES_PER_KIND) return;
     const byAge = entries.map((f) => ({ f, t: mtimeOf(join(this.dir, f)) })).sort((a, b) => a.t - b.t);
     for (const { f } of byAge.slice(0, entries.length - MAX_ENTRIES_PER_KIND)) rmSync(join(this.dir, f), { force: true });
+  }
+
+  /** Store `payload` under `key` once the command keeps what it made (flush), not before: a command refused as bad
+   * usage writes nothing, not even to the cache, and a value it worked out on the way (the build's digest) waits with
+   * the rest. */
+  defer(kind: string, key: string, payload: unknown): void {
+    if (this.readOnly) return;
+    const waiting = deferred.get(this.dir) ?? new Map<string, { kind: string; key: string; payload: unknown }>();
+    waiting.set(this.fileOf(kind, key), { kind, key, payload });
+    deferred.set(this.dir, waiting);
+  }
+
+  /** Write what waits for this directory (defer), from any store of it. */
+  flush(): void {
+    const waiting = deferred.get(this.dir);
+    deferred.delete(this.dir);
+    for (const { kind, key, payload } of waiting?.values() ?? []) this.put(kind, key, payload);
   }
 
   /** Store `payload` under `key`, atomically (a reader sees the old entry or the new one, never half of one); in a

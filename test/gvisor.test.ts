@@ -38,24 +38,25 @@ describe('the runsc version (a fake runsc: a script that says a version and coun
       };
       const called = (): number => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').length - 1 : 0);
       const memo = new CacheStore(join(dir, 'cache'));
+      /** asked twice, what the first asking kept written between them (as a command that keeps what it made) */
+      const askTwice = (says: string): void => {
+        expect(runscVersion(bin, memo)).toBe(says);
+        memo.flush();
+        expect(runscVersion(bin, memo)).toBe(says);
+      };
+      const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2_100));
       fake('echo "runsc version fake-1"; echo "spec: 1.1"');
       // a binary written in the last two seconds is asked every time (keptFor: it could change within a clock tick)
-      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
-      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      askTwice('runsc version fake-1');
       expect(called()).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
-      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
-      // kept once the command keeps what it made (CacheStore.flush)
-      memo.flush();
-      expect(runscVersion(bin, memo)).toBe('runsc version fake-1');
+      await settled();
+      askTwice('runsc version fake-1');
       expect(called()).toBe(3);
       fake('echo "runsc version fake-2"');
       expect(runscVersion(bin, memo)).toBe('runsc version fake-2');
       fake('exit 3');
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
-      expect(runscVersion(bin, memo)).toBe('runsc (version unknown: exit 3)');
-      memo.flush();
-      expect(runscVersion(bin, memo)).toBe('runsc (version unknown: exit 3)');
+      await settled();
+      askTwice('runsc (version unknown: exit 3)');
       expect(called()).toBe(6);
       // without a cache (--no-cache), asked every time
       fake('echo "runsc version fake-3"');

@@ -1,14 +1,14 @@
 // The entry points that start most often, bundled: a worker (dist/src/worker/child.cjs: two or three per run, and one
-// per fresh process), the run inside a launched target (dist/src/targets/inner.js, which starts its own workers
-// there), the command line itself (dist/src/cli.js) and the merge's worker thread (dist/src/merge-worker.js: three per
-// merge, started together while the main thread loads the matrix's modules: 3 at once took 210-300 ms to their first
-// answer as tsc's 40-odd modules, 80-155 ms as one bundle, 5 rounds each, measured). Node's ESM loader resolves, reads
-// and compiles each module apart (a worker loaded 33, `semconf run` ~230: 128 of semconf's and 95 of zod's), and where a file costs most to
-// reach that is most of a start: in gVisor every lookup crosses its gofer, in the VM a 9p share under an emulated
-// CPU. Measured on this machine kind, in turns (paired runs, medians): a worker's start to its hello 139 -> 92 ms
-// natively (5 each); the gVisor suite 2.87 -> 2.67 s (6 each); the native suite, once the command line was bundled
-// too, 1.53 -> 1.43 s and its CPU 2.67 -> 2.52 s (12 each: the parent's module loading took a core from the workers
-// while they started).
+// per fresh process), the run inside a launched target (dist/src/targets/inner.js, which starts its own workers there),
+// the command line itself (dist/src/cli.js) and the merge's worker thread (dist/src/merge-worker.js: three per merge,
+// started together while the main thread loads the matrix's modules: 3 at once took 210-300 ms to their first answer as
+// tsc's 40-odd modules, 80-155 ms as one bundle, 5 rounds each, measured). Node's ESM loader resolves, reads and
+// compiles each module apart (a worker loaded 33, `semconf run` ~230: 128 of semconf's and 95 of zod's), and where a
+// file costs most to reach that is most of a start: in gVisor every lookup crosses its gofer, in the VM a 9p share
+// under an emulated CPU. Measured on this machine kind, in turns (paired runs, medians): a worker's start to its hello
+// 139 -> 92 ms natively (5 each); the gVisor suite 2.87 -> 2.67 s (6 each); the native suite, once the command line was
+// bundled too, 1.53 -> 1.43 s and its CPU 2.67 -> 2.52 s (12 each: the parent's module loading took a core from the
+// workers while they started).
 //
 // The worker is CommonJS: Node loads a CommonJS entry with synchronous reads, and an ES module entry through libuv's
 // thread pool, whose thread has an 8 MiB stack of its own (libuv threadpool.c), which a whole-process lock pins and
@@ -25,9 +25,10 @@
 // `npm run build` runs this after tsc. The worker's bundle replaces the module tsc wrote (child.js goes, child.cjs is
 // the entry pool.ts starts); the inner run's, the command line's and the merge worker's are written in place of
 // inner.js, cli.js and merge-worker.js, so every path that names them stays. Left out of the bundles, and loaded as
-// before: koffi (it finds its native addon beside its own files), Node's built-ins and, from the inner run, the catalog's cold load (spec/lint.js, with yaml
-// and zod), which only a cache miss imports (the command line has it as a chunk of its own). What each bundle was
-// made of goes to dist/bundles.json, from which test/worker-imports.test.ts checks what each may contain.
+// before: koffi (it finds its native addon beside its own files), Node's built-ins and, from the inner run, the
+// catalog's cold load (spec/lint.js, with yaml and zod), which only a cache miss imports (the command line has it as a
+// chunk of its own). What each bundle was made of goes to dist/bundles.json, from which test/worker-imports.test.ts
+// checks what each may contain.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';

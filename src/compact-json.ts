@@ -15,7 +15,7 @@
 // null, and the caller stringifies. So does a file that is not UTF-8 (JSON.parse read replacement characters, which
 // its bytes are not). Numbers are copied as written.
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { CaseLines } from './results-lines.js';
+import { type CaseLines, eachCaseLine } from './results-lines.js';
 
 // ---- a few WebAssembly opcodes and encodings (https://webassembly.github.io/spec/core/binary/) ----
 const OP = {
@@ -196,8 +196,6 @@ interface WasmApi {
   Instance: new (module: object) => { exports: { compact: (end: number, from: number, to: number) => number; memory: { buffer: ArrayBuffer; grow: (pages: number) => number } } };
 }
 const PAGE = 65536;
-const NEWLINE = 0x0a;
-const SPACE = 0x20;
 const COMMA = 0x2c;
 const ESCAPE_U = Buffer.from('\\u');
 const ESCAPE_SLASH = Buffer.from('\\/');
@@ -239,28 +237,25 @@ export class JsonCompactor {
   compact(json: Uint8Array, lines?: CaseLines): Uint8Array | null {
     const { compact, memory } = this.exports;
     if (json.buffer !== memory.buffer || json.byteOffset !== 0 || !(isAscii(json) || isUtf8(json))) return null;
-    if (lines === undefined || lines.first > lines.close) {
-      const length = compact(json.length, 0, 0);
-      return length < 0 ? null : new Uint8Array(memory.buffer, 0, length);
+    // the rest, after the case lines (or the whole), is compacted from `rest` on, written from `out` on
+    let rest = 0;
+    let out = 0;
+    if (lines !== undefined && lines.first <= lines.close) {
+      const bytes = new Uint8Array(memory.buffer, 0, json.length);
+      const body = Buffer.from(memory.buffer, lines.first, lines.close - lines.first);
+      if (body.includes(ESCAPE_U) || body.includes(ESCAPE_SLASH)) return null;
+      out = compact(lines.first, 0, 0);
+      if (out < 0) return null;
+      let joined = false;
+      eachCaseLine(bytes, lines, (from, to) => {
+        if (joined) bytes[out++] = COMMA;
+        joined = true;
+        bytes.copyWithin(out, from, to);
+        out += to - from;
+      });
+      rest = lines.close;
     }
-    const bytes = Buffer.from(memory.buffer, 0, json.length);
-    const body = bytes.subarray(lines.first, lines.close);
-    if (body.includes(ESCAPE_U) || body.includes(ESCAPE_SLASH)) return null;
-    let out = compact(lines.first, 0, 0);
-    if (out < 0) return null;
-    for (let line = lines.first; line <= lines.close; ) {
-      const end = bytes.indexOf(NEWLINE, line);
-      const last = end === lines.close;
-      let from = line;
-      let to = last ? end : end - 1;
-      while (from < to && (bytes[from] as number) <= SPACE) from++;
-      while (to > from && (bytes[to - 1] as number) <= SPACE) to--;
-      bytes.copyWithin(out, from, to);
-      out += to - from;
-      if (!last) bytes[out++] = COMMA;
-      line = end + 1;
-    }
-    const length = compact(json.length, lines.close, out);
+    const length = compact(json.length, rest, out);
     return length < 0 ? null : new Uint8Array(memory.buffer, 0, length);
   }
 }

@@ -15,6 +15,8 @@ const OPEN = Buffer.from('\n  "cases": [\n');
 const CLOSE = Buffer.from('\n  ]');
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
+/** JSON's whitespace that can stand in a line: space, tab, carriage return */
+const isLineSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
 /** Where the case lines are in a text parseCaseLines took: `first`, the first byte of the first case's line; `close`,
  * the line break that ends the last one (the one before `  ]`; first - 1 when there is no case). Each line from one to
@@ -22,6 +24,25 @@ const NEWLINE = 0x0a;
 export interface CaseLines {
   first: number;
   close: number;
+}
+
+/** Each case line's value, from `lines.first` to `lines.close` of `text`: `visit(from, to)` with the span of its JSON,
+ * without the whitespace around it and the comma after it. False, having stopped there, at a line (but the last)
+ * that does not end with its comma. */
+export function eachCaseLine(text: Uint8Array, lines: CaseLines, visit: (from: number, to: number) => void): boolean {
+  for (let line = lines.first; line <= lines.close; ) {
+    const end = text.indexOf(NEWLINE, line);
+    // every case but the last ends with the comma that separates it from the next
+    const last = end === lines.close;
+    if (!last && text[end - 1] !== COMMA) return false;
+    let from = line;
+    let to = last ? end : end - 1;
+    while (from < to && isLineSpace(text[from])) from++;
+    while (to > from && isLineSpace(text[to - 1])) to--;
+    visit(from, to);
+    line = end + 1;
+  }
+  return true;
 }
 
 /** `text` (the bytes of a JSON file; `ascii`: all of them are) parsed as JSON.parse would parse the whole, with where
@@ -47,16 +68,10 @@ export function parseCaseLines(text: Buffer, ascii: boolean): { value: unknown; 
     const held = (top as { cases: unknown }).cases;
     if (!Array.isArray(held) || held.length !== 0) return undefined;
     const cases: unknown[] = [];
-    for (let line = first; line <= close; ) {
-      const end = text.indexOf(NEWLINE, line);
-      // every case but the last ends with the comma that separates it from the next
-      const last = end === close;
-      if (!last && text[end - 1] !== COMMA) return undefined;
-      cases.push(JSON.parse(text.toString(encoding, line, last ? end : end - 1)));
-      line = end + 1;
-    }
+    const lines = { first, close };
+    if (!eachCaseLine(text, lines, (from, to) => cases.push(JSON.parse(text.toString(encoding, from, to))))) return undefined;
     (top as { cases: unknown }).cases = cases;
-    return { value: top, lines: { first, close } };
+    return { value: top, lines };
   } catch {
     return undefined;
   }

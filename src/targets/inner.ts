@@ -4,9 +4,10 @@
 //
 // As natively (src/commands/run.ts), the reused workers are started first, and the specs are loaded while they start;
 // the catalog comes from the launching run's cache (InnerRequest.cache), which its own load filled: gVisor and a VM
-// see the host's files, the i386 root has the directory bound. Read only (a read-only CacheStore): the inner run writes no entry. Measured on
-// this machine kind (5 runs each, in turns): the ia32 suite 1.77 -> 1.10 s, its CPU 2.96 -> 1.79 s, once its Node 18
-// no longer loaded the specs cold for want of a cache (its read-only root could never keep one).
+// see the host's files, the i386 root has the directory bound. Read only (a read-only CacheStore): the inner run
+// writes no entry. Measured on this machine kind (5 runs each, in turns): the ia32 suite 1.77 -> 1.10 s, its CPU
+// 2.96 -> 1.79 s, once its Node 18 no longer loaded the specs cold for want of a cache (its read-only root could
+// never keep one).
 import { StartedWorkers } from '../worker/pool.js';
 import type { CaseProgress } from '../run.js';
 import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from './protocol.js';

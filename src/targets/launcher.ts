@@ -284,14 +284,16 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
   const exclude = patternList(options.exclude);
   const say = options.onMessage ?? ((t: string) => void process.stderr.write(t));
   const stateDir = mkdtempSync(join(launcher.stateParent?.() ?? tmpdir(), `semconf-${launcher.target}-`));
+  // the catalog cache the inner run reads, none with --no-cache (LaunchOptions.cache)
+  const cache = options.cache === null ? undefined : (options.cache ?? cacheDir());
   const request: InnerRequest = {
     specs: options.specs,
     jobs: options.jobs,
     where: launcher.where,
     stateDir,
     // the launching run's cache may keep the build's digest (codeDigest): --no-cache hashes the build
-    build: buildIdentity(options.cache === null ? undefined : new CacheStore(options.cache ?? cacheDir())),
-    ...(options.cache !== null ? { cache: options.cache ?? cacheDir() } : {}),
+    build: buildIdentity(cache === undefined ? undefined : new CacheStore(cache)),
+    ...(cache !== undefined ? { cache } : {}),
     ...(scale !== undefined ? { timeoutScale: scale } : {}),
     ...(options.progress === true ? { progress: true } : {}),
     ...(options.profiles ? { profiles: options.profiles } : {}),

@@ -55,11 +55,12 @@ function changesProcessState(c: Case): boolean {
 }
 
 /** The hard RLIMIT_MEMLOCK this process has, and its workers inherit (Linux's /proc/self/limits, in bytes); null where
- * it cannot be read. */
-let hardMemlock: number | 'unlimited' | null | undefined;
+ * it cannot be read. Read once, whatever it gave: gVisor (runsc 20221219) has no /proc/self/limits, and a memo that
+ * kept only a value read it again for every case (199 failed opens in one run inside the sandbox, runsc --strace). */
+let hardMemlock: { value: number | 'unlimited' | null } | undefined;
 function hardMemlockOfThisProcess(): number | 'unlimited' | null {
-  hardMemlock ??= readHardMemlock();
-  return hardMemlock;
+  hardMemlock ??= { value: readHardMemlock() };
+  return hardMemlock.value;
 }
 
 function readHardMemlock(): number | 'unlimited' | null {

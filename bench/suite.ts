@@ -79,7 +79,7 @@ async function timeItems(items: PlanItem[]): Promise<number> {
 /** One worker process started as the pool starts a whole-process worker, lean or with Node's defaults: how long until
  * its runner is ready, what a whole-process lock would pin (lockableBytes), and what mlockall(MCL_CURRENT) costs. */
 function workerFigures(lean: boolean): { startMs: number; lockableMiB: number; mlockallMs: number } {
-  const cmd = workerCommand(true, lean);
+  const cmd = workerCommand(lean);
   const runners = join(ROOT, 'dist/runners/index.js');
   const script = `const { createRunner } = await import(${JSON.stringify(runners)});
 const runner = createRunner();

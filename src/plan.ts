@@ -29,8 +29,8 @@ export interface PlanItem {
   isolated: boolean;
   /** why the item gets a fresh process; absent when a reused worker runs it */
   freshReason?: string;
-  /** the case locks or unlocks the whole process (mlockall, munlockall): a reused worker for it runs V8 without a JIT
-   * and undoes it with munlockall after the case */
+  /** the case locks or unlocks the whole process (mlockall, munlockall): the reused worker (V8 without a JIT, as
+   * every worker) undoes it with munlockall after the case */
   wholeProcess: boolean;
   timeoutMs: number;
   /** most bytes the case's own mappings may span */
@@ -83,7 +83,7 @@ export function freshReasonOf(c: Case, context: Context, observe: PlanItem['obse
     return `mlockall under a finite RLIMIT_MEMLOCK (${context.memlock}) may starve the worker`;
   }
   // Known here only for "unlimited" (a size in pages needs the target's page size): the worker says so for the rest,
-  // and a worker with a JIT, which forks no copy, then hands the case to a fresh process.
+  // and runs the case in a forked copy (or, where it forks none, the pool gives it a fresh process).
   const hard = hardMemlockOfThisProcess();
   if (context !== 'privileged' && context.memlock === 'unlimited' && hard !== null && hard !== 'unlimited') {
     return `RLIMIT_MEMLOCK unlimited is above the hard limit ${hard}, which only a process of its own may raise`;

@@ -6,7 +6,7 @@ import { QUIET_GC, SINGLE_THREADED, WORKER_STACK_BYTES, workerCommand } from '..
 
 /** A process started as a worker would be, reporting its stack limit and its threads once libuv's pool has started. */
 function probe(lean: boolean): { stack: string; threads: number } {
-  const cmd = workerCommand(true, lean);
+  const cmd = workerCommand(lean);
   const script = `const fs = await import('node:fs');
 await fs.promises.readFile('/proc/self/status');
 const status = fs.readFileSync('/proc/self/status', 'utf8');
@@ -27,11 +27,11 @@ describe.runIf(process.platform === 'linux')('lean worker processes', () => {
   });
 
   it('without prlimit the worker is node itself, still with fewer threads', () => {
-    const cmd = workerCommand(false, true, null);
+    const cmd = workerCommand(true, null);
     expect(cmd.execPath).toBeUndefined();
-    expect(cmd.execArgv).toEqual(['--v8-pool-size=1']);
+    expect(cmd.execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED, '--v8-pool-size=1']);
     expect(cmd.env.UV_THREADPOOL_SIZE).toBe('1');
     // not lean, but still safe to fork and to lock whole: no V8 background thread, no collection inside a lock
-    expect(workerCommand(true, false).execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED]);
+    expect(workerCommand(false).execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED]);
   });
 });

@@ -26,7 +26,7 @@ describe('plan: which cases keep a fresh process', () => {
 
   it('ordinary, whole-process and unprivileged cases run in reused workers', () => {
     expect([plain, wholeProcess, unprivPlain, unprivUnlock].map((i) => [i?.isolated, i?.freshReason])).toEqual(Array.from({ length: 4 }, () => [false, undefined]));
-    expect([plain, wholeProcess, unprivPlain, unprivUnlock].map((i) => i && kindOf(i))).toEqual(['jit', 'jitless', 'jit', 'jitless']);
+    expect([plain, wholeProcess, unprivPlain, unprivUnlock].map((i) => i && kindOf(i))).toEqual(['reused', 'reused', 'reused', 'reused']);
   });
 
   it('an exec probe and mlockall under a finite limit without privilege keep a fresh process, and say why', () => {
@@ -46,8 +46,10 @@ describe('lane schedule (pure)', () => {
     c('mlock.f-plain', 'mlockall(MCL_CURRENT)', { as: unprivileged(0) }),
     c('mlock.f-exec', 'mlock(buf, 1p)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
   ]);
+  const js = Array.from({ length: 40 }, (_, k) => `mlock.j${k}`);
+  const ws = Array.from({ length: 30 }, (_, k) => `mlock.w${k}`);
 
-  it('each lane keeps to one reused kind, fresh items (longest first) fill in, every item is handed out once', () => {
+  it('one lane claims the reused items, the costlier first within a context; fresh items (longest first) fill in for the other; every item is handed out once', () => {
     const s = new LaneSchedule(items, 'fresh');
     const taken: [number, string][] = [];
     const take = (lane: number): string | undefined => {
@@ -55,86 +57,49 @@ describe('lane schedule (pure)', () => {
       if (i !== undefined) taken.push([lane, i.case.id]);
       return i?.case.id;
     };
-    expect(take(0)).toBe('mlock.w0'); // the costlier reused kind is claimed first
-    expect(take(1)).toBe('mlock.j0'); // the other lane claims the other kind: two worker starts in all
-    for (let k = 1; k < 40; k++) expect(take(1)).toBe(`mlock.j${k}`);
-    // lane 1 is done with its kind: the fresh items next, the one with an exec probe first
+    expect(take(0)).toBe('mlock.w0'); // no lane has a worker yet: lane 0 claims the reused items
+    // lane 1 has none, and none was started ahead: the fresh items, the one with an exec probe first
     expect(take(1)).toBe('mlock.f-exec');
     expect(take(1)).toBe('mlock.f-plain');
-    // then a second whole-process worker pays off while 29 × ~20 ms of that kind are left
+    // then a worker of its own pays off while 29 × ~20 ms and 40 × ~2 ms are left
     expect(take(1)).toBe('mlock.w1');
     while (take(0) !== undefined || take(1) !== undefined);
     expect(taken.map(([, id]) => id).sort()).toEqual(items.map((i) => i.case.id).sort());
+    expect(taken.filter(([, id]) => !id.startsWith('mlock.f')).map(([, id]) => id)).toEqual([...ws, ...js]);
     expect(s.remaining).toBe(0);
   });
 
-  it('with forked copies (the default), the items that need a process of their own go to the workers without a JIT', () => {
+  it('with workers started ahead, each lane takes one of them at once', () => {
+    const s = new LaneSchedule(items, 'forked', 2);
+    expect([s.next(0)?.case.id, s.next(1)?.case.id, s.next(2)?.case.id]).toEqual(['mlock.f-plain', 'mlock.f-exec', 'mlock.w0']);
+    // lane 2 took one too: 29 × ~20 ms and 40 × ~2 ms outweigh a start of its own
+    const t = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)'), c('mlock.w2', 'mlockall(MCL_CURRENT)')]), 'forked', 1);
+    expect(t.next(0)?.case.id).toBe('mlock.w0');
+    expect(t.next(1)).toBeUndefined(); // the one started worker is taken, and two ~20 ms cases are not worth another
+  });
+
+  it('with forked copies (the default), the items that need a process of their own go to the reused workers, first', () => {
     const s = new LaneSchedule(items);
     const own = items.filter((i) => i.isolated);
     expect(own.map((i) => [i.case.id, kindOf(i), kindOf(i, 'fresh')])).toEqual([
-      ['mlock.f-plain', 'jitless', 'fresh'],
-      ['mlock.f-exec', 'jitless', 'fresh'],
+      ['mlock.f-plain', 'reused', 'fresh'],
+      ['mlock.f-exec', 'reused', 'fresh'],
     ]);
     const taken: string[] = [];
     for (let i = s.next(0); i !== undefined; i = s.next(0)) taken.push(i.case.id);
-    // one lane alone takes them all, in plan order within each kind, and never a fresh process
-    expect(taken).toEqual([...Array.from({ length: 30 }, (_, k) => `mlock.w${k}`), 'mlock.f-plain', 'mlock.f-exec', ...Array.from({ length: 40 }, (_, k) => `mlock.j${k}`)]);
+    // one lane alone takes them all, the longest first, and never a fresh process
+    expect(taken).toEqual(['mlock.f-plain', 'mlock.f-exec', ...ws, ...js]);
   });
 
-  it('an item a worker with a JIT hands back (a limit above the hard one) goes to the lane that forks copies, or is claimed', () => {
-    const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.j0', 'mlock(buf, 1p)'), c('mlock.j1', 'mlock(buf, 1p)')]));
-    expect(s.next(0)?.case.id).toBe('mlock.w0'); // lane 0: the workers without a JIT
-    const handed = s.next(1);
-    expect(handed?.case.id).toBe('mlock.j0');
-    s.requeue({ ...(handed as PlanItem), isolated: true, freshReason: 'above the hard limit' });
-    expect(s.next(1)?.case.id).toBe('mlock.j1');
-    expect(s.next(1)).toBeUndefined(); // not worth a second worker without a JIT: lane 0 has one
-    expect(s.next(0)).toMatchObject({ isolated: true, case: { id: 'mlock.j0' } });
-    // and once lane 0 is gone, lane 1 claims the kind itself
-    const t = new LaneSchedule(itemsFor('mlock', [c('mlock.j0', 'mlock(buf, 1p)')]));
-    const only = t.next(1) as PlanItem;
-    t.requeue({ ...only, isolated: true });
-    expect(t.next(1)).toMatchObject({ isolated: true, case: { id: 'mlock.j0' } });
-  });
-
-  it('a lane starts its next worker while it runs the last of its own kind: told once, and it then takes that kind whatever is left', () => {
-    const jit = Array.from({ length: 40 }, (_, k) => c(`mlock.j${k}`, 'mlock(buf, 1p)'));
-    const whole = Array.from({ length: 30 }, (_, k) => c(`mlock.w${k}`, 'mlockall(MCL_CURRENT)'));
-    const s = new LaneSchedule(itemsFor('mlock', [...jit, ...whole]));
-    expect(s.prestart(0)).toBeUndefined(); // a lane with no kind yet has no next worker to start
+  it('a lane that is done leaves the reused items to the next lane that asks', () => {
+    const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
     expect(s.next(0)?.case.id).toBe('mlock.w0');
-    expect(s.next(1)?.case.id).toBe('mlock.j0');
-    // lane 0 has 29 × ~20 ms of its own kind left, more than a start: nothing to start yet
-    expect(s.prestart(0)).toBeUndefined();
-    // lane 1 has 39 × ~2 ms left, less than a start, and a second worker without a JIT pays off (28 × ~20 ms)
-    expect(s.next(0)?.case.id).toBe('mlock.w1');
-    expect(s.prestart(1)).toBe('jitless');
-    expect(s.prestart(1)).toBeUndefined(); // once
-    for (let k = 1; k < 40; k++) expect(s.next(1)?.case.id).toBe(`mlock.j${k}`);
-    // lane 0 runs all but one of its kind meanwhile: one ~20 ms case is not worth a start, but this one is paid
-    for (let k = 2; k < 29; k++) expect(s.next(0)?.case.id).toBe(`mlock.w${k}`);
-    expect(s.next(1)?.case.id).toBe('mlock.w29');
-    expect(s.remaining).toBe(0);
+    expect(s.next(1)).toBeUndefined(); // one ~20 ms case left is not worth a start: lane 0 has a worker
+    s.release(0);
+    expect(s.next(1)?.case.id).toBe('mlock.w1');
   });
 
-  it('no worker is started ahead while items that need a fresh process are left for the lane to fill in with', () => {
-    const s = new LaneSchedule(
-      itemsFor('mlock', [
-        c('mlock.j0', 'mlock(buf, 1p)'),
-        ...Array.from({ length: 30 }, (_, k) => c(`mlock.w${k}`, 'mlockall(MCL_CURRENT)')),
-        c('mlock.f-plain', 'mlockall(MCL_CURRENT)', { as: unprivileged(0) }),
-      ]),
-      'fresh',
-    );
-    expect(s.next(0)?.case.id).toBe('mlock.w0');
-    expect(s.next(1)?.case.id).toBe('mlock.j0');
-    expect(s.prestart(1)).toBeUndefined();
-    expect(s.next(1)?.case.id).toBe('mlock.f-plain');
-    // the fresh item is taken: now the lane would start a second worker without a JIT, so it starts it at once
-    expect(s.prestart(1)).toBe('jitless');
-  });
-
-  it('the items of a kind are handed out grouped by context, contexts in the order the plan first names them', () => {
+  it('the items are handed out grouped by context, contexts in the order the plan first names them', () => {
     const s = new LaneSchedule(
       itemsFor('mlock', [
         c('mlock.g0-a', 'mlock(buf, 1p)', { as: unprivileged('2p') }),
@@ -150,11 +115,20 @@ describe('lane schedule (pure)', () => {
     expect(taken).toEqual(['mlock.g0-a', 'mlock.g3-a', 'mlock.g1-priv', 'mlock.g4-priv', 'mlock.g2-b', 'mlock.g5-b']);
   });
 
-  it('a lane takes no second worker of a kind when what is left of it is less than a start', () => {
-    const s = new LaneSchedule(itemsFor('mlock', [c('mlock.w0', 'mlockall(MCL_CURRENT)'), c('mlock.w1', 'mlockall(MCL_CURRENT)')]));
-    expect(s.next(0)?.case.id).toBe('mlock.w0');
-    expect(s.next(1)).toBeUndefined();
-    expect(s.next(0)?.case.id).toBe('mlock.w1');
+  it('the groups with the costliest items go first, so that the lanes end on short items', () => {
+    const s = new LaneSchedule(
+      itemsFor('mlock', [
+        c('mlock.a0', 'mlock(buf, 1p)', { as: unprivileged('2p') }),
+        c('mlock.p0', 'mlock(buf, 1p)'),
+        c('mlock.w0', 'mlockall(MCL_CURRENT)'),
+        // needs a process of its own where the hard limit is finite, whether or not the planner could read it
+        c('mlock.u0', 'mlock(buf, 1p)', { as: unprivileged('unlimited') }),
+        c('mlock.f-plain', 'mlockall(MCL_CURRENT)', { as: unprivileged(0) }),
+      ]),
+    );
+    const taken: string[] = [];
+    for (let i = s.next(0); i !== undefined; i = s.next(0)) taken.push(i.case.id);
+    expect(taken).toEqual(['mlock.u0', 'mlock.f-plain', 'mlock.w0', 'mlock.p0', 'mlock.a0']);
   });
 });
 
@@ -206,14 +180,14 @@ describe.runIf(isLinuxRoot)('reused workers, real system calls', () => {
   });
 
   it('a case sent ahead to a worker that then breaks is not run there: the worker ignores it, the pool sends it to the next worker', async () => {
-    // A case that breaks a reused worker with a JIT: an exec probe, which only a fresh process may run (forced into a
+    // A case that breaks a reused worker: an exec probe, which only a process of its own may run (forced into a
     // reused worker here), is an error there, and the worker is stopped. The ordinary case after it was sent while it ran.
     const [breaks, after] = itemsFor('mlock', [
       c('mlock.r-breaks', 'mlock(buf, 1p)', { expect: { linux: { returns: 0, exec: { locked_total: 'none' }, basis: 'inferred', reason: 'r' } } }),
       c('mlock.r-after', 'mlock(buf, 2p)', { memory: { buf: { pages: 2 } } }),
     ]).map((i) => ({ ...(i as PlanItem), isolated: false, freshReason: undefined }));
     if (breaks === undefined || after === undefined) throw new Error('planned');
-    expect([kindOf(breaks), kindOf(after)]).toEqual(['jit', 'jit']);
+    expect([kindOf(breaks), kindOf(after)]).toEqual(['reused', 'reused']);
     // the worker itself, driven directly: the second case arrives before the first's result, and is never answered
     const { fork } = await import('node:child_process');
     const child = fork(defaultChildScript(), [JSON.stringify({ process: 'reused', copies: false })], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

@@ -93,8 +93,8 @@ ${SELECTION_USAGE}
     const repeat = Number(str(values.repeat) ?? 1);
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError('--repeat takes a whole number from 1 to 100');
     const interrupt = stopOnSignals();
-    // One worker of each reused kind, for two lanes or more (lanes.ts): a lane keeps to the kind it took.
-    const started = target === 'native' && !fresh && jobs >= 2 ? new StartedWorkers(['jitless', 'jit']) : undefined;
+    // A reused worker for each of the first two lanes (lanes.ts), started now: a Node start overlaps the specs' load.
+    const started = target === 'native' && !fresh ? new StartedWorkers(Math.min(jobs, 2)) : undefined;
     let launched: StartedLaunch | null = null;
     try {
       // Elsewhere the sandbox's or VM's start is the long wait: it begins now, while the specs load here.

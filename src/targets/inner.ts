@@ -14,15 +14,15 @@ import { type InnerRequest, RESULTS_BEGIN, RESULTS_END } from './protocol.js';
 
 async function main(): Promise<number> {
   const request = JSON.parse(process.argv[2] ?? '{}') as InnerRequest;
-  const started = request.jobs >= 2 ? new StartedWorkers(['jitless', 'jit'], undefined, request.timeoutScale ?? 1) : undefined;
+  const started = new StartedWorkers(Math.min(request.jobs, 2), undefined, request.timeoutScale ?? 1);
   try {
     return await runInner(request, started);
   } finally {
-    await started?.stop();
+    await started.stop();
   }
 }
 
-async function runInner(request: InnerRequest, started: StartedWorkers | undefined): Promise<number> {
+async function runInner(request: InnerRequest, started: StartedWorkers): Promise<number> {
   const [{ runCatalog }, { loadCatalogCached }, { adoptBuild, CacheStore }, { progressLine }] = await Promise.all([
     import('../run.js'),
     import('../spec/cached-catalog.js'),
@@ -41,7 +41,7 @@ async function runInner(request: InnerRequest, started: StartedWorkers | undefin
   let done = 0;
   const results = await runCatalog(catalog, {
     jobs: request.jobs,
-    ...(started !== undefined ? { started } : {}),
+    started,
     signal: interrupt.signal,
     onStart: (n) => {
       planned = n;

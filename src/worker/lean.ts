@@ -5,11 +5,10 @@
 // worker from ~172 MiB to ~112 MiB lockable on this machine kind; bench/suite.ts measures it.
 import { existsSync } from 'node:fs';
 
-/** V8 runs no task on a background thread (no concurrent marking, sweeping or compiling), in the workers without a
- * JIT, the ones that fork copies of themselves that go on running JavaScript (src/worker/forked.ts): only the forking
- * thread survives a fork, so a lock a background thread held at that instant would never be released in the copy.
- * Measured without it: a worker allocating while it forked had a copy hang within 200 forks; with it, 6,000 of 6,000
- * copies ran to the end. (Not in the workers with a JIT, which never fork: there it made an ordinary case ~2× dearer.) */
+/** V8 runs no task on a background thread (no concurrent marking, sweeping or compiling) in a worker, which forks
+ * copies of itself that go on running JavaScript (src/worker/forked.ts): only the forking thread survives a fork, so a
+ * lock a background thread held at that instant would never be released in the copy. Measured without it: a worker
+ * allocating while it forked had a copy hang within 200 forks; with it, 6,000 of 6,000 copies ran to the end. */
 export const SINGLE_THREADED = ['--single-threaded'];
 
 /** For a worker whose whole address space may be locked: a garbage collection while it is locked can abort V8 (it gives
@@ -35,13 +34,13 @@ export interface WorkerCommand {
   env: NodeJS.ProcessEnv;
 }
 
-/** Node's flags, a wrapper and the environment for a worker. `jitless`: for a worker whose whole address space may be
- * locked: after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it compiles hot code,
- * and aborts ("Check failed: 0 == ret"). `lean: false` gives Node's defaults (for the benchmark's before/after);
- * `prlimit`: its path, null where there is none. */
-export function workerCommand(jitless: boolean, lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
+/** Node's flags, a wrapper and the environment for a worker. Every worker runs without a JIT: its whole address space
+ * may be locked, and after mlockall(MCL_FUTURE) V8 cannot change the protection of locked code pages when it compiles
+ * hot code, and aborts ("Check failed: 0 == ret"); and it may fork copies of itself (SINGLE_THREADED). `lean: false`
+ * gives Node's defaults otherwise (for the benchmark's before/after); `prlimit`: its path, null where there is none. */
+export function workerCommand(lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
   // Never the parent's flags (a test runner's loaders, say).
-  const node = [...(jitless ? ['--jitless', ...QUIET_GC, ...SINGLE_THREADED] : []), ...(lean ? ['--v8-pool-size=1'] : [])];
+  const node = ['--jitless', ...QUIET_GC, ...SINGLE_THREADED, ...(lean ? ['--v8-pool-size=1'] : [])];
   const env = { ...process.env, NODE_OPTIONS: '', ...(lean ? { UV_THREADPOOL_SIZE: '1' } : {}) };
   if (!lean || prlimit === null) return { execArgv: node, env };
   // prlimit execs node in the same process (same pid, same process group, the IPC descriptor inherited)

@@ -6,7 +6,7 @@ import type { PlanItem } from '../plan.js';
 import type { CallRecord, ContextRecord, Probes, TargetFacts } from '../results.js';
 import { afterCall } from './case-error.js';
 import { execReportIn, withExecReport } from './exec-probe.js';
-import { kindOf, LaneSchedule, type ReusedKind } from './lanes.js';
+import { kindOf, LaneSchedule } from './lanes.js';
 import { workerCommand } from './lean.js';
 import type { CaseOutcome, FromWorker, ToWorker, WorkerStart } from './protocol.js';
 
@@ -91,9 +91,9 @@ class WorkerProcess {
   readonly closed: Promise<string>;
   isClosed = false;
 
-  constructor(start: WorkerStart, script: string, helloTimeoutMs = HELLO_TIMEOUT_MS, jitless = start.process === 'fresh') {
-    // Lean (lean.ts), and without a JIT where the whole address space may be locked.
-    const command = workerCommand(jitless);
+  constructor(start: WorkerStart, script: string, helloTimeoutMs = HELLO_TIMEOUT_MS) {
+    // lean and without a JIT (lean.ts)
+    const command = workerCommand();
     this.child = fork(script, [JSON.stringify(start)], {
       ...(command.execPath !== undefined ? { execPath: command.execPath } : {}),
       execArgv: command.execArgv,
@@ -268,25 +268,25 @@ export interface Dispatched {
  * plan. The lanes of runItems take them; stop() ends whichever no lane took (runItems does, and so must a caller whose
  * run never reaches runItems, such as one refused as bad usage). */
 export class StartedWorkers {
-  private readonly idle = new Map<ReusedKind, WorkerProcess[]>();
+  private readonly idle: WorkerProcess[];
 
-  constructor(kinds: readonly ReusedKind[], script = defaultChildScript(), timeoutScale = 1) {
-    for (const kind of kinds) {
-      const worker = new WorkerProcess({ process: 'reused', copies: kind === 'jitless' }, script, Math.round(HELLO_TIMEOUT_MS * timeoutScale), kind === 'jitless');
-      this.idle.set(kind, [...(this.idle.get(kind) ?? []), worker]);
-    }
+  constructor(count: number, script = defaultChildScript(), timeoutScale = 1) {
+    this.idle = Array.from({ length: count }, () => new WorkerProcess({ process: 'reused', copies: true }, script, Math.round(HELLO_TIMEOUT_MS * timeoutScale)));
   }
 
-  /** a started worker of this kind that is still alive, if there is one left */
-  take(kind: ReusedKind): WorkerProcess | undefined {
-    const list = this.idle.get(kind) ?? [];
-    for (let w = list.shift(); w !== undefined; w = list.shift()) if (!w.isClosed) return w;
+  /** how many were started and not yet taken */
+  get count(): number {
+    return this.idle.length;
+  }
+
+  /** a started worker that is still alive, if there is one left */
+  take(): WorkerProcess | undefined {
+    for (let w = this.idle.shift(); w !== undefined; w = this.idle.shift()) if (!w.isClosed) return w;
     return undefined;
   }
 
   async stop(): Promise<void> {
-    const left = [...this.idle.values()].flat();
-    this.idle.clear();
+    const left = this.idle.splice(0);
     await Promise.all(left.map((w) => w.stop()));
   }
 }
@@ -296,7 +296,9 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
   const helloMs = Math.round(HELLO_TIMEOUT_MS * (options.timeoutScale ?? 1));
   const isolation = options.isolation ?? 'forked';
   const copies = isolation === 'forked';
-  const schedule = new LaneSchedule(items, isolation);
+  // the workers started ahead fork copies: they serve only the default isolation
+  const started = copies ? options.started : undefined;
+  const schedule = new LaneSchedule(items, isolation, started?.count ?? 0);
   const reports = new Map<string, WorkerReport>();
   let facts: TargetFacts | null = null;
   let probes: Probes | null = null;
@@ -323,10 +325,10 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
   };
 
   /** The item in a reused worker, which enters its context (already sent to it, where `sent` says so); `whileRunning`
-   * is called once it has been sent. One that needs a process of its own after all goes back to the schedule for a
-   * worker that forks copies (null: no report yet), or, where none does, gets a fresh process. NotRun: the worker
-   * retired before it began the case, which the lane gives to its next worker. */
-  const runReused = async (worker: WorkerProcess, item: PlanItem, kind: ReusedKind, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | NotRun | null> => {
+   * is called once it has been sent. One that needs a process of its own after all, which the worker could not give it
+   * (it forks no copies, or could not fork one), gets a fresh process. NotRun: the worker retired before it began the
+   * case, which the lane gives to its next worker. */
+  const runReused = async (worker: WorkerProcess, item: PlanItem, sent: Dispatched | undefined, whileRunning: () => void): Promise<WorkerReport | NotRun> => {
     const hello = await worker.hello;
     if ('failed' in hello) return { item, context: unknownContext(item), outcome: { status: 'error', reason: hello.failed, durationMs: 0 }, process: 'reused' };
     facts ??= hello.facts;
@@ -335,32 +337,25 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     whileRunning();
     const outcome = await running.outcome(options.signal);
     if (outcome.notRun !== undefined) return { notRun: outcome.notRun };
-    if (outcome.needsFresh !== undefined) {
-      const own = { ...item, isolated: true, freshReason: outcome.needsFresh };
-      if (copies && kind === 'jit') {
-        schedule.requeue(own);
-        return null;
-      }
-      return runFresh(own);
-    }
+    if (outcome.needsFresh !== undefined) return runFresh({ ...item, isolated: true, freshReason: outcome.needsFresh });
     const { context, forked, ...rest } = outcome;
     return { item, context: context ?? unknownContext(item), outcome: rest, process: forked === true ? 'forked' : 'reused' };
   };
 
   const lane = async (id: number): Promise<void> => {
-    const reused = new Map<ReusedKind, WorkerProcess>();
-    /** this lane's worker of `kind`: the one it has, else one started up front (run.ts), else a new one */
-    const workerOf = (kind: ReusedKind): WorkerProcess => {
-      let worker = reused.get(kind);
-      if (worker === undefined || worker.isClosed) {
-        // only the workers without a JIT fork copies (they run V8 single-threaded: lean.ts)
-        worker = (copies ? options.started?.take(kind) : undefined) ?? new WorkerProcess({ process: 'reused', copies: copies && kind === 'jitless' }, script, helloMs, kind === 'jitless');
-        reused.set(kind, worker);
-      }
-      return worker;
+    let reused: WorkerProcess | undefined;
+    /** this lane's worker: the one it has, else one started up front (run.ts), else a new one */
+    const workerOf = (): WorkerProcess => {
+      if (reused === undefined || reused.isClosed) reused = started?.take() ?? new WorkerProcess({ process: 'reused', copies }, script, helloMs);
+      return reused;
+    };
+    /** this lane's worker is gone (retired, broken): the next reused item starts another */
+    const dropWorker = async (): Promise<void> => {
+      await reused?.stop();
+      reused = undefined;
     };
     /** the items this lane took from the schedule and has not reported yet, in order; those sent ahead to its worker
-     * with a JIT say so (see sendAhead) */
+     * say so (see sendAhead) */
     const taken: { item: PlanItem; sent?: Dispatched; warning?: string }[] = [];
     const take = (): boolean => {
       const item = schedule.next(id);
@@ -369,18 +364,18 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
     };
     /** the item the lane runs next: the first it took, else a new one from the schedule */
     const nextTaken = (): (typeof taken)[number] | undefined => taken.shift() ?? (take() ? taken.shift() : undefined);
-    /** While `worker` runs a case, the cases of its kind that follow it are sent too, up to SEND_AHEAD of them: the
+    /** While `worker` runs a case, the reused items that follow it are sent too, up to SEND_AHEAD of them: the
      * worker goes from case to case without waiting for this process to take in a result and send the next, and this
      * process judges each meanwhile. A worker that retires, or breaks, runs nothing it was sent after (child.ts); what
      * was sent ahead then goes to the next worker (unsend). Whole-process cases too: a worker runs a case, its undoing
      * and the proof of its baseline in one go, without returning to its event loop (child.ts; a forked copy never
      * returns to it), so a case sent ahead waits in the channel, or was read before the case began: nothing is read
      * into the worker while it may be locked whole. */
-    const sendAhead = (worker: WorkerProcess, kind: ReusedKind): void => {
+    const sendAhead = (worker: WorkerProcess): void => {
       for (let k = 0; k < SEND_AHEAD; k++) {
         if (taken.length <= k && !take()) return;
         const next = taken[k] as (typeof taken)[number];
-        if (kindOf(next.item, isolation) !== kind) return;
+        if (kindOf(next.item, isolation) !== 'reused') return;
         next.sent ??= worker.dispatch(next.item);
       }
     };
@@ -396,25 +391,21 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         const { item, sent, warning } = current;
         if (options.signal?.aborted) break;
         let report: WorkerReport;
-        const kind = kindOf(item, isolation);
-        if (kind === 'fresh') report = await runFresh(item);
+        if (kindOf(item, isolation) === 'fresh') report = await runFresh(item);
         else {
-          const worker = workerOf(kind);
-          const done = await runReused(worker, item, kind, sent, () => sendAhead(worker, kind));
-          if (done === null) continue;
+          const worker = workerOf();
+          const done = await runReused(worker, item, sent, () => sendAhead(worker));
           if ('notRun' in done) {
             // the worker retired before it began the case: the case is the first for the next worker, with the reason
             unsend();
-            await worker.stop();
-            reused.delete(kind);
+            await dropWorker();
             taken.unshift({ item, warning: `not run in the worker before, which retired: ${done.notRun}` });
             continue;
           }
           report = warning === undefined ? done : { ...done, outcome: { ...done.outcome, warnings: [warning, ...(done.outcome.warnings ?? [])] } };
           if (report.outcome.retire !== undefined || report.outcome.status === 'error' || worker.isClosed) {
             unsend();
-            await worker.stop();
-            reused.delete(kind);
+            await dropWorker();
           }
         }
         // A case cut short by an interrupt did not complete: it is left out, and the run is marked incomplete. So is
@@ -423,13 +414,10 @@ export async function runItems(items: readonly PlanItem[], options: PoolOptions)
         if (report.outcome.interrupted === true || (options.signal?.aborted === true && report.outcome.status === 'error')) break;
         reports.set(item.key, report);
         options.onReport?.(report, probes);
-        // the worker this lane goes on to, started while the lane runs the last of its own kind (lanes.ts prestart)
-        const next = schedule.prestart(id);
-        if (next !== undefined) workerOf(next);
       }
     } finally {
       schedule.release(id);
-      await Promise.all([...reused.values()].map((w) => w.stop()));
+      await dropWorker();
     }
   };
 

@@ -2,7 +2,7 @@
 // as the pool starts a worker.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { QUIET_GC, SINGLE_THREADED, WORKER_STACK_BYTES, workerCommand } from '../src/worker/lean.js';
+import { JITLESS, QUIET_GC, SINGLE_THREADED, WORKER_STACK_BYTES, workerCommand } from '../src/worker/lean.js';
 
 /** A process started as a worker would be, reporting its stack limit and its threads once libuv's pool has started. */
 function probe(lean: boolean): { stack: string; threads: number } {
@@ -29,9 +29,9 @@ describe.runIf(process.platform === 'linux')('lean worker processes', () => {
   it('without prlimit the worker is node itself, still with fewer threads', () => {
     const cmd = workerCommand(true, null);
     expect(cmd.execPath).toBeUndefined();
-    expect(cmd.execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED, '--v8-pool-size=1']);
+    expect(cmd.execArgv).toEqual([...JITLESS, ...QUIET_GC, ...SINGLE_THREADED, '--v8-pool-size=1']);
     expect(cmd.env.UV_THREADPOOL_SIZE).toBe('1');
     // not lean, but still safe to fork and to lock whole: no V8 background thread, no collection inside a lock
-    expect(workerCommand(false).execArgv).toEqual(['--jitless', ...QUIET_GC, ...SINGLE_THREADED]);
+    expect(workerCommand(false).execArgv).toEqual([...JITLESS, ...QUIET_GC, ...SINGLE_THREADED]);
   });
 });

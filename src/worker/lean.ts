@@ -22,6 +22,11 @@ export const SINGLE_THREADED = ['--single-threaded'];
  * was the one source of collections the guard did not cover). */
 export const QUIET_GC = ['--expose-gc', '--min-semi-space-size=4', '--no-memory-reducer'];
 
+/** V8 without a JIT. --jitless turns WebAssembly off, and says so on stderr at every start ("Warning: disabling flag
+ * --expose_wasm due to conflicting flags") unless asked for that too: a worker's stderr is what a case it broke on
+ * shows (pool.ts summariseStderr), so it carries only what went wrong. The worker runs no WebAssembly. */
+export const JITLESS = ['--jitless', '--no-expose-wasm'];
+
 /** RLIMIT_STACK of a worker: room for V8's own JavaScript stack limit (984 KiB by default) on the main thread. */
 export const WORKER_STACK_BYTES = 2 * 1024 * 1024;
 
@@ -40,7 +45,7 @@ export interface WorkerCommand {
  * gives Node's defaults otherwise (for the benchmark's before/after); `prlimit`: its path, null where there is none. */
 export function workerCommand(lean = true, prlimit: string | null = PRLIMIT.find((p) => existsSync(p)) ?? null): WorkerCommand {
   // Never the parent's flags (a test runner's loaders, say).
-  const node = ['--jitless', ...QUIET_GC, ...SINGLE_THREADED, ...(lean ? ['--v8-pool-size=1'] : [])];
+  const node = [...JITLESS, ...QUIET_GC, ...SINGLE_THREADED, ...(lean ? ['--v8-pool-size=1'] : [])];
   const env = { ...process.env, NODE_OPTIONS: '', ...(lean ? { UV_THREADPOOL_SIZE: '1' } : {}) };
   if (!lean || prlimit === null) return { execArgv: node, env };
   // prlimit execs node in the same process (same pid, same process group, the IPC descriptor inherited)

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { coverage, uncited } from '../coverage.js';
 import { githubAnnotation } from '../spec/annotations.js';
 import type { Catalog } from '../spec/catalog.js';
-import { copyState } from '../spec/catalog-cache.js';
+import { copyState, PlainTree } from '../spec/catalog-cache.js';
 import { type Diagnostic, InputError } from '../spec/diagnostics.js';
 import { loadCatalog } from '../spec/lint.js';
 import { checkQuotes, type CopyDirs } from '../spec/sources.js';
@@ -26,7 +26,8 @@ function uncitedAt(catalog: Catalog, missing: readonly string[]): Diagnostic[] {
 /** The document copies the quote check reads (the paths src/spec/sources.ts joins), each with its state now. */
 function copiesOf(catalog: Catalog, sources: string): LintOutcome['copies'] {
   const files = new Set(catalog.profiles.flatMap((p) => p.value.documents.flatMap((d) => (d.source === undefined ? [] : [join(sources, d.source)]))));
-  return [...files].map((file) => ({ file, state: copyState(file, sources) }));
+  const tree = new PlainTree(sources);
+  return [...files].map((file) => ({ file, state: copyState(file, tree) }));
 }
 
 /** Lint `dir` (and the quotes against `sources`), as the command would print it. */

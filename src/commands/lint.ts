@@ -1,7 +1,7 @@
 // semconf lint: schema, lint rules, optional verbatim quote check, and clause coverage (uncited clauses fail).
 // This module is the command's light shell: an unchanged spec tree is answered from the cache (the outcome of the
 // last cold lint of exactly these files, by this build), and only a miss imports the work (lint-check.ts).
-import { cacheKey, CacheStore, copyState, openCache, readSpecInputs } from '../spec/catalog-cache.js';
+import { cacheKey, CacheStore, copyState, openCache, PlainTree, readSpecInputs } from '../spec/catalog-cache.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import type { CopyDirs } from '../spec/sources.js';
 import { type Command, DEFAULT_SPECS, EXIT, str, UsageError } from './command.js';
@@ -49,7 +49,8 @@ export function isLintOutcome(v: unknown): v is LintOutcome {
 /** Whether every copy the outcome read is as it was then (and none was read when no --sources is given). */
 function copiesUnchanged(outcome: LintOutcome, sources: string | undefined): boolean {
   if (sources === undefined) return outcome.copies.length === 0;
-  return outcome.copies.every((c) => c.state !== undefined && copyState(c.file, sources) === c.state);
+  const tree = new PlainTree(sources);
+  return outcome.copies.every((c) => c.state !== undefined && copyState(c.file, tree) === c.state);
 }
 
 /** The outcome of linting `dir`: from `cache` when these very inputs were linted before by this build, else cold

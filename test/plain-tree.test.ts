@@ -13,7 +13,7 @@ const base = mkdtempSync(join(tmpdir(), 'semconf-plain-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 // root/a.yaml, root/profiles/p.yaml; root/linked -> outside (a directory elsewhere); root/alias.yaml -> a.yaml;
-// root/fifo; root/up.yaml reached as root/profiles/../a.yaml; root -> real root through a symlinked parent
+// root/fifo; beside.yaml next to the root (also reached from inside it through ..); via -> the root's parent
 const outside = join(base, 'outside');
 const real = join(base, 'real');
 const root = join(real, 'specs');

@@ -142,9 +142,10 @@ export interface SpecInputs {
 const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml');
 
 /** The files of one tree, each read only where it is plainly readable (`text`). A directory's real path is looked
- * up once for all the files in it, not once per file: realpath walks every component of a path with an lstat each,
- * and a CPU profile of the run inside gVisor put the two lookups per spec file at ~110 ms of the inner run's busy
- * ~1.3 s, while its workers started. One tree is a snapshot of one reading (a spec tree, a set of document copies). */
+ * up once for all the files in it, not twice per file (the file's and the root's): realpath walks every component of
+ * a path with an lstat each. Measured: a warm lint's stat calls 597 -> 338 (strace -c); no change of wall time could
+ * be measured, natively or inside gVisor. One tree is a snapshot of one reading (a spec tree, a set of document
+ * copies). */
 export class PlainTree {
   private readonly root: string;
   private readonly realDirs = new Map<string, string | null>();

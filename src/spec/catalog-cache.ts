@@ -5,7 +5,6 @@
 // a warm `semconf lint` loads this module and little else (not even read.ts, whose diagnostics load the yaml library).
 // It also keeps values made from files alone, while every file is as it was (keptFor): the build's own digest, and the
 // version of the runsc binary a gVisor run starts.
-import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -19,6 +18,13 @@ const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 /** Entries kept of each kind: one per spec tree linted or run (each key names a directory and its contents), so the
  * cache of a machine that lints many temporary trees (tests, CI) stays small; the oldest go first. */
 export const MAX_ENTRIES_PER_KIND = 32;
+
+/** node:crypto at its first use, not when this module loads: the run inside a launched target loads this module with
+ * the rest of its bundle before it starts its workers (src/targets/inner.ts), and node:crypto's load held every
+ * worker's start back (~35 ms inside gVisor, measured on this machine kind). */
+let cryptoModule: typeof import('node:crypto') | undefined;
+const nodeCrypto = (): typeof import('node:crypto') => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
+const createHash = (algorithm: 'sha256'): ReturnType<typeof import('node:crypto').createHash> => nodeCrypto().createHash(algorithm);
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -292,7 +298,7 @@ export class CacheStore {
   put(kind: string, key: string, payload: unknown): void {
     if (this.readOnly) return;
     const file = this.fileOf(kind, key);
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = `${file}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const text = JSON.stringify(payload);

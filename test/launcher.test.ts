@@ -67,6 +67,39 @@ describe('the shared launch mechanism (launcher.ts), with scripted fake runs', (
     expect(await requestWith(null)).not.toHaveProperty('cache');
   });
 
+  it('results are validated as their end marker arrives, while the command goes on (as a sandbox tears down)', async () => {
+    // the command waits (up to 10 s) for the launcher to adopt its results, and says whether it saw that happen
+    const base = fake((dir) => `printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'; i=0; while [ ! -e '${dir}/adopted' ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -e '${dir}/adopted' ] && echo 'adopted before exit' >&2; exit 0`);
+    let stateDir = '';
+    const said: string[] = [];
+    const run = await launch(
+      {
+        ...base,
+        prepare: (p) => ((stateDir = p.stateDir), base.prepare(p)),
+        adopt: (r, how) => (writeFileSync(join(stateDir, 'adopted'), ''), base.adopt(r, how)),
+      },
+      { ...options, onMessage: (m: string) => said.push(m) },
+    );
+    expect(said.join('')).toContain('adopted before exit');
+    expect(run.results.target.id).toBe(`${RESULTS.target.id}-fake`);
+  });
+
+  it('results printed again after the first end marker are the ones adopted (the last between markers), not the first', async () => {
+    const other = JSON.stringify({ ...RESULTS, target: { ...RESULTS.target, id: 'printed-second' } });
+    const run = await launch(
+      fake(() => `printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${json}' '${RESULTS_END}'; sleep 0.2; printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${other}' '${RESULTS_END}'`),
+      options,
+    );
+    expect(run.results.target.id).toBe('printed-second-fake');
+  });
+
+  it('results refused by validation are a clear error, early or not', async () => {
+    const bad = JSON.stringify({ ...RESULTS, cases: 'none' });
+    const err = await launch(fake(() => `printf '%s\\n%s\\n%s\\n' '${RESULTS_BEGIN}' '${bad}' '${RESULTS_END}'; sleep 0.2`), options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LaunchError);
+    expect((err as LaunchError).message).toMatch(/^the results from in the fake were refused: not valid results: at cases: /);
+  });
+
   it('results cut off after the begin marker are a clear error, with what the command did', async () => {
     const half = json.slice(0, Math.floor(json.length / 2));
     const err = await launch(fake(() => `printf '%s\\n%s' '${RESULTS_BEGIN}' '${half}'`), options).catch((e: unknown) => e);

@@ -15,7 +15,7 @@ import { compiledScript } from '../package-info.js';
 import type { Results } from '../results.js';
 import type { Catalog } from '../spec/catalog-model.js';
 import { buildIdentity, cacheDir, CacheStore } from '../spec/catalog-cache.js';
-import { extract, type InnerRequest } from './protocol.js';
+import { extract, type InnerRequest, RESULTS_END } from './protocol.js';
 import { patternList, type Patterns, type Shard } from '../selection.js';
 
 /** How a launcher starts the inner run. */
@@ -332,6 +332,11 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
     errTail = (errTail + d.toString()).slice(-4096);
     say(d.toString());
   };
+  // The results, validated from the moment their end marker arrives on stdout, while the target still shuts down
+  // (a sandbox's or a chroot's tear-down); used only if they are exactly what the command printed in the end.
+  // (undefined: not looked for yet; null: the marker came, but no results between markers before it)
+  let early: EarlyResults | null | undefined;
+  let seen = '';
   child.stdout?.on('data', (d: Buffer) => {
     outBytes += d.length;
     if (outBytes > MAX_OUTPUT_BYTES) {
@@ -339,7 +344,13 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
       return;
     }
     if (how.output !== undefined) message(d);
-    else out.push(d);
+    else {
+      out.push(d);
+      // the marker may straddle two chunks: each chunk is searched with the end of the one before
+      const text = seen + d.toString('latin1');
+      if (early === undefined && text.includes(END_MARKER)) early = validateEarly(launcher, how, Buffer.concat(out).toString('utf8'));
+      seen = text.slice(-END_MARKER.length);
+    }
   });
   child.stderr?.on('data', message);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
@@ -377,7 +388,7 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
     const output = how.output !== undefined ? readOutputFile(how.output) : Buffer.concat(out).toString('utf8');
     if (how.output !== undefined) rmSync(how.output, { force: true });
     const cleanup = await cleanUp(launcher, stateDir, child.pid);
-    return { results: await adoptOutput(launcher, how, output, end, stopped, errTail, cleanup), launch: how, wallMs, startupMs, stopped, cleanup };
+    return { results: await adoptOutput(launcher, how, output, end, stopped, errTail, cleanup, early ?? null), launch: how, wallMs, startupMs, stopped, cleanup };
   })();
   // It may fail before anyone waits for it (the specs are still loading): that is reported when it is waited for.
   result.catch(() => undefined);
@@ -399,8 +410,43 @@ export async function startLaunch(launcher: Launcher, options: StartOptions): Pr
   };
 }
 
-/** The results the inner run printed, validated and adopted by the launcher; a LaunchError says what came back. The
+/** What ends the results on stdout (protocol.ts), as the inner run prints it. */
+const END_MARKER = `\n${RESULTS_END}`;
+
+/** Results validated before the command exited: the JSON they were made from, and the outcome. */
+interface EarlyResults {
+  json: string;
+  outcome: Promise<Results>;
+}
+
+function validateEarly(launcher: Launcher, how: Launch, output: string): EarlyResults | null {
+  const came = extract(output);
+  if (came.kind !== 'results') return null;
+  const outcome = validateResults(launcher, how, came.json);
+  // refused or not, it is looked at only once the command has exited
+  outcome.catch(() => undefined);
+  return { json: came.json, outcome };
+}
+
+/** The JSON between the markers, parsed, validated and adopted by the launcher; an Error says why it was refused. The
  * schemas are loaded only now: starting a launch needs none of them (src/commands/run.ts starts it first). */
+async function validateResults(launcher: Launcher, how: Launch, json: string): Promise<Results> {
+  const [{ Results }, { fastValidator }] = await Promise.all([import('../results.js'), import('../fast-validate.js')]);
+  const data: unknown = JSON.parse(json);
+  // the fast path where it accepts (src/fast-validate.ts: the inner run builds its results in the schema's order),
+  // zod where it does not, and zod words the refusal
+  const fast = fastValidator(Results);
+  if (fast !== undefined && fast(data)) return launcher.adopt(data, how);
+  const parsed = Results.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(`not valid results: at ${first?.path.join('.') || '(top level)'}: ${first?.message ?? 'invalid'}`);
+  }
+  return launcher.adopt(parsed.data, how);
+}
+
+/** The results the inner run printed, validated and adopted by the launcher (`early`: as validated already, when the
+ * very same JSON came back); a LaunchError says what came back. */
 async function adoptOutput(
   launcher: Launcher,
   how: Launch,
@@ -409,6 +455,7 @@ async function adoptOutput(
   stopped: string | null,
   errTail: string,
   cleanup: CleanupReport,
+  early: EarlyResults | null = null,
 ): Promise<Results> {
   const came = extract(output);
   const exit = end.error
@@ -422,19 +469,8 @@ async function adoptOutput(
   if (came.kind === 'truncated') {
     throw new LaunchError(`the results from ${launcher.where} came back truncated after ${came.bytes} bytes (${stopped ?? exit})${last}`, cleanup);
   }
-  const [{ Results }, { fastValidator }] = await Promise.all([import('../results.js'), import('../fast-validate.js')]);
   try {
-    const data: unknown = JSON.parse(came.json);
-    // the fast path where it accepts (src/fast-validate.ts: the inner run builds its results in the schema's order),
-    // zod where it does not, and zod words the refusal
-    const fast = fastValidator(Results);
-    if (fast !== undefined && fast(data)) return launcher.adopt(data, how);
-    const parsed = Results.safeParse(data);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new Error(`not valid results: at ${first?.path.join('.') || '(top level)'}: ${first?.message ?? 'invalid'}`);
-    }
-    return launcher.adopt(parsed.data, how);
+    return await (early !== null && early.json === came.json ? early.outcome : validateResults(launcher, how, came.json));
   } catch (e) {
     throw new LaunchError(`the results from ${launcher.where} were refused: ${(e as Error).message}`, cleanup);
   }

@@ -147,7 +147,7 @@ describe('the files of a case (src/worker/case-files.ts, real files)', () => {
       expect(fstatSync(fd).size).toBe(8192);
       expect(fstatSync(fd).mode & 0o777).toBe(0o600);
       expect(fstatSync(fd).nlink).toBe(0); // unlinked already: nothing to remove if the worker dies now
-      expect(readlinkSync(`/proc/self/fd/${fd}`)).toMatch(/semconf-case-f-[0-9a-f]{16} \(deleted\)$/);
+      expect(readlinkSync(`/proc/self/fd/${fd}`)).toMatch(/semconf-case-f-\d+-\d+-[0-9a-z]+ \(deleted\)$/);
       expect(caseDirs().filter((d) => !before.includes(d))).toEqual([]);
       expect(files.fd('f')).toBe(fd);
     } finally {
